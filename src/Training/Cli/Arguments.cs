@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace Autoencoder.Training.Cli;
+
+/// <summary>
+/// "--name value" options and "--flag" switches after a command word, checked against what the command knows,
+/// with typed accessors whose errors name the option.
+/// </summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> flags = new(StringComparer.Ordinal);
+
+    private Arguments()
+    {
+    }
+
+    public static Arguments Parse(IReadOnlyList<string> args, IReadOnlySet<string> options, IReadOnlySet<string> switches)
+    {
+        var parsed = new Arguments();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var (name, inline) = arg.Split('=', 2) is [var n, var v] && n.StartsWith("--", StringComparison.Ordinal) ? (n, v) : (arg, null);
+            if (switches.Contains(name) && inline is null)
+            {
+                parsed.flags.Add(name);
+            }
+            else if (options.Contains(name))
+            {
+                var value = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{name} needs a value"));
+                if (!parsed.values.TryAdd(name, value))
+                {
+                    throw new UsageException($"{name} is given twice");
+                }
+            }
+            else
+            {
+                throw new UsageException(arg.StartsWith('-') ? $"unknown option {name}" : $"unexpected argument '{arg}'");
+            }
+        }
+
+        return parsed;
+    }
+
+    public bool Has(string flag) => flags.Contains(flag);
+
+    public string? String(string name) => values.GetValueOrDefault(name);
+
+    public string RequiredString(string name) => String(name) ?? throw new UsageException($"{name} is required");
+
+    public int? Int(string name, int min, int max)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw new UsageException($"{name} must be a whole number from {min} to {max}, not '{text}'");
+        }
+
+        return value;
+    }
+
+    public T? Choice<T>(string name, IReadOnlyDictionary<string, T> choices)
+        where T : class
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        return choices.TryGetValue(text, out var value)
+            ? value
+            : throw new UsageException($"{name} must be one of {string.Join(", ", choices.Keys)}, not '{text}'");
+    }
+
+    public TEnum? Enum<TEnum>(string name)
+        where TEnum : struct, System.Enum
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        return System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) && !int.TryParse(text, out _)
+            ? value
+            : throw new UsageException($"{name} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant()))}, not '{text}'");
+    }
+
+    public Uri? Url(string name)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new UsageException($"{name} must be an http(s) URL, not '{text}'");
+        }
+
+        return url;
+    }
+}

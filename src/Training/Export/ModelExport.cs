@@ -1,0 +1,64 @@
+using Autoencoder.Core;
+using Autoencoder.Training.Models;
+using Google.Protobuf;
+using static TorchSharp.torch;
+
+namespace Autoencoder.Training.Export;
+
+/// <summary>Writes the encoder and decoder of a trained model as ONNX files, after proving they compute what it computes.</summary>
+internal static class ModelExport
+{
+    /// <summary>Largest difference from TorchSharp an export may show, in [0,1] pixel units and relative to a latent's size.</summary>
+    public const double Tolerance = 1e-5;
+
+    public static IReadOnlyList<ParityResult> Write(AutoencoderModel model, string directory, Tensor sampleImages, IReadOnlyDictionary<string, string> metadata)
+    {
+        var shape = model.Network.Shape;
+        var contract = TensorContract.Standard;
+        long?[] imageShape = [null, shape.Image.Channels, shape.Image.Height, shape.Image.Width];
+        long?[] latentShape = [null, shape.Latent];
+
+        var encoder = OnnxExporter.Export(
+            model.ContractEncoder,
+            "encoder",
+            new OnnxSignature(contract.EncoderInput, imageShape, contract.EncoderOutput, latentShape),
+            WithRole(metadata, "encoder"));
+        var decoder = OnnxExporter.Export(
+            model.ContractDecoder,
+            "decoder",
+            new OnnxSignature(contract.DecoderInput, latentShape, contract.DecoderOutput, imageShape),
+            WithRole(metadata, "decoder"));
+        var encoderBytes = encoder.ToByteArray();
+        var decoderBytes = decoder.ToByteArray();
+
+        model.Network.eval();
+        Tensor latents;
+        using (no_grad())
+        {
+            latents = model.ContractEncoder.forward(sampleImages);
+        }
+
+        using (latents)
+        {
+            // Latents are unbounded (hundreds for the article's 0..255 recipe), so their tolerance scales with them.
+            var latentScale = Math.Max(1.0, latents.abs().max().item<float>());
+            ParityResult[] results =
+            [
+                ParityCheck.Compare(ModelManifest.EncoderFileName, encoderBytes, contract.EncoderInput, contract.EncoderOutput, model.ContractEncoder, sampleImages, Tolerance * latentScale),
+                ParityCheck.Compare(ModelManifest.DecoderFileName, decoderBytes, contract.DecoderInput, contract.DecoderOutput, model.ContractDecoder, latents, Tolerance),
+            ];
+            foreach (var result in results.Where(result => !result.Passed))
+            {
+                throw new ExportParityException(result);
+            }
+
+            Directory.CreateDirectory(directory);
+            File.WriteAllBytes(Path.Combine(directory, ModelManifest.EncoderFileName), encoderBytes);
+            File.WriteAllBytes(Path.Combine(directory, ModelManifest.DecoderFileName), decoderBytes);
+            return results;
+        }
+    }
+
+    private static Dictionary<string, string> WithRole(IReadOnlyDictionary<string, string> metadata, string role) =>
+        new(metadata) { ["role"] = role };
+}

@@ -1,0 +1,127 @@
+using Autoencoder.Training.Models;
+using Onnx;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Autoencoder.Training.Export;
+
+/// <summary>The name and shape of a graph's single input and single output; a null dimension is the batch.</summary>
+internal sealed record OnnxSignature(string InputName, long?[] InputShape, string OutputName, long?[] OutputShape);
+
+/// <summary>
+/// Writes a TorchSharp module tree as a standard ONNX model with its weights as initializers. TorchSharp has
+/// no exporter of its own; this one knows the layers our models use, one small converter each, so that a new
+/// layer (Conv2d, ConvTranspose2d, ...) is one more entry in <see cref="Converters"/>.
+/// </summary>
+internal static class OnnxExporter
+{
+    public const int Opset = 17;
+
+    // IR version 8 is what opset 17 shipped with; older checkers and runtimes accept it.
+    private const long IrVersion = 8;
+
+    private delegate string Converter(nn.Module module, string path, string input, OnnxGraphBuilder graph);
+
+    private static readonly Dictionary<Type, Converter> Converters = new()
+    {
+        [typeof(Sequential)] = ConvertSequential,
+        [typeof(Linear)] = ConvertLinear,
+        [typeof(Flatten)] = ConvertFlatten,
+        [typeof(Unflatten)] = ConvertUnflatten,
+        [typeof(ReLU)] = (_, path, input, graph) => graph.Node("Relu", path, [input]),
+        [typeof(Sigmoid)] = (_, path, input, graph) => graph.Node("Sigmoid", path, [input]),
+        [typeof(Scale)] = ConvertScale,
+        [typeof(Clamp)] = ConvertClamp,
+    };
+
+    public static ModelProto Export(nn.Module module, string graphName, OnnxSignature signature, IReadOnlyDictionary<string, string> metadata)
+    {
+        var graph = new OnnxGraphBuilder(graphName);
+        graph.Input(signature.InputName, signature.InputShape);
+        var output = Convert(module, "", signature.InputName, graph);
+        graph.Rename(output, signature.OutputName);
+        graph.Output(signature.OutputName, signature.OutputShape);
+
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = metadata.GetValueOrDefault("producer", "autoencoder-train"),
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0",
+            Domain = "autoencoder",
+            ModelVersion = 1,
+            DocString = metadata.GetValueOrDefault("description", graphName),
+            Graph = graph.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        foreach (var (key, value) in metadata)
+        {
+            model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        }
+
+        return model;
+    }
+
+    private static string Convert(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        if (!Converters.TryGetValue(module.GetType(), out var converter))
+        {
+            throw new NotSupportedException($"no ONNX converter for layer '{path}' of type {module.GetType().Name}");
+        }
+
+        return converter(module, path.Length == 0 ? module.GetName() : path, input, graph);
+    }
+
+    private static string ConvertSequential(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var current = input;
+        foreach (var (name, child) in ((Sequential)module).named_children())
+        {
+            current = Convert(child, $"{path}.{name}", current, graph);
+        }
+
+        return current;
+    }
+
+    private static string ConvertLinear(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var linear = (Linear)module;
+        var weight = graph.Weight($"{path}.weight", linear.weight!);
+        var inputs = linear.bias is null ? new[] { input, weight } : [input, weight, graph.Weight($"{path}.bias", linear.bias)];
+
+        // y = x W^T + b: Gemm with the weight transposed, exactly torch's Linear on a [N, in] input.
+        return graph.Node("Gemm", path, inputs, OnnxGraphBuilder.IntAttribute("transB", 1));
+    }
+
+    private static string ConvertFlatten(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var flatten = (Flatten)module;
+        if (flatten.start_dim != 1 || flatten.end_dim != -1)
+        {
+            throw new NotSupportedException($"layer '{path}': only Flatten(start_dim: 1, end_dim: -1) is exported");
+        }
+
+        return graph.Node("Flatten", path, [input], OnnxGraphBuilder.IntAttribute("axis", 1));
+    }
+
+    private static string ConvertUnflatten(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var unflatten = (Unflatten)module;
+        if (unflatten.dim != 1)
+        {
+            throw new NotSupportedException($"layer '{path}': only Unflatten(dim: 1, ...) is exported");
+        }
+
+        // Reshape's 0 copies the batch dimension from the input, so N stays dynamic (and may be 0).
+        var shape = graph.Int64s($"{path}.shape", unflatten.unflattened_size.Prepend(0));
+        return graph.Node("Reshape", path, [input, shape]);
+    }
+
+    private static string ConvertScale(nn.Module module, string path, string input, OnnxGraphBuilder graph) =>
+        graph.Node("Mul", path, [input, graph.Scalar($"{path}.factor", ((Scale)module).Factor)]);
+
+    private static string ConvertClamp(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var clamp = (Clamp)module;
+        return graph.Node("Clip", path, [input, graph.Scalar($"{path}.min", clamp.Min), graph.Scalar($"{path}.max", clamp.Max)]);
+    }
+}

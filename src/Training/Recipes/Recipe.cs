@@ -1,0 +1,85 @@
+using Autoencoder.Core;
+using Autoencoder.Training.Models;
+
+namespace Autoencoder.Training.Recipes;
+
+internal enum LossFunction
+{
+    MeanSquaredError,
+    BinaryCrossEntropy,
+}
+
+internal enum LearningRateSchedule
+{
+    Constant,
+    OneCycle,
+}
+
+/// <summary>How to train: everything but the data and the seed.</summary>
+internal sealed record Recipe(
+    string Name,
+    float PixelScale,
+    Activation HiddenActivation,
+    Activation LatentActivation,
+    Activation OutputActivation,
+    LossFunction Loss,
+    double LearningRate,
+    double WeightDecay,
+    LearningRateSchedule Schedule,
+    int BatchSize,
+    int Epochs)
+{
+    public const int DefaultHidden = 100;
+    public const int DefaultLatent = 20;
+
+    /// <summary>
+    /// "Autoencoders with TensorFlow" as published: raw 0..255 pixels, ReLU everywhere including the latent and
+    /// the output, MSE, Adam(1e-3), batch 64, 50 epochs.
+    /// </summary>
+    public static Recipe Article { get; } = new(
+        Name: "article",
+        PixelScale: 255f,
+        HiddenActivation: Activation.Relu,
+        LatentActivation: Activation.Relu,
+        OutputActivation: Activation.Relu,
+        Loss: LossFunction.MeanSquaredError,
+        LearningRate: 1e-3,
+        WeightDecay: 0,
+        Schedule: LearningRateSchedule.Constant,
+        BatchSize: 64,
+        Epochs: 50);
+
+    /// <summary>
+    /// What we recommend at the same sizes: [0,1] pixels and a sigmoid output trained with binary cross-entropy,
+    /// a linear latent (a ReLU there leaves dimensions dead), and a one-cycle learning-rate schedule.
+    /// </summary>
+    public static Recipe Default { get; } = new(
+        Name: "default",
+        PixelScale: 1f,
+        HiddenActivation: Activation.Relu,
+        LatentActivation: Activation.None,
+        OutputActivation: Activation.Sigmoid,
+        Loss: LossFunction.BinaryCrossEntropy,
+        LearningRate: 1e-3,
+        WeightDecay: 0,
+        Schedule: LearningRateSchedule.Constant,
+        BatchSize: 64,
+        Epochs: 50);
+
+    public static IReadOnlyDictionary<string, Recipe> All { get; } =
+        new[] { Default, Article }.ToDictionary(recipe => recipe.Name, StringComparer.OrdinalIgnoreCase);
+
+    public FullyConnectedShape Shape(ImageShape image, int hidden, int latent) =>
+        new(image, hidden, latent, HiddenActivation, LatentActivation, OutputActivation);
+
+    public RecipeInfo Describe(int epochs, int batchSize) => new(
+        Name,
+        Loss == LossFunction.MeanSquaredError ? "mse" : "binary-cross-entropy",
+        PixelScale == 1f ? "[0,1]" : $"[0,{PixelScale:0}]",
+        WeightDecay == 0 ? "adam" : "adamw",
+        LearningRate,
+        WeightDecay,
+        Schedule == LearningRateSchedule.Constant ? "constant" : "one-cycle",
+        batchSize,
+        epochs);
+}

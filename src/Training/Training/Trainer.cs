@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using Autoencoder.Training.Data;
+using Autoencoder.Training.Models;
+using Autoencoder.Training.Recipes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Autoencoder.Training.Training;
+
+/// <summary>What a finished (or interrupted) run produced: the model at its best validation epoch, and the history.</summary>
+internal sealed record TrainingOutcome(
+    AutoencoderModel Model,
+    IReadOnlyList<EpochRecord> History,
+    EpochRecord Best,
+    TimeSpan Elapsed,
+    bool Interrupted,
+    string Device);
+
+/// <summary>
+/// Trains an autoencoder with a recipe: shuffled mini-batches, validation on the test split after every epoch,
+/// and the weights of the best validation epoch kept. Cancellation stops after the current batch; the best
+/// epoch so far is what the run returns.
+/// </summary>
+internal sealed class Trainer(TrainingOptions options, ITrainingProgress progress)
+{
+    private const int EvaluationChunk = 2000;
+
+    public TrainingOutcome Run(MnistDataset dataset, CancellationToken cancellationToken)
+    {
+        var recipe = options.Recipe;
+        var device = ChooseDevice(options.Device);
+        torch.set_num_threads(options.Threads);
+        torch.manual_seed(options.Seed);
+
+        var train = options.Limit is { } limit ? dataset.Train.Take(limit) : dataset.Train;
+        var test = options.Limit is { } testLimit ? dataset.Test.Take(testLimit) : dataset.Test;
+        var image = new Autoencoder.Core.ImageShape(1, train.Images.Rows, train.Images.Columns);
+        var network = new FullyConnectedAutoencoder(recipe.Shape(image, options.Hidden, options.Latent));
+        network.to(device);
+        var model = new AutoencoderModel(network, recipe.PixelScale);
+
+        using var trainImages = ToTensor(train.Images, recipe.PixelScale, device);
+        using var testImages = ToTensor(test.Images, 1f, device);
+        var epochs = options.EffectiveEpochs;
+        var batchSize = options.EffectiveBatchSize;
+        var batches = (train.Count + batchSize - 1) / batchSize;
+
+        using var optimizer = CreateOptimizer(recipe, network);
+        var scheduler = recipe.Schedule == LearningRateSchedule.OneCycle
+            ? optim.lr_scheduler.OneCycleLR(optimizer, recipe.LearningRate, total_steps: epochs * batches)
+            : null;
+
+        progress.Started($"{recipe.Name} recipe, {image.Height}x{image.Width} -> {options.Hidden} -> {options.Latent}, " +
+            $"{train.Count} training / {test.Count} validation images, batch {batchSize}, {epochs} epochs, seed {options.Seed}, " +
+            $"{device.type.ToString().ToLowerInvariant()} with {options.Threads} threads");
+
+        var history = new List<EpochRecord>();
+        Dictionary<string, Tensor>? bestWeights = null;
+        EpochRecord? best = null;
+        var total = Stopwatch.StartNew();
+        var interrupted = false;
+        var pixelScaleSquared = (double)recipe.PixelScale * recipe.PixelScale;
+
+        for (var epoch = 1; epoch <= epochs && !interrupted; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            network.train();
+            double lossSum = 0, mseSum = 0;
+            var seen = 0;
+            using (var order = randperm(train.Count, device: device))
+            {
+                for (var batch = 0; batch < batches; batch++)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        interrupted = true;
+                        break;
+                    }
+
+                    using var scope = NewDisposeScope();
+                    var start = batch * batchSize;
+                    var count = Math.Min(batchSize, train.Count - start);
+                    var input = trainImages.index_select(0, order.narrow(0, start, count));
+                    var output = network.forward(input);
+                    var loss = Loss(recipe.Loss, output, input);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    scheduler?.step();
+
+                    using (no_grad())
+                    {
+                        var mse = recipe.Loss == LossFunction.MeanSquaredError ? loss : nn.functional.mse_loss(output, input);
+                        mseSum += mse.item<float>() * count / pixelScaleSquared;
+                    }
+
+                    lossSum += loss.item<float>() * count;
+                    seen += count;
+                    progress.Batch(epoch, epochs, batch + 1, batches, seen / clock.Elapsed.TotalSeconds);
+                }
+            }
+
+            if (interrupted)
+            {
+                break;
+            }
+
+            var trainSeconds = clock.Elapsed.TotalSeconds;
+            var record = new EpochRecord(
+                epoch,
+                lossSum / seen,
+                mseSum / seen,
+                Evaluate(model, testImages),
+                scheduler?.get_last_lr().First() ?? recipe.LearningRate,
+                trainSeconds,
+                seen / trainSeconds);
+            history.Add(record);
+
+            var isBest = best is null || record.ValidationMse < best.ValidationMse;
+            if (isBest)
+            {
+                best = record;
+                DisposeAll(bestWeights);
+                bestWeights = Snapshot(network);
+            }
+
+            var remaining = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / epoch * (epochs - epoch));
+            progress.Epoch(record, epochs, isBest, remaining);
+        }
+
+        if (bestWeights is not null)
+        {
+            network.load_state_dict(bestWeights);
+            DisposeAll(bestWeights);
+        }
+        else
+        {
+            // Stopped before the first epoch ended: what there is, measured as it is.
+            var validation = Evaluate(model, testImages);
+            best = new EpochRecord(0, double.NaN, double.NaN, validation, recipe.LearningRate, total.Elapsed.TotalSeconds, 0);
+        }
+
+        network.eval();
+        return new TrainingOutcome(model, history, best!, total.Elapsed, interrupted, device.type.ToString().ToLowerInvariant());
+    }
+
+    /// <summary>Mean squared error per pixel, in [0,1] units, of the contract models on the given [0,1] images.</summary>
+    public static double Evaluate(AutoencoderModel model, Tensor images)
+    {
+        model.Network.eval();
+        using var _ = no_grad();
+        double sum = 0;
+        var count = images.shape[0];
+        for (long start = 0; start < count; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, count - start));
+            var reconstruction = model.ContractDecoder.forward(model.ContractEncoder.forward(chunk));
+            sum += nn.functional.mse_loss(reconstruction, chunk, nn.Reduction.Sum).item<float>();
+        }
+
+        return sum / (count * images.shape[1] * images.shape[2] * images.shape[3]);
+    }
+
+    /// <summary>[N,1,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>
+    public static Tensor ToTensor(IdxImages images, float pixelScale, Device device)
+    {
+        using var bytes = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], ScalarType.Byte);
+        using var floats = bytes.to_type(ScalarType.Float32);
+        return floats.mul(pixelScale / 255f).to(device);
+    }
+
+    private static Device ChooseDevice(DeviceChoice choice) => choice switch
+    {
+        DeviceChoice.Cpu => CPU,
+        DeviceChoice.Cuda when cuda.is_available() => CUDA,
+        DeviceChoice.Cuda => throw new InvalidOperationException("--device cuda was asked for, but TorchSharp sees no CUDA device"),
+        _ => cuda.is_available() ? CUDA : CPU,
+    };
+
+    private static optim.Optimizer CreateOptimizer(Recipe recipe, nn.Module network) => recipe.WeightDecay == 0
+        ? optim.Adam(network.parameters(), recipe.LearningRate)
+        : optim.AdamW(network.parameters(), recipe.LearningRate, weight_decay: recipe.WeightDecay);
+
+    private static Tensor Loss(LossFunction loss, Tensor output, Tensor target) => loss switch
+    {
+        LossFunction.MeanSquaredError => nn.functional.mse_loss(output, target),
+        LossFunction.BinaryCrossEntropy => nn.functional.binary_cross_entropy(output, target),
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
+    };
+
+    private static Dictionary<string, Tensor> Snapshot(nn.Module network) =>
+        network.state_dict().ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone());
+
+    private static void DisposeAll(Dictionary<string, Tensor>? weights)
+    {
+        foreach (var tensor in weights?.Values ?? Enumerable.Empty<Tensor>())
+        {
+            tensor.Dispose();
+        }
+    }
+}

@@ -26,7 +26,7 @@ using Microsoft.Build.Utilities;
 namespace Autoencoder.Build;
 
 /// <summary>Marks weak the version requirements of native libraries that this host cannot satisfy.</summary>
-public sealed class WeakenMissingLibraryVersions : Task
+public sealed class WeakenMissingLibraryVersions : Microsoft.Build.Utilities.Task
 {
     /// <summary>The ELF shared objects to check and, where needed, patch in place.</summary>
     [Required]
@@ -99,8 +99,9 @@ public static class HostLibrary
         }
     }
 
-    [DllImport("libc", EntryPoint = "dlopen")]
-    private static extern IntPtr Dlopen(string file, int mode);
+    // File names on Linux are bytes, conventionally UTF-8, which is what Ansi marshalling means there.
+    [DllImport("libc", EntryPoint = "dlopen", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern IntPtr Dlopen([MarshalAs(UnmanagedType.LPStr)] string file, int mode);
 
     [DllImport("libc", EntryPoint = "dlinfo")]
     private static extern int Dlinfo(IntPtr handle, int request, out IntPtr info);

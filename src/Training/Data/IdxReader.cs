@@ -78,15 +78,14 @@ internal static class IdxReader
     private static int[] Header(string path, byte[] bytes, int magic, int dimensions)
     {
         var length = 4 + (4 * dimensions);
+        if (bytes.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(bytes) is var found && found != magic)
+        {
+            throw new DataFileException(path, $"wrong magic number 0x{found:x8} (expected 0x{magic:x8})");
+        }
+
         if (bytes.Length < length)
         {
             throw new DataFileException(path, $"truncated: {bytes.Length} bytes is shorter than the {length}-byte IDX header");
-        }
-
-        var found = BinaryPrimitives.ReadInt32BigEndian(bytes);
-        if (found != magic)
-        {
-            throw new DataFileException(path, $"wrong magic number 0x{found:x8} (expected 0x{magic:x8})");
         }
 
         var sizes = new int[dimensions];

@@ -1,0 +1,121 @@
+using Autoencoder.Core;
+using Autoencoder.Training.Cli;
+using Autoencoder.Training.Tests.Data;
+
+namespace Autoencoder.Training.Tests.Cli;
+
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly TempDirectory temp = TestData.CreateTempDirectory();
+
+    public void Dispose() => temp.Dispose();
+
+    [Theory]
+    [InlineData("error: unknown command 'fit' (try --help)", "fit")]
+    [InlineData("error: unknown option --epoch", "train", "--data", "x", "--out", "y", "--epoch", "3")]
+    [InlineData("error: --epochs must be a whole number from 1 to 100000, not 'many'", "train", "--data", "x", "--out", "y", "--epochs", "many")]
+    [InlineData("error: --epochs must be a whole number from 1 to 100000, not '0'", "train", "--data", "x", "--out", "y", "--epochs", "0")]
+    [InlineData("error: --recipe must be one of default, article, not 'keras'", "train", "--data", "x", "--out", "y", "--recipe", "keras")]
+    [InlineData("error: --device must be one of auto, cpu, cuda, not 'tpu'", "train", "--data", "x", "--out", "y", "--device", "tpu")]
+    [InlineData("error: --data is required", "train", "--out", "y")]
+    [InlineData("error: --out is required", "train", "--data", "x")]
+    [InlineData("error: --seed needs a value", "train", "--data", "x", "--out", "y", "--seed")]
+    [InlineData("error: --data is given twice", "train", "--data", "x", "--data", "z", "--out", "y")]
+    [InlineData("error: --mirror must be an http(s) URL, not 'ftp://example.org'", "train", "--data", "x", "--out", "y", "--download", "--mirror", "ftp://example.org")]
+    [InlineData("error: --mirror and --checksums only make sense with --download", "train", "--data", "x", "--out", "y", "--mirror", "http://127.0.0.1/")]
+    public async Task BadArgumentsGiveOneLineAndExitCode2(string message, params string[] args)
+    {
+        var (exitCode, _, error) = await Run(args);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(message, error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task AMissingDataFolderIsNamed()
+    {
+        var missing = temp.File("nowhere");
+
+        var (exitCode, _, error) = await Run("train", "--data", missing, "--out", temp.File("out"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal($"error: {missing}: data directory not found", error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task ACorruptDataFileIsNamedWithItsProblemAndNoStackTrace()
+    {
+        IdxFiles.WriteDataset(temp.Path, train: 3, test: 3, gzip: false);
+        File.WriteAllBytes(temp.File("train-images-idx3-ubyte"), IdxFiles.Images(3, 28, 28, magic: 0x0801));
+
+        var (exitCode, _, error) = await Run("train", "--data", temp.Path, "--out", temp.File("out"));
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(
+            $"error: {temp.File("train-images-idx3-ubyte")}: wrong magic number 0x00000801 (expected 0x00000803)",
+            error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task HelpListsBothCommands()
+    {
+        var (exitCode, output, _) = await Run("--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("train --data DIR --out DIR", output, StringComparison.Ordinal);
+        Assert.Contains("benchmark --data DIR", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainWritesModelsManifestHistoryAndPictures()
+    {
+        var output = temp.File("model");
+
+        var (exitCode, log, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--limit", "300", "--epochs", "2", "--threads", "1", "--name", "tiny");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Equal("tiny", manifest.Name);
+        Assert.Equal(20, manifest.LatentSize);
+        Assert.Equal(ImageShape.Mnist, manifest.Image);
+        Assert.Equal("default", manifest.Recipe.Name);
+        Assert.Equal(300, manifest.Dataset.TrainImages);
+        Assert.Equal(2, manifest.Training.EpochsRun);
+        Assert.Equal(manifest.Metrics.BestValidation.Unit * 65025, manifest.Metrics.BestValidation.Pixel2, 6);
+        Assert.Equal("0.107.0", manifest.Provenance.Libraries["TorchSharp"]);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(output, "history.csv")).Length);
+        foreach (var picture in new[] { "loss.png", "reconstructions.png", "interpolation.png" })
+        {
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(output, picture))[..4]);
+        }
+
+        Assert.Contains("export: encoder.onnx matches TorchSharp", log, StringComparison.Ordinal);
+        Assert.Contains("epoch   2/2", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DownloadFetchesFromTheMirrorThenTrains()
+    {
+        using var server = new LocalFileServer(TestData.Mnist);
+        var sums = temp.File("SHA256SUMS");
+        File.WriteAllLines(sums, Directory.GetFiles(TestData.Mnist, "*.gz").Select(path =>
+            $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))}  {Path.GetFileName(path)}"));
+
+        var (exitCode, log, error) = await Run(
+            "train", "--download", "--mirror", server.BaseUrl.ToString(), "--checksums", sums,
+            "--data", temp.File("data"), "--out", temp.File("model"), "--limit", "200", "--epochs", "1", "--threads", "1");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("t10k-labels-idx1-ubyte.gz: checksum ok", log, StringComparison.Ordinal);
+        Assert.True(File.Exists(temp.File("model/encoder.onnx")));
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exitCode = await CommandLine.RunAsync(args, output, error, CancellationToken.None);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,70 @@
+using Autoencoder.Training.Data;
+
+namespace Autoencoder.Training.Tests.Data;
+
+public sealed class MnistDatasetTests : IDisposable
+{
+    private readonly TempDirectory temp = TestData.CreateTempDirectory();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void LoadsTheSharedMnistSubsetWithCountsFromTheHeaders()
+    {
+        var dataset = MnistDataset.Load(TestData.Mnist);
+
+        Assert.Equal("mnist", dataset.Name);
+        Assert.Equal(10_000, dataset.Train.Count);
+        Assert.Equal(10_000, dataset.Test.Count);
+        Assert.Equal((28, 28), (dataset.Train.Images.Rows, dataset.Train.Images.Columns));
+        Assert.Equal(7, dataset.Test.Labels[0]); // the first t10k digit is a 7
+        Assert.Equal(5, dataset.Train.Labels[0]); // the first training digit is a 5
+    }
+
+    [Fact]
+    public void LoadsFullFashionMnistUnchanged()
+    {
+        var dataset = MnistDataset.Load(TestData.FashionMnist);
+
+        Assert.Equal(60_000, dataset.Train.Count);
+        Assert.Equal(10_000, dataset.Test.Count);
+        Assert.Equal((28, 28), (dataset.Test.Images.Rows, dataset.Test.Images.Columns));
+    }
+
+    [Fact]
+    public void PrefersRawFilesAndAcceptsAMixOfRawAndGzip()
+    {
+        IdxFiles.WriteDataset(temp.Path, train: 4, test: 3, gzip: true);
+        IdxFiles.Write(temp.Path, "train-images-idx3-ubyte", IdxFiles.Images(6, 28, 28), gzip: false);
+        IdxFiles.Write(temp.Path, "train-labels-idx1-ubyte", IdxFiles.Labels(6), gzip: false);
+
+        var dataset = MnistDataset.Load(temp.Path);
+
+        Assert.Equal(6, dataset.Train.Count);
+        Assert.Equal(3, dataset.Test.Count);
+    }
+
+    [Fact]
+    public void RejectsLabelsThatDoNotMatchTheImageCount()
+    {
+        IdxFiles.WriteDataset(temp.Path, train: 5, test: 3, gzip: false);
+        IdxFiles.Write(temp.Path, "t10k-labels-idx1-ubyte", IdxFiles.Labels(4), gzip: false);
+
+        var error = Assert.Throws<DataFileException>(() => MnistDataset.Load(temp.Path));
+
+        Assert.EndsWith("t10k-labels-idx1-ubyte", error.FilePath, StringComparison.Ordinal);
+        Assert.Contains("4 labels for the 3 images in t10k-images-idx3-ubyte", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NamesTheMissingFile()
+    {
+        IdxFiles.WriteDataset(temp.Path, train: 2, test: 2, gzip: true);
+        File.Delete(temp.File("t10k-images-idx3-ubyte.gz"));
+
+        var error = Assert.Throws<DataFileException>(() => MnistDataset.Load(temp.Path));
+
+        Assert.Equal(temp.File("t10k-images-idx3-ubyte") + "[.gz]", error.FilePath);
+        Assert.Contains("file not found", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Autoencoder.Core;
+using Autoencoder.Training.Export;
+using Autoencoder.Training.Models;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Autoencoder.Training.Tests.Export;
+
+public sealed class ModelExportTests : IDisposable
+{
+    private static readonly Dictionary<string, string> Metadata = new()
+    {
+        ["producer"] = "autoencoder-train",
+        ["architecture"] = "fc 784-100-20",
+        ["dataset"] = "mnist",
+    };
+
+    private readonly TempDirectory temp = TestData.CreateTempDirectory();
+
+    public void Dispose() => temp.Dispose();
+
+    [Theory]
+    [InlineData(1f, "None", "Sigmoid")]
+    [InlineData(255f, "Relu", "Relu")]
+    public void ExportedModelsComputeWhatTorchSharpComputesForAnyBatchSize(float pixelScale, string latent, string output)
+    {
+        using var model = CreateModel(pixelScale, Enum.Parse<Activation>(latent), Enum.Parse<Activation>(output), seed: 3);
+        using var images = rand(16, 1, 28, 28);
+
+        var results = ModelExport.Write(model, temp.Path, images, Metadata);
+
+        Assert.All(results, result => Assert.True(result.Passed));
+        using var encoder = new InferenceSession(temp.File(ModelManifest.EncoderFileName));
+        using var decoder = new InferenceSession(temp.File(ModelManifest.DecoderFileName));
+        foreach (var batch in new[] { 1, 7 })
+        {
+            using var input = images.narrow(0, 0, batch);
+            using var _ = no_grad();
+            using var expectedLatent = model.ContractEncoder.forward(input);
+            using var expectedImage = model.ContractDecoder.forward(expectedLatent);
+
+            var latentValues = Run(encoder, "image", input, "latent", out var latentShape);
+            var imageValues = Run(decoder, "latent", expectedLatent, "image", out var imageShape);
+
+            Assert.Equal([batch, 20], latentShape);
+            Assert.Equal([batch, 1, 28, 28], imageShape);
+            AssertClose(expectedLatent, latentValues, 1e-5 * Math.Max(1, expectedLatent.abs().max().item<float>()));
+            AssertClose(expectedImage, imageValues, 1e-5);
+            Assert.All(imageValues, value => Assert.InRange(value, 0f, 1f));
+        }
+    }
+
+    [Fact]
+    public void SignatureHasTheContractNamesAndADynamicBatch()
+    {
+        using var model = CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 1);
+        using var images = rand(4, 1, 28, 28);
+        ModelExport.Write(model, temp.Path, images, Metadata);
+
+        using var encoder = new InferenceSession(temp.File(ModelManifest.EncoderFileName));
+        using var decoder = new InferenceSession(temp.File(ModelManifest.DecoderFileName));
+
+        Assert.Equal([-1, 1, 28, 28], encoder.InputMetadata["image"].Dimensions);
+        Assert.Equal("N", encoder.InputMetadata["image"].SymbolicDimensions[0]);
+        Assert.Equal([-1, 20], encoder.OutputMetadata["latent"].Dimensions);
+        Assert.Equal([-1, 20], decoder.InputMetadata["latent"].Dimensions);
+        Assert.Equal([-1, 1, 28, 28], decoder.OutputMetadata["image"].Dimensions);
+        Assert.Equal("autoencoder-train", encoder.ModelMetadata.ProducerName);
+        Assert.Equal("encoder", encoder.ModelMetadata.CustomMetadataMap["role"]);
+        Assert.Equal("decoder", decoder.ModelMetadata.CustomMetadataMap["role"]);
+        Assert.Equal("mnist", decoder.ModelMetadata.CustomMetadataMap["dataset"]);
+        Assert.Equal("fc 784-100-20", decoder.ModelMetadata.CustomMetadataMap["architecture"]);
+    }
+
+    [Fact]
+    public void UsesStandardOperatorsAtOpset17WithWeightsAsInitializers()
+    {
+        using var model = CreateModel(255f, Activation.Relu, Activation.Relu, seed: 1);
+        using var images = rand(4, 1, 28, 28);
+        ModelExport.Write(model, temp.Path, images, Metadata);
+
+        var encoder = ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp.File(ModelManifest.EncoderFileName)));
+        var decoder = ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp.File(ModelManifest.DecoderFileName)));
+
+        Assert.Equal(17, Assert.Single(encoder.OpsetImport).Version);
+        Assert.Equal(["Mul", "Flatten", "Gemm", "Relu", "Gemm", "Relu"], encoder.Graph.Node.Select(node => node.OpType));
+        Assert.Equal(["Gemm", "Relu", "Gemm", "Relu", "Reshape", "Mul", "Clip"], decoder.Graph.Node.Select(node => node.OpType));
+        var weights = encoder.Graph.Initializer.Where(tensor => tensor.Dims.Count == 2).Select(tensor => tensor.Dims.ToArray()).ToArray();
+        Assert.Equal([[100L, 784L], [20L, 100L]], weights);
+    }
+
+    [Fact]
+    public void ParityCheckCatchesAGraphThatComputesSomethingElse()
+    {
+        using var trained = CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 1);
+        using var other = CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 2);
+        using var images = rand(8, 1, 28, 28);
+        var otherEncoder = OnnxExporter.Export(
+            other.ContractEncoder, "encoder", new OnnxSignature("image", [null, 1, 28, 28], "latent", [null, 20]), Metadata);
+
+        var result = ParityCheck.Compare("encoder.onnx", Google.Protobuf.MessageExtensions.ToByteArray(otherEncoder), "image", "latent", trained.ContractEncoder, images, 1e-5);
+
+        Assert.False(result.Passed);
+        Assert.True(result.MaxAbsoluteDifference > 1e-3);
+    }
+
+    [Fact]
+    public void RefusesALayerItCannotExport()
+    {
+        using var module = nn.Sequential(("flatten", nn.Flatten()), ("dropout", nn.Dropout()));
+
+        var error = Assert.Throws<NotSupportedException>(() =>
+            OnnxExporter.Export(module, "x", new OnnxSignature("image", [null, 1, 28, 28], "out", [null, 784]), Metadata));
+
+        Assert.Contains("dropout", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Dropout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnnxCheckerAcceptsBothFiles()
+    {
+        using var model = CreateModel(255f, Activation.Relu, Activation.Relu, seed: 1);
+        using var images = rand(4, 1, 28, 28);
+        ModelExport.Write(model, temp.Path, images, Metadata);
+
+        foreach (var file in new[] { ModelManifest.EncoderFileName, ModelManifest.DecoderFileName })
+        {
+            var (exitCode, output) = OnnxChecker.Check(temp.File(file));
+            Assert.True(exitCode == 0, $"onnx.checker rejected {file}: {output}");
+        }
+    }
+
+    internal static AutoencoderModel CreateModel(float pixelScale, Activation latent, Activation output, int seed)
+    {
+        manual_seed(seed);
+        var shape = new FullyConnectedShape(ImageShape.Mnist, 100, 20, Activation.Relu, latent, output);
+        var model = new AutoencoderModel(new FullyConnectedAutoencoder(shape), pixelScale);
+        model.Network.eval();
+        return model;
+    }
+
+    private static float[] Run(InferenceSession session, string inputName, Tensor input, string outputName, out long[] shape)
+    {
+        using var contiguous = input.contiguous();
+        using var value = OrtValue.CreateTensorValueFromMemory(contiguous.data<float>().ToArray(), contiguous.shape);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [inputName], [value], [outputName]);
+        shape = results[0].GetTensorTypeAndShape().Shape;
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static void AssertClose(Tensor expected, float[] actual, double tolerance)
+    {
+        var values = expected.contiguous().data<float>().ToArray();
+        Assert.Equal(values.Length, actual.Length);
+        var worst = values.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst <= tolerance, $"max difference {worst} exceeds {tolerance}");
+    }
+}
+
+/// <summary>ONNX's own reference checker, from Debian's python3-onnx.</summary>
+internal static class OnnxChecker
+{
+    public static (int ExitCode, string Output) Check(string path)
+    {
+        var start = new ProcessStartInfo("/usr/bin/python3")
+        {
+            ArgumentList = { "-c", "import sys, onnx; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print('ok')", path },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
+    }
+}

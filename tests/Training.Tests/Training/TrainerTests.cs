@@ -1,0 +1,130 @@
+using Autoencoder.Training.Data;
+using Autoencoder.Training.Recipes;
+using Autoencoder.Training.Training;
+using static TorchSharp.torch;
+
+namespace Autoencoder.Training.Tests.Training;
+
+public sealed class TrainerTests
+{
+    private static readonly Lazy<MnistDataset> Mnist = new(() => MnistDataset.Load(TestData.Mnist));
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("article")]
+    public void ATinyRunOnRealDigitsLowersTrainingAndValidationError(string recipe)
+    {
+        var outcome = Train(Options(recipe, epochs: 4));
+
+        using (outcome.Model)
+        {
+            Assert.Equal(4, outcome.History.Count);
+            Assert.True(outcome.History[^1].TrainMse < outcome.History[0].TrainMse * 0.9, Describe(outcome));
+            Assert.True(outcome.Best.ValidationMse < outcome.History[0].ValidationMse, Describe(outcome));
+            Assert.False(outcome.Interrupted);
+        }
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameRun()
+    {
+        var first = Train(Options("default", epochs: 2));
+        var second = Train(Options("default", epochs: 2));
+
+        using (first.Model)
+        using (second.Model)
+        {
+            Assert.Equal(first.History.Select(record => record.ValidationMse), second.History.Select(record => record.ValidationMse));
+        }
+    }
+
+    [Fact]
+    public void ContractModelsMapImagesToLatentsAndBackWithinThePixelRange()
+    {
+        var outcome = Train(Options("article", epochs: 1));
+
+        using (outcome.Model)
+        using (no_grad())
+        using (var images = rand(5, 1, 28, 28))
+        using (var latent = outcome.Model.ContractEncoder.forward(images))
+        using (var decoded = outcome.Model.ContractDecoder.forward(latent))
+        {
+            Assert.Equal([5L, 20L], latent.shape);
+            Assert.Equal([5L, 1L, 28L, 28L], decoded.shape);
+            Assert.True(decoded.min().item<float>() >= 0f);
+            Assert.True(decoded.max().item<float>() <= 1f);
+        }
+    }
+
+    [Fact]
+    public void StoppingKeepsTheBestCompletedEpoch()
+    {
+        using var stop = new CancellationTokenSource();
+        var progress = new StopAfterEpochs(stop, epochs: 2);
+
+        var outcome = new Trainer(Options("default", epochs: 50), progress).Run(Mnist.Value, stop.Token);
+
+        using (outcome.Model)
+        {
+            Assert.True(outcome.Interrupted);
+            Assert.Equal(2, outcome.History.Count);
+            Assert.Equal(outcome.History.MinBy(record => record.ValidationMse), outcome.Best);
+            Assert.Equal(outcome.Best.ValidationMse, Trainer.Evaluate(outcome.Model, ValidationImages()), 6);
+        }
+    }
+
+    [Fact]
+    public void ValidationErrorIsMeasuredOnTheContractModels()
+    {
+        var outcome = Train(Options("default", epochs: 1));
+
+        using (outcome.Model)
+        {
+            Assert.Equal(outcome.Best.ValidationMse, Trainer.Evaluate(outcome.Model, ValidationImages()), 6);
+        }
+    }
+
+    private static Tensor ValidationImages() => Trainer.ToTensor(Mnist.Value.Test.Take(300).Images, 1f, CPU);
+
+    private static TrainingOptions Options(string recipe, int epochs) => new()
+    {
+        DataDirectory = TestData.Mnist,
+        OutputDirectory = "",
+        Recipe = Recipe.All[recipe],
+        Epochs = epochs,
+        Limit = 300,
+        Threads = 1,
+        Seed = 7,
+        Device = DeviceChoice.Cpu,
+    };
+
+    private static TrainingOutcome Train(TrainingOptions options) =>
+        new Trainer(options, new StopAfterEpochs(null, int.MaxValue)).Run(Mnist.Value, CancellationToken.None);
+
+    private static string Describe(TrainingOutcome outcome) =>
+        string.Join("; ", outcome.History.Select(record => $"{record.Epoch}: train {record.TrainMse:F5} val {record.ValidationMse:F5}"));
+
+    /// <summary>Progress that asks the run to stop after a number of epochs, as Ctrl+C would.</summary>
+    private sealed class StopAfterEpochs(CancellationTokenSource? stop, int epochs) : ITrainingProgress
+    {
+        public void Started(string description)
+        {
+        }
+
+        public void Batch(int epoch, int epochCount, int batch, int batches, double imagesPerSecond)
+        {
+        }
+
+        public void Epoch(EpochRecord record, int epochCount, bool isBest, TimeSpan remaining)
+        {
+            if (record.Epoch >= epochs)
+            {
+                stop?.Cancel();
+            }
+        }
+
+        public void Message(string message)
+        {
+        }
+    }
+}

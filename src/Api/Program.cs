@@ -1,5 +1,26 @@
-// The inference API comes next; until then the service only answers its liveness probe.
+using Autoencoder.Api.Endpoints;
+using Autoencoder.Api.Extensions;
+using Autoencoder.Api.Health;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddLogging();
+builder.Services.AddApplicationServices();
+builder.Services.AddProblemResponses();
+builder.Services.AddSwagger();
+
 var app = builder.Build();
-app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRequestLogging();
+app.UseSwaggerUi();
+
+app.MapInferenceApi();
+app.MapModelsApi();
+app.MapHealthApi();
+
 app.Run();
+
+/// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,60 @@
+using Autoencoder.Core;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>An image's latent vector.</summary>
+/// <param name="Model">The model that encoded it.</param>
+/// <param name="Latent">The latent vector (model.json's latentSize numbers).</param>
+public sealed record EncodeResponse(string Model, float[] Latent);
+
+/// <summary>A latent vector to decode.</summary>
+/// <param name="Latent">Exactly the model's latentSize finite numbers (20 for the bundled MNIST model).</param>
+public sealed record DecodeRequest(float[]? Latent);
+
+/// <summary>A decoded image as numbers.</summary>
+/// <param name="Model">The model that decoded it.</param>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="Pixels">Row-major gray values in [0,1], white ink (1) on black (0).</param>
+public sealed record DecodeResponse(string Model, int Width, int Height, float[] Pixels);
+
+/// <summary>An image's reconstruction.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="Latent">The latent vector of the (preprocessed) input.</param>
+/// <param name="Image">The reconstruction as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="MeanSquaredError">Mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
+public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError);
+
+/// <summary>Decodings of blends of two images' latents.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="Weights">Blend weights w: each latent is (1 - w) * first + w * second.</param>
+/// <param name="Latents">The blended latent of each step.</param>
+/// <param name="Frames">Each step's decoding as a base64-encoded PNG.</param>
+/// <param name="First">The first image as the model saw it (base64 PNG).</param>
+/// <param name="Second">The second image as the model saw it (base64 PNG).</param>
+public sealed record InterpolateResponse(string Model, float[] Weights, float[][] Latents, string[] Frames, string First, string Second);
+
+/// <summary>A served model.</summary>
+/// <param name="Name">What ?model= takes.</param>
+/// <param name="IsDefault">Whether requests without ?model= use it.</param>
+/// <param name="Architecture">Network kind, layer sizes and activations.</param>
+/// <param name="LatentSize">Length of a latent vector.</param>
+/// <param name="Image">Channels, height and width of the images it takes and gives.</param>
+/// <param name="Dataset">What it was trained and validated on.</param>
+/// <param name="TestMeanSquaredError">Its validation (test split) error at the exported epoch.</param>
+/// <param name="Contract">Tensor names, layout and pixel range of the ONNX files.</param>
+/// <param name="Recipe">How it was trained.</param>
+/// <param name="ExecutionProvider">Where it runs: CUDAExecutionProvider or CPUExecutionProvider.</param>
+/// <param name="FallbackReason">Why it runs on CPU although CUDA was allowed, if so.</param>
+public sealed record ModelInfo(
+    string Name,
+    bool IsDefault,
+    ArchitectureInfo Architecture,
+    int LatentSize,
+    ImageShape Image,
+    DatasetInfo Dataset,
+    MeanSquaredError TestMeanSquaredError,
+    TensorContract Contract,
+    RecipeInfo Recipe,
+    string ExecutionProvider,
+    string? FallbackReason);

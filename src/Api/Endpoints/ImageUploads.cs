@@ -1,0 +1,95 @@
+using Autoencoder.Api.Errors;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>Limits on uploaded images. Bound from the "Uploads" configuration section.</summary>
+public sealed class UploadOptions
+{
+    public const string Section = "Uploads";
+
+    /// <summary>Largest image file accepted, in bytes.</summary>
+    public long MaxImageBytes { get; set; } = 10 * 1024 * 1024;
+}
+
+/// <summary>
+/// Reads uploaded image files from a request: named multipart/form-data fields (what Swagger UI and HTML forms
+/// send), or, for a single image, the raw body with Content-Type image/png or image/jpeg (what curl --data-binary sends).
+/// </summary>
+public sealed class ImageUploads(IOptions<UploadOptions> options)
+{
+    public static readonly string[] RawImageTypes = ["image/png", "image/jpeg"];
+
+    public async Task<byte[]> ReadOneAsync(HttpRequest request, string field, CancellationToken cancellationToken)
+    {
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(cancellationToken);
+            return await ReadFieldAsync(form, field, cancellationToken);
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !RawImageTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase))
+        {
+            throw ClientInputException.UnsupportedMediaType(
+                $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
+        }
+
+        return await ReadLimitedAsync(request.Body, $"The request body", cancellationToken);
+    }
+
+    public async Task<(byte[] First, byte[] Second)> ReadTwoAsync(HttpRequest request, string firstField, string secondField, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            throw ClientInputException.UnsupportedMediaType(
+                $"Send the two images as multipart/form-data fields '{firstField}' and '{secondField}' (got '{request.ContentType ?? "none"}').");
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        return (await ReadFieldAsync(form, firstField, cancellationToken), await ReadFieldAsync(form, secondField, cancellationToken));
+    }
+
+    private async Task<byte[]> ReadFieldAsync(IFormCollection form, string field, CancellationToken cancellationToken)
+    {
+        var files = form.Files.GetFiles(field);
+        if (files.Count == 0)
+        {
+            var sent = form.Files.Count == 0 ? "no files" : "files in " + string.Join(", ", form.Files.Select(file => $"'{file.Name}'").Distinct());
+            throw ClientInputException.BadRequest($"Missing the image file in form field '{field}' (the request has {sent}).");
+        }
+
+        if (files.Count > 1)
+        {
+            throw ClientInputException.BadRequest($"Form field '{field}' holds {files.Count} files; send exactly one.");
+        }
+
+        await using var stream = files[0].OpenReadStream();
+        return await ReadLimitedAsync(stream, $"The file in '{field}'", cancellationToken);
+    }
+
+    private async Task<byte[]> ReadLimitedAsync(Stream stream, string what, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxImageBytes;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes an image may have.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            throw ClientInputException.BadRequest($"{what} is empty; send a PNG or JPEG image.");
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,120 @@
+using Autoencoder.Api.Endpoints;
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Health;
+using Autoencoder.Api.Images;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.OpenApi;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace Autoencoder.Api.Extensions;
+
+/// <summary>The service's registrations and middleware, in the order Program.cs reads them.</summary>
+public static class ApplicationServices
+{
+    public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
+    {
+        // Levels (and, if given, sinks) come from the "Serilog" configuration section. Without configured sinks,
+        // the console gets readable lines in Development and compact JSON, one event per line, elsewhere.
+        var configuredSinks = builder.Configuration.GetSection("Serilog:WriteTo").Exists();
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
+            if (configuredSinks)
+            {
+                return;
+            }
+
+            if (development)
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        },
+        preserveStaticLogger: true);
+        return builder;
+    }
+
+    public static IServiceCollection AddApplicationServices(this IServiceCollection services)
+    {
+        services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateOnStart();
+        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section);
+        services.AddOptions<ImageLimits>().BindConfiguration("Images").ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<ExecutionProviderSelector>();
+        services.AddSingleton<ModelRegistry>();
+        services.AddHostedService<ModelLoader>();
+        services.AddSingleton<AutoencoderService>();
+        services.AddSingleton(provider => new ImageDecoder(provider.GetRequiredService<IOptions<ImageLimits>>().Value));
+        services.AddSingleton<ModelImages>();
+        services.AddSingleton<ImageUploads>();
+
+        services.AddHealthChecks().AddCheck<ModelsReadyCheck>("models", tags: [HealthApi.ReadyTag]);
+        return services;
+    }
+
+    public static IServiceCollection AddProblemResponses(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    public static IServiceCollection AddSwagger(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new Microsoft.OpenApi.OpenApiInfo
+            {
+                Title = "Autoencoder API",
+                Version = "v1",
+                Description = "Encode images to latent vectors, decode them, reconstruct images and interpolate between two of them.",
+            });
+            options.OperationFilter<ImageUploadOperationFilter>();
+            var documentation = Path.Combine(AppContext.BaseDirectory, "Autoencoder.Api.xml");
+            if (File.Exists(documentation))
+            {
+                options.IncludeXmlComments(documentation);
+            }
+        });
+        return services;
+    }
+
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.UseSerilogRequestLogging(options =>
+        {
+            // This host's logger, not the process-wide static one.
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (model {Model} on {Provider})";
+            options.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                var (model, provider) = RequestLogContext.Get(context);
+                diagnostics.Set("Model", model ?? "-");
+                diagnostics.Set("Provider", provider ?? "-");
+            };
+        });
+        return app;
+    }
+
+    public static WebApplication UseSwaggerUi(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(options => options.DocumentTitle = "Autoencoder API");
+
+        // Until there is a home page, the API's own documentation is the front door.
+        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
+        return app;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Autoencoder.Api.Images;
+
+/// <summary>
+/// Turns uploaded bytes into pixels, refusing anything that is not a PNG or JPEG within
+/// <see cref="ImageLimits"/>. Every refusal is an <see cref="ImageRejectedException"/> whose
+/// message tells the client what to fix.
+/// </summary>
+/// <remarks>
+/// One instance serves the whole process (it is thread-safe): it owns an ImageSharp memory pool,
+/// which is costly to create and is released on <see cref="Dispose"/>.
+/// </remarks>
+public sealed class ImageDecoder : IDisposable
+{
+    private const int BytesPerMegabyte = 1024 * 1024;
+
+    private readonly ImageLimits limits;
+    private readonly Configuration configuration;
+
+    /// <summary>Creates a decoder that refuses images larger than <paramref name="limits"/>.</summary>
+    public ImageDecoder(ImageLimits limits)
+    {
+        this.limits = limits;
+
+        // Only the two formats we accept are even parsed, so a flaw in another decoder
+        // (GIF, TIFF, WebP, ...) cannot be reached with our upload endpoint.
+        configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule())
+        {
+            // Second guard behind the header check, for whatever the header does not reveal:
+            // no single buffer may outgrow the pixels of the largest image we accept.
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+            {
+                AllocationLimitMegabytes = AllocationLimitMegabytes(limits),
+            }),
+        };
+    }
+
+    /// <summary>
+    /// Decodes a PNG or JPEG into RGBA pixels. The caller owns and disposes the image.
+    /// </summary>
+    /// <param name="bytes">
+    /// The whole encoded file, already in memory: the header is read first to check the size,
+    /// then the same bytes are decoded, so a forward-only stream would not do.
+    /// </param>
+    /// <exception cref="ImageRejectedException">
+    /// 400 when the bytes are empty, corrupt or truncated; 413 when the image is larger than the
+    /// limits; 415 when it is not a PNG or JPEG.
+    /// </exception>
+    public Image<Rgba32> Decode(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            throw ImageRejectedException.Empty();
+        }
+
+        using var stream = OpenReadOnly(bytes);
+        try
+        {
+            // The header alone tells the size, so an oversized image is refused before a
+            // single pixel buffer is allocated (a few bytes can declare a gigapixel canvas).
+            var header = Image.Identify(configuration, stream, out _) ?? throw ImageRejectedException.UnsupportedFormat();
+            if (!limits.Allow(header.Width, header.Height))
+            {
+                throw ImageRejectedException.TooLarge(header.Width, header.Height, limits);
+            }
+
+            stream.Position = 0;
+            var image = Image.Load<Rgba32>(configuration, stream);
+            try
+            {
+                // Phones store portrait photos sideways and say so in EXIF; the model must see them upright.
+                image.Mutate(context => context.AutoOrient());
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+
+            return image;
+        }
+        catch (UnknownImageFormatException exception)
+        {
+            throw ImageRejectedException.UnsupportedFormat(exception);
+        }
+        catch (NotSupportedException exception)
+        {
+            // A PNG or JPEG variant the decoder does not implement (e.g. lossless JPEG).
+            throw new ImageRejectedException(
+                StatusCodes.Status415UnsupportedMediaType,
+                $"Unsupported image encoding ({exception.Message}): send a baseline or progressive JPEG, or a PNG.",
+                exception);
+        }
+        catch (InvalidMemoryOperationException exception)
+        {
+            throw new ImageRejectedException(
+                StatusCodes.Status413PayloadTooLarge,
+                "The image needs more memory to decode than the service allows: send a smaller image.",
+                exception);
+        }
+        catch (ImageFormatException exception)
+        {
+            throw ImageRejectedException.Corrupt(exception.Message, exception);
+        }
+        catch (Exception exception) when (exception is not (ImageRejectedException or OutOfMemoryException))
+        {
+            // ImageSharp 2 lets some corrupt files escape as other exceptions (a JPEG with a bad
+            // component table throws NullReferenceException, for one). It read nothing but our
+            // in-memory copy of the upload, so a fault while parsing is the file's, not ours.
+            throw ImageRejectedException.Corrupt("the decoder could not make sense of it.", exception);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => configuration.MemoryAllocator.ReleaseRetainedResources();
+
+    /// <summary>
+    /// The largest buffer a decode may need: the RGBA pixels of the largest image allowed,
+    /// rounded up to whole megabytes (decoders' other buffers, such as progressive JPEG
+    /// coefficients, are smaller per buffer).
+    /// </summary>
+    private static int AllocationLimitMegabytes(ImageLimits limits)
+    {
+        var megabytes = Math.Ceiling((double)limits.MaxPixels * Unsafe.SizeOf<Rgba32>() / BytesPerMegabyte);
+        return (int)Math.Min(megabytes, int.MaxValue);
+    }
+
+    private static MemoryStream OpenReadOnly(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+}

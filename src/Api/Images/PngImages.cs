@@ -1,0 +1,83 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Autoencoder.Api.Images;
+
+/// <summary>
+/// Encodes model outputs (floats in [0, 1], row-major, 1 = white) as 8-bit grayscale PNGs.
+/// Each value becomes <c>round(clamp(v, 0, 1) * 255)</c>; NaN becomes black.
+/// </summary>
+public static class PngImages
+{
+    /// <summary>One <paramref name="width"/> x <paramref name="height"/> image.</summary>
+    public static byte[] Encode(ReadOnlySpan<float> pixels, int width, int height)
+    {
+        RequireFrameLength(pixels.Length, width, height, nameof(pixels));
+        var gray = new byte[pixels.Length];
+        Quantise(pixels, gray);
+        return EncodeGray(gray, width, height);
+    }
+
+    /// <summary>
+    /// The frames side by side, left to right with no gap, as one
+    /// <c>(width * frames.Count)</c> x <paramref name="height"/> image: e.g. an interpolation between two digits.
+    /// </summary>
+    public static byte[] EncodeStrip(IReadOnlyList<float[]> frames, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
+        foreach (var frame in frames)
+        {
+            RequireFrameLength(frame.Length, width, height, nameof(frames));
+        }
+
+        var stripWidth = checked(width * frames.Count);
+        var gray = new byte[checked(stripWidth * height)];
+        for (var frameIndex = 0; frameIndex < frames.Count; frameIndex++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                Quantise(
+                    frames[frameIndex].AsSpan(y * width, width),
+                    gray.AsSpan((y * stripWidth) + (frameIndex * width), width));
+            }
+        }
+
+        return EncodeGray(gray, stripWidth, height);
+    }
+
+    /// <summary><see cref="Encode"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
+    public static string ToBase64Png(ReadOnlySpan<float> pixels, int width, int height) =>
+        Convert.ToBase64String(Encode(pixels, width, height));
+
+    /// <summary><see cref="EncodeStrip"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
+    public static string ToBase64PngStrip(IReadOnlyList<float[]> frames, int width, int height) =>
+        Convert.ToBase64String(EncodeStrip(frames, width, height));
+
+    private static void RequireFrameLength(int length, int width, int height, string parameterName)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (length != (long)width * height)
+        {
+            throw new ArgumentException($"A {width}x{height} image has {(long)width * height} pixels, not {length}.", parameterName);
+        }
+    }
+
+    private static void Quantise(ReadOnlySpan<float> values, Span<byte> gray)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = float.IsNaN(values[i]) ? 0f : Math.Clamp(values[i], 0f, 1f);
+            gray[i] = (byte)MathF.Round(value * byte.MaxValue, MidpointRounding.AwayFromZero);
+        }
+    }
+
+    private static byte[] EncodeGray(byte[] gray, int width, int height)
+    {
+        using var image = Image.LoadPixelData<L8>(gray, width, height);
+        using var png = new MemoryStream();
+        image.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        return png.ToArray();
+    }
+}

@@ -1,0 +1,100 @@
+using Autoencoder.Api.Errors;
+
+namespace Autoencoder.Api.Inference;
+
+/// <summary>A reconstruction: the latent of the input, the decoded image, and their mean squared error per pixel.</summary>
+public sealed record Reconstruction(float[] Latent, float[] Image, double MeanSquaredError);
+
+/// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
+public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames, float[] FirstLatent, float[] SecondLatent);
+
+/// <summary>What the API does with a model, in model terms: [0,1] images and latents, batched where it helps.</summary>
+public sealed class AutoencoderService(ModelRegistry registry)
+{
+    public const int MinSteps = 1;
+    public const int MaxSteps = 64;
+
+    /// <summary>The named model, or the default one; a 404 problem if there is no such model.</summary>
+    public OnnxAutoencoder Model(string? name) =>
+        registry.TryGet(name, out var model)
+            ? model
+            : throw ClientInputException.ModelNotFound(name ?? "", registry.All.Select(known => known.Name));
+
+    public float[] Encode(OnnxAutoencoder model, float[] image) => model.Encode(image, 1);
+
+    public float[] Decode(OnnxAutoencoder model, float[] latent)
+    {
+        if (latent.Length != model.LatentSize)
+        {
+            throw ClientInputException.BadRequest($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {latent.Length}.");
+        }
+
+        var bad = Array.FindIndex(latent, value => !float.IsFinite(value));
+        if (bad >= 0)
+        {
+            throw ClientInputException.BadRequest($"'latent' must hold finite numbers; latent[{bad}] is {latent[bad]}.");
+        }
+
+        return model.Decode(latent, 1);
+    }
+
+    public Reconstruction Reconstruct(OnnxAutoencoder model, float[] image)
+    {
+        var latent = model.Encode(image, 1);
+        var output = model.Decode(latent, 1);
+        return new Reconstruction(latent, output, MeanSquaredError(image, output));
+    }
+
+    /// <summary>
+    /// Weights i / (steps + 1) for i = 1..steps: evenly spaced, strictly between 0 and 1, symmetric. For steps = 6 that
+    /// is 1/7 ... 6/7, the even equivalent of the article's 0.05, 0.20, ..., 0.80.
+    /// </summary>
+    public static float[] InterpolationWeights(int steps)
+    {
+        if (steps is < MinSteps or > MaxSteps)
+        {
+            throw ClientInputException.BadRequest($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
+        }
+
+        return [.. Enumerable.Range(1, steps).Select(i => (float)i / (steps + 1))];
+    }
+
+    public Interpolation Interpolate(OnnxAutoencoder model, float[] first, float[] second, int steps)
+    {
+        var weights = InterpolationWeights(steps);
+        var pair = model.Encode([.. first, .. second], 2);
+        var size = model.LatentSize;
+        var firstLatent = pair[..size];
+        var secondLatent = pair[size..];
+
+        var blended = new float[steps * size];
+        for (var step = 0; step < steps; step++)
+        {
+            for (var i = 0; i < size; i++)
+            {
+                blended[(step * size) + i] = ((1 - weights[step]) * firstLatent[i]) + (weights[step] * secondLatent[i]);
+            }
+        }
+
+        var decoded = model.Decode(blended, steps);
+        var pixels = model.PixelCount;
+        return new Interpolation(
+            weights,
+            [.. Enumerable.Range(0, steps).Select(step => blended[(step * size)..((step + 1) * size)])],
+            [.. Enumerable.Range(0, steps).Select(step => decoded[(step * pixels)..((step + 1) * pixels)])],
+            firstLatent,
+            secondLatent);
+    }
+
+    private static double MeanSquaredError(float[] expected, float[] actual)
+    {
+        double sum = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var difference = (double)actual[i] - expected[i];
+            sum += difference * difference;
+        }
+
+        return sum / expected.Length;
+    }
+}

@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace Autoencoder.Api.Inference;
+
+/// <summary>The execution provider sessions run on, and why, if it is not the one asked for.</summary>
+public sealed record ExecutionProvider(string Name, string? FallbackReason)
+{
+    public const string Cuda = "CUDAExecutionProvider";
+    public const string Cpu = "CPUExecutionProvider";
+}
+
+/// <summary>
+/// Decides once, at start, which execution provider the sessions use, and builds their options. Whether CUDA
+/// works is only known by trying: appending the provider loads its shared library and the CUDA and cuDNN
+/// libraries behind it, and fails with an <see cref="OnnxRuntimeException"/> when any of them is missing.
+/// </summary>
+public sealed class ExecutionProviderSelector
+{
+    private readonly InferenceOptions options;
+
+    public ExecutionProviderSelector(IOptions<InferenceOptions> options, ILogger<ExecutionProviderSelector> logger)
+    {
+        this.options = options.Value;
+        Provider = Choose(this.options, logger);
+    }
+
+    public ExecutionProvider Provider { get; }
+
+    /// <summary>New session options for the chosen provider; the caller owns (disposes) them.</summary>
+    public SessionOptions CreateSessionOptions()
+    {
+        var session = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = options.IntraOpThreads,
+        };
+        if (Provider.Name == ExecutionProvider.Cuda)
+        {
+            session.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+        }
+
+        return session;
+    }
+
+    private static ExecutionProvider Choose(InferenceOptions options, ILogger logger)
+    {
+        if (options.Device == DeviceKind.Cpu)
+        {
+            logger.ConfiguredProvider(ExecutionProvider.Cpu);
+            return new ExecutionProvider(ExecutionProvider.Cpu, null);
+        }
+
+        try
+        {
+            using var probe = new SessionOptions();
+            probe.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+            logger.CudaProvider(ExecutionProvider.Cuda, options.CudaDeviceId);
+            return new ExecutionProvider(ExecutionProvider.Cuda, null);
+        }
+        catch (OnnxRuntimeException e) when (options.Device == DeviceKind.Auto)
+        {
+            var reason = $"CUDA is unavailable: {FirstLine(e.Message)}";
+            logger.FallingBack(ExecutionProvider.Cpu, reason);
+            return new ExecutionProvider(ExecutionProvider.Cpu, reason);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException(
+                $"Inference:Device is 'cuda' but CUDA cannot be used: {FirstLine(e.Message)}. Install CUDA 13 and cuDNN 9, or set Inference:Device to 'auto' or 'cpu'.",
+                e);
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}

@@ -1,0 +1,20 @@
+namespace Autoencoder.Api.Inference;
+
+/// <summary>The start-up log events of model loading and device choice.</summary>
+internal static partial class InferenceLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on {Provider}, as configured")]
+    public static partial void ConfiguredProvider(this ILogger logger, string provider);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference runs on {Provider} (device {DeviceId})")]
+    public static partial void CudaProvider(this ILogger logger, string provider, int deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Falling back to {Provider}: {Reason}")]
+    public static partial void FallingBack(this ILogger logger, string provider, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} ({Architecture}, latent {LatentSize}, {Dataset}) on {Provider}")]
+    public static partial void LoadedModel(this ILogger logger, string model, string architecture, int latentSize, string dataset, string provider);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} model(s) ready; default {Default}")]
+    public static partial void ModelsReady(this ILogger logger, int count, string @default);
+}

@@ -1,0 +1,23 @@
+namespace Autoencoder.Api.Inference;
+
+/// <summary>Where models run. Bound from the "Inference" configuration section.</summary>
+public sealed class InferenceOptions
+{
+    public const string Section = "Inference";
+
+    /// <summary>auto: CUDA if it loads, else CPU (with a warning); cuda: CUDA or refuse to start; cpu: CPU only.</summary>
+    public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    /// <summary>Which GPU the CUDA execution provider uses.</summary>
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads ONNX Runtime uses within one inference on CPU; 0 lets it choose (one per core).</summary>
+    public int IntraOpThreads { get; set; }
+}
+
+public enum DeviceKind
+{
+    Auto,
+    Cuda,
+    Cpu,
+}

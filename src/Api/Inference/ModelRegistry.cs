@@ -1,0 +1,113 @@
+using Autoencoder.Core;
+using Microsoft.Extensions.Options;
+
+namespace Autoencoder.Api.Inference;
+
+/// <summary>
+/// Every model found in the models folder, loaded once for the life of the process, and which one serves
+/// requests that name none. Loading happens in <see cref="Load"/>, at start-up, so a broken model stops the
+/// service from starting instead of failing its first request.
+/// </summary>
+public sealed class ModelRegistry(
+    IOptions<ModelsOptions> options,
+    IOptions<InferenceOptions> inference,
+    ExecutionProviderSelector selector,
+    IHostEnvironment environment,
+    ILogger<ModelRegistry> logger) : IDisposable
+{
+    private Dictionary<string, OnnxAutoencoder> models = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<OnnxAutoencoder> All => models.Values;
+
+    public string DefaultName { get; private set; } = "";
+
+    /// <summary>True once every model has answered one warm-up inference.</summary>
+    public bool IsWarm { get; private set; }
+
+    public string Directory => Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
+
+    public bool TryGet(string? name, out OnnxAutoencoder model) =>
+        models.TryGetValue(string.IsNullOrEmpty(name) ? DefaultName : name, out model!);
+
+    public void Load()
+    {
+        var directory = Directory;
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new ModelLoadException(directory, "models directory not found (set Models:Directory)");
+        }
+
+        var loaded = new Dictionary<string, OnnxAutoencoder>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var folder in System.IO.Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+            {
+                if (!File.Exists(Path.Combine(folder, ModelManifest.FileName)))
+                {
+                    continue;
+                }
+
+                var model = OnnxAutoencoder.Load(Path.GetFileName(folder), folder, selector, inference.Value.Device, logger);
+                loaded.Add(model.Name, model);
+                logger.LoadedModel(model.Name, model.Manifest.Architecture.Kind, model.LatentSize, model.Manifest.Dataset.Name, model.Provider.Name);
+            }
+
+            if (loaded.Count == 0)
+            {
+                throw new ModelLoadException(directory, $"no model folders (each with {ModelManifest.FileName}, {ModelManifest.EncoderFileName} and {ModelManifest.DecoderFileName})");
+            }
+
+            DefaultName = options.Value.Default switch
+            {
+                null or "" => loaded.ContainsKey("mnist") ? "mnist" : loaded.Keys.Order(StringComparer.Ordinal).First(),
+                var configured when loaded.ContainsKey(configured) => configured,
+                var configured => throw new ModelLoadException(directory, $"Models:Default names '{configured}', which is not among {string.Join(", ", loaded.Keys)}"),
+            };
+        }
+        catch
+        {
+            foreach (var model in loaded.Values)
+            {
+                model.Dispose();
+            }
+
+            throw;
+        }
+
+        models = loaded;
+    }
+
+    /// <summary>Runs each model once on a blank batch, so the first request does not pay for lazy initialisation.</summary>
+    public void WarmUp()
+    {
+        foreach (var model in models.Values)
+        {
+            var latent = model.Encode(new float[model.PixelCount], 1);
+            model.Decode(latent, 1);
+        }
+
+        IsWarm = true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var model in models.Values)
+        {
+            model.Dispose();
+        }
+    }
+}
+
+/// <summary>Loads and warms the models as the host starts; the host does not start if that fails.</summary>
+public sealed class ModelLoader(ModelRegistry registry, ILogger<ModelLoader> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        registry.Load();
+        registry.WarmUp();
+        logger.ModelsReady(registry.All.Count, registry.DefaultName);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

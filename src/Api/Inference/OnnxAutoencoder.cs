@@ -1,0 +1,174 @@
+using Autoencoder.Core;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace Autoencoder.Api.Inference;
+
+/// <summary>
+/// One served model: its manifest and an encoder and a decoder session that live as long as the process.
+/// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// is thread-safe, so one instance serves all requests.
+/// </summary>
+public sealed class OnnxAutoencoder : IDisposable
+{
+    private readonly InferenceSession encoder;
+    private readonly InferenceSession decoder;
+    private readonly string[] encoderInput;
+    private readonly string[] encoderOutput;
+    private readonly string[] decoderInput;
+    private readonly string[] decoderOutput;
+    private readonly long[] imageShape;
+
+    private OnnxAutoencoder(string name, string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider)
+    {
+        Name = name;
+        Directory = directory;
+        Manifest = manifest;
+        this.encoder = encoder;
+        this.decoder = decoder;
+        Provider = provider;
+        var contract = manifest.Contract;
+        encoderInput = [contract.EncoderInput];
+        encoderOutput = [contract.EncoderOutput];
+        decoderInput = [contract.DecoderInput];
+        decoderOutput = [contract.DecoderOutput];
+        imageShape = [manifest.Image.Channels, manifest.Image.Height, manifest.Image.Width];
+    }
+
+    public string Name { get; }
+
+    public string Directory { get; }
+
+    public ModelManifest Manifest { get; }
+
+    public ExecutionProvider Provider { get; }
+
+    public int LatentSize => Manifest.LatentSize;
+
+    public int PixelCount => Manifest.Image.PixelCount;
+
+    /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
+    public static OnnxAutoencoder Load(string name, string directory, ExecutionProviderSelector selector, DeviceKind device, ILogger logger)
+    {
+        var manifestPath = Path.Combine(directory, ModelManifest.FileName);
+        if (!File.Exists(manifestPath))
+        {
+            throw new ModelLoadException(manifestPath, "file not found");
+        }
+
+        ModelManifest manifest;
+        try
+        {
+            manifest = ModelManifest.Load(manifestPath);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelLoadException(manifestPath, $"not a valid model.json ({e.Message})");
+        }
+
+        var provider = selector.Provider;
+        var encoderPath = Path.Combine(directory, ModelManifest.EncoderFileName);
+        var decoderPath = Path.Combine(directory, ModelManifest.DecoderFileName);
+        var encoder = OpenSession(encoderPath, selector, device, ref provider, logger);
+        try
+        {
+            var decoder = OpenSession(decoderPath, selector, device, ref provider, logger);
+            var model = new OnnxAutoencoder(name, directory, manifest, encoder, decoder, provider);
+            try
+            {
+                model.CheckSignatures(encoderPath, decoderPath);
+                return model;
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>[count, C, H, W] images in [0,1] to [count, latent] latents.</summary>
+    public float[] Encode(float[] images, int count) =>
+        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape]);
+
+    /// <summary>[count, latent] latents to [count, C, H, W] images in [0,1].</summary>
+    public float[] Decode(float[] latents, int count) =>
+        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize]);
+
+    public void Dispose()
+    {
+        encoder.Dispose();
+        decoder.Dispose();
+    }
+
+    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, float[] input, long[] shape)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, inputName, [value], outputName);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static InferenceSession OpenSession(string path, ExecutionProviderSelector selector, DeviceKind device, ref ExecutionProvider provider, ILogger logger)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelLoadException(path, "file not found");
+        }
+
+        try
+        {
+            return CreateSession(path, provider.Name == ExecutionProvider.Cuda ? selector.CreateSessionOptions() : new SessionOptions());
+        }
+        catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cuda && device == DeviceKind.Auto)
+        {
+            // The provider loaded but the session could not be placed on the GPU (e.g. no such device).
+            var reason = $"CUDA session failed: {e.Message.Split('\n', 2)[0].Trim()}";
+            logger.FallingBack(ExecutionProvider.Cpu, $"{reason} ({path})");
+            provider = new ExecutionProvider(ExecutionProvider.Cpu, reason);
+            return CreateSession(path, new SessionOptions());
+        }
+        catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cpu)
+        {
+            throw new ModelLoadException(path, $"ONNX Runtime cannot load it ({e.Message.Split('\n', 2)[0].Trim()})");
+        }
+    }
+
+    private static InferenceSession CreateSession(string path, SessionOptions options)
+    {
+        using (options)
+        {
+            return new InferenceSession(path, options);
+        }
+    }
+
+    private void CheckSignatures(string encoderPath, string decoderPath)
+    {
+        long[] image = [-1, .. imageShape];
+        long[] latent = [-1, LatentSize];
+        Expect(encoderPath, "input", encoder.InputMetadata, encoderInput[0], image);
+        Expect(encoderPath, "output", encoder.OutputMetadata, encoderOutput[0], latent);
+        Expect(decoderPath, "input", decoder.InputMetadata, decoderInput[0], latent);
+        Expect(decoderPath, "output", decoder.OutputMetadata, decoderOutput[0], image);
+    }
+
+    private static void Expect(string path, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, string name, long[] shape)
+    {
+        if (metadata.Count != 1 || !metadata.TryGetValue(name, out var node))
+        {
+            throw new ModelLoadException(path, $"expected one {kind} named '{name}' (as model.json says), found: {string.Join(", ", metadata.Keys)}");
+        }
+
+        if (node.ElementType != typeof(float) || !node.Dimensions.SequenceEqual(shape.Select(dimension => (int)dimension)))
+        {
+            throw new ModelLoadException(
+                path,
+                $"{kind} '{name}' is {node.ElementType.Name}[{string.Join(",", node.Dimensions)}], but model.json implies float32[{string.Join(",", shape)}] (-1: any batch size)");
+        }
+    }
+}

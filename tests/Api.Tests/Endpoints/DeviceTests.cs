@@ -1,0 +1,55 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Serilog.Events;
+
+namespace Autoencoder.Api.Tests.Endpoints;
+
+/// <summary>
+/// CUDA device choice. These machines have no GPU, and a device id no machine has makes the CUDA provider fail
+/// everywhere, so the fallback and the refusal are tested the same way on any host.
+/// </summary>
+public sealed class DeviceTests
+{
+    private const string NoSuchGpu = "99";
+
+    [Fact]
+    public async Task AutoFallsBackToCpuWithOneWarningAndSaysWhyInHealthAndModels()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Inference:Device"] = "auto", ["Inference:CudaDeviceId"] = NoSuchGpu });
+        using var client = factory.CreateClient();
+
+        var ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        var models = await client.GetFromJsonAsync<JsonElement>("/models");
+
+        var model = Assert.Single(ready.GetProperty("models").EnumerateArray());
+        Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString());
+        Assert.Contains("CUDA", model.GetProperty("fallbackReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(model.GetProperty("fallbackReason").GetString(), models[0].GetProperty("fallbackReason").GetString());
+        var warning = Assert.Single(factory.Logs.Events, e => e.Level == LogEventLevel.Warning && e.MessageTemplate.Text.StartsWith("Falling back", StringComparison.Ordinal));
+        Assert.Contains("CUDA", warning.RenderMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CpuUsesCpuWithoutTryingCuda()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Inference:Device"] = "cpu" });
+        using var client = factory.CreateClient();
+
+        var ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+
+        var model = Assert.Single(ready.GetProperty("models").EnumerateArray());
+        Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString());
+        Assert.Equal(JsonValueKind.Null, model.GetProperty("fallbackReason").ValueKind);
+        Assert.DoesNotContain(factory.Logs.Events, e => e.Level >= LogEventLevel.Warning);
+    }
+
+    [Fact]
+    public void CudaRefusesToStartWhenCudaCannotBeUsed()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Inference:Device"] = "cuda", ["Inference:CudaDeviceId"] = NoSuchGpu });
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains("CUDA", error.ToString(), StringComparison.Ordinal);
+    }
+}

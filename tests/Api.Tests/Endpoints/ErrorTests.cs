@@ -1,0 +1,111 @@
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static Autoencoder.Api.Tests.HttpExtensions;
+
+namespace Autoencoder.Api.Tests.Endpoints;
+
+public sealed class ErrorTests(AutoencoderApiFactory factory) : IClassFixture<AutoencoderApiFactory>
+{
+    private readonly HttpClient client = factory.CreateClient();
+
+    [Fact]
+    public async Task AMissingFormFieldIsNamed()
+    {
+        using var response = await client.PostAsync("/reconstruct", PngForm("picture", Digits.Png(0)));
+
+        await response.AssertProblemAsync(400, "Missing the image file in form field 'image'");
+    }
+
+    [Fact]
+    public async Task TwoFilesWhereOneIsExpectedIsABadRequest()
+    {
+        using var response = await client.PostAsync("/encode", Form(("image", Digits.Png(0), "image/png"), ("image", Digits.Png(1), "image/png")));
+
+        await response.AssertProblemAsync(400, "holds 2 files; send exactly one");
+    }
+
+    [Fact]
+    public async Task InterpolateNeedsBothFields()
+    {
+        using var response = await client.PostAsync("/interpolate", PngForm("first", Digits.Png(0)));
+
+        await response.AssertProblemAsync(400, "form field 'second'");
+    }
+
+    [Fact]
+    public async Task TextIsNotAnImage()
+    {
+        using var response = await client.PostAsync("/reconstruct", Form(("image", Encoding.UTF8.GetBytes("hello, world"), "image/png")));
+
+        await response.AssertProblemAsync(415, "PNG or JPEG");
+    }
+
+    [Fact]
+    public async Task AGifIsAnUnsupportedFormatEvenWhenCalledPng()
+    {
+        using var image = new Image<L8>(28, 28);
+        using var gif = new MemoryStream();
+        image.SaveAsGif(gif);
+
+        using var response = await client.PostAsync("/reconstruct", Raw(gif.ToArray(), "image/png"));
+
+        await response.AssertProblemAsync(415, "PNG or JPEG");
+    }
+
+    [Fact]
+    public async Task ARawBodyOfAnotherContentTypeIsUnsupported()
+    {
+        using var response = await client.PostAsync("/reconstruct", Raw(Digits.Png(0), "text/plain"));
+
+        await response.AssertProblemAsync(415, "multipart/form-data field 'image'");
+    }
+
+    [Fact]
+    public async Task AnEmptyBodyIsABadRequest()
+    {
+        using var response = await client.PostAsync("/encode", Raw([], "image/png"));
+
+        await response.AssertProblemAsync(400, "empty");
+    }
+
+    [Theory]
+    [InlineData("{\"latent\":[1,2,3]}", "must have 20 numbers")]
+    [InlineData("{\"latent\":[NaN,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}", "JSON body is not valid")]
+    [InlineData("{\"latent\":[1e39,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}", "must hold finite numbers; latent[0]")]
+    [InlineData("{\"latent\":\"zero\"}", "JSON body is not valid")]
+    [InlineData("[1,2,3]", "JSON body is not valid")]
+    [InlineData("{}", "'latent' array of numbers")]
+    [InlineData("{\"latent\":", "JSON body is not valid")]
+    public async Task ABadLatentSaysWhatIsWrong(string json, string detail)
+    {
+        using var response = await client.PostAsync("/decode", new StringContent(json, Encoding.UTF8, "application/json"));
+
+        await response.AssertProblemAsync(400, detail);
+    }
+
+    [Fact]
+    public async Task AnUnknownPreprocessModeIsABadRequest()
+    {
+        using var response = await client.PostAsync("/encode?preprocess=magic", PngForm("image", Digits.Png(0)));
+
+        await response.AssertProblemAsync(400, "'preprocess' must be 'auto' or 'none'");
+    }
+}
+
+public sealed class UploadLimitTests : IDisposable
+{
+    private readonly ConfiguredApiFactory factory = new(new Dictionary<string, string?> { ["Uploads:MaxImageBytes"] = "1000" });
+
+    public void Dispose() => factory.Dispose();
+
+    [Fact]
+    public async Task AnImageOverTheConfiguredSizeIsTooLarge()
+    {
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync("/reconstruct", PngForm("image", Digits.UpscaledInvertedPng(0, 10)));
+
+        await response.AssertProblemAsync(413, "larger than the 1000 bytes");
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Autoencoder.Api.Tests.Endpoints;
+
+public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClassFixture<AutoencoderApiFactory>
+{
+    private readonly HttpClient client = factory.CreateClient();
+
+    [Fact]
+    public async Task ModelsListsTheBundledModelWithItsContractAndProvider()
+    {
+        using var response = await client.GetAsync("/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var model = Assert.Single((await response.JsonAsync()).EnumerateArray());
+        Assert.Equal("mnist", model.GetProperty("name").GetString());
+        Assert.True(model.GetProperty("isDefault").GetBoolean());
+        Assert.Equal(20, model.GetProperty("latentSize").GetInt32());
+        Assert.Equal("fc", model.GetProperty("architecture").GetProperty("kind").GetString());
+        Assert.Equal("mnist", model.GetProperty("dataset").GetProperty("name").GetString());
+        Assert.Equal("NCHW", model.GetProperty("contract").GetProperty("layout").GetString());
+        Assert.InRange(model.GetProperty("testMeanSquaredError").GetProperty("unit").GetDouble(), 0.001, 0.02);
+        Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString());
+    }
+
+    [Fact]
+    public async Task OneModelByNameOr404()
+    {
+        using var known = await client.GetAsync("/models/mnist");
+        using var unknown = await client.GetAsync("/models/..%2F..%2Fetc");
+
+        Assert.Equal("mnist", (await known.JsonAsync()).GetProperty("name").GetString());
+        await unknown.AssertProblemAsync(404, "There is no model");
+    }
+
+    [Fact]
+    public async Task LivenessAnswers()
+    {
+        using var response = await client.GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadinessNamesEachModelAndItsProvider()
+    {
+        using var response = await client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.JsonAsync();
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+        var model = Assert.Single(body.GetProperty("models").EnumerateArray());
+        Assert.Equal("mnist", model.GetProperty("name").GetString());
+        Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString());
+    }
+
+    [Fact]
+    public async Task TheRootRedirectsToSwaggerUi()
+    {
+        using var noRedirects = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        using var response = await noRedirects.GetAsync("/");
+        using var ui = await client.GetAsync("/swagger/index.html");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/swagger", response.Headers.Location?.ToString());
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsEveryEndpointWithUploadsAndPngResponses()
+    {
+        using var response = await client.GetAsync("/swagger/v1/swagger.json");
+
+        var paths = (await response.JsonAsync()).GetProperty("paths");
+        Assert.Equal(
+            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct"],
+            paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));
+        var reconstruct = paths.GetProperty("/reconstruct").GetProperty("post");
+        Assert.Equal("Reconstruct", reconstruct.GetProperty("operationId").GetString());
+        var upload = reconstruct.GetProperty("requestBody").GetProperty("content");
+        Assert.Equal("binary", upload.GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").GetProperty("image").GetProperty("format").GetString());
+        Assert.True(upload.TryGetProperty("image/png", out _));
+        var ok = reconstruct.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.True(ok.TryGetProperty("image/png", out _));
+        Assert.True(ok.TryGetProperty("application/json", out _));
+        var interpolate = paths.GetProperty("/interpolate").GetProperty("post");
+        Assert.Equal(
+            ["first", "second"],
+            interpolate.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.Contains(interpolate.GetProperty("parameters").EnumerateArray(), parameter => parameter.GetProperty("name").GetString() == "steps");
+        Assert.Equal(JsonValueKind.Object, paths.GetProperty("/decode").GetProperty("post").GetProperty("requestBody").ValueKind);
+    }
+}

@@ -1,0 +1,25 @@
+using static Autoencoder.Api.Tests.HttpExtensions;
+
+namespace Autoencoder.Api.Tests.Endpoints;
+
+public sealed class RequestLoggingTests : IDisposable
+{
+    private readonly AutoencoderApiFactory factory = new();
+
+    public void Dispose() => factory.Dispose();
+
+    [Fact]
+    public async Task EachRequestIsLoggedOnceWithStatusDurationModelAndProvider()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.PostAsync("/reconstruct", PngForm("image", Digits.Png(5)));
+
+        var line = Assert.Single(factory.Logs.Events, e =>
+            e.Properties.TryGetValue("RequestPath", out var path) && path.ToString() == "\"/reconstruct\"");
+        Assert.Equal("\"POST\"", line.Properties["RequestMethod"].ToString());
+        Assert.Equal("200", line.Properties["StatusCode"].ToString());
+        Assert.Equal("\"mnist\"", line.Properties["Model"].ToString());
+        Assert.Equal("\"CPUExecutionProvider\"", line.Properties["Provider"].ToString());
+        Assert.True(line.Properties.ContainsKey("Elapsed"));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+
+namespace Autoencoder.Api.Tests.Endpoints;
+
+/// <summary>A model folder that cannot be served stops the service at start, with a message naming the file.</summary>
+public sealed class StartupValidationTests : IDisposable
+{
+    private readonly string models = Path.Combine(Path.GetTempPath(), "autoencoder-models-" + Guid.NewGuid().ToString("N"));
+
+    public StartupValidationTests()
+    {
+        CopyBundledModel("mnist");
+    }
+
+    public void Dispose() => Directory.Delete(models, recursive: true);
+
+    [Fact]
+    public void ALatentSizeThatDisagreesWithTheOnnxFilesNamesTheEncoder()
+    {
+        var manifest = Path.Combine(models, "mnist", "model.json");
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!;
+        json["latentSize"] = 10;
+        File.WriteAllText(manifest, json.ToJsonString());
+
+        var error = StartFails();
+
+        Assert.Contains(Path.Combine(models, "mnist", "encoder.onnx"), error, StringComparison.Ordinal);
+        Assert.Contains("model.json implies float32[-1,10]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingDecoderIsNamed()
+    {
+        File.Delete(Path.Combine(models, "mnist", "decoder.onnx"));
+
+        Assert.Contains(Path.Combine(models, "mnist", "decoder.onnx") + ": file not found", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnreadableModelJsonIsNamed()
+    {
+        File.WriteAllText(Path.Combine(models, "mnist", "model.json"), "{ not json");
+
+        Assert.Contains(Path.Combine(models, "mnist", "model.json") + ": not a valid model.json", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyModelsDirectoryRefusesToStart()
+    {
+        Directory.Delete(Path.Combine(models, "mnist"), recursive: true);
+
+        Assert.Contains("no model folders", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownDefaultModelRefusesToStart()
+    {
+        Assert.Contains("Models:Default names 'fashion'", StartFails(new() { ["Models:Default"] = "fashion" }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeveralModelsAreServedAndTheDefaultIsConfigurable()
+    {
+        CopyBundledModel("mnist", "digits");
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Models:Directory"] = models, ["Models:Default"] = "digits" });
+        using var client = factory.CreateClient();
+
+        var body = await client.GetStringAsync("/models");
+
+        var list = JsonNode.Parse(body)!.AsArray();
+        Assert.Equal(["digits", "mnist"], list.Select(model => (string)model!["name"]!));
+        Assert.True((bool)list[0]!["isDefault"]!);
+    }
+
+    private string StartFails(Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>(settings ?? []) { ["Models:Directory"] = models };
+        using var factory = new ConfiguredApiFactory(all);
+        return Assert.ThrowsAny<Exception>(() => factory.CreateClient()).ToString();
+    }
+
+    private void CopyBundledModel(string name, string? copyName = null)
+    {
+        var target = Path.Combine(models, copyName ?? name);
+        Directory.CreateDirectory(target);
+        foreach (var file in new[] { "encoder.onnx", "decoder.onnx", "model.json" })
+        {
+            File.Copy(Path.Combine(TestData.ModelsDirectory, name, file), Path.Combine(target, file));
+        }
+    }
+}

@@ -104,7 +104,8 @@ public sealed record RecipeInfo(
     double WeightDecay,
     string Schedule,
     int BatchSize,
-    int Epochs);
+    int Epochs,
+    string Augmentation);
 
 /// <summary>What the model was trained and validated on.</summary>
 public sealed record DatasetInfo(string Name, int TrainImages, int ValidationImages, string ValidationSplit);

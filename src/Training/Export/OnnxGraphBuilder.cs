@@ -82,6 +82,9 @@ internal sealed class OnnxGraphBuilder(string graphName)
     public static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
+    public static AttributeProto FloatAttribute(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
     private string Unique(string name)
     {
         var candidate = name;

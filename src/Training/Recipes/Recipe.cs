@@ -27,7 +27,8 @@ internal sealed record Recipe(
     double WeightDecay,
     LearningRateSchedule Schedule,
     int BatchSize,
-    int Epochs)
+    int Epochs,
+    int MaxShift)
 {
     public const int DefaultHidden = 100;
     public const int DefaultLatent = 20;
@@ -47,24 +48,28 @@ internal sealed record Recipe(
         WeightDecay: 0,
         Schedule: LearningRateSchedule.Constant,
         BatchSize: 64,
-        Epochs: 50);
+        Epochs: 50,
+        MaxShift: 0);
 
     /// <summary>
-    /// What we recommend at the same sizes: [0,1] pixels and a sigmoid output trained with binary cross-entropy,
-    /// a linear latent (a ReLU there leaves dimensions dead), and a one-cycle learning-rate schedule.
+    /// What we recommend at the same sizes, each choice measured on the 10,000-image MNIST subset: [0,1] pixels and a
+    /// sigmoid output trained with binary cross-entropy; a linear latent (a ReLU there leaves dimensions dead);
+    /// LeakyReLU hidden layers; a one-cycle schedule peaking at 1e-2 (momentum not cycled); 200 epochs; and each
+    /// batch shifted by up to one pixel in x and y, because 10,000 digits are few enough to overfit.
     /// </summary>
     public static Recipe Default { get; } = new(
         Name: "default",
         PixelScale: 1f,
-        HiddenActivation: Activation.Relu,
+        HiddenActivation: Activation.LeakyRelu,
         LatentActivation: Activation.None,
         OutputActivation: Activation.Sigmoid,
         Loss: LossFunction.BinaryCrossEntropy,
-        LearningRate: 1e-3,
+        LearningRate: 1e-2,
         WeightDecay: 0,
-        Schedule: LearningRateSchedule.Constant,
+        Schedule: LearningRateSchedule.OneCycle,
         BatchSize: 64,
-        Epochs: 50);
+        Epochs: 200,
+        MaxShift: 1);
 
     public static IReadOnlyDictionary<string, Recipe> All { get; } =
         new[] { Default, Article }.ToDictionary(recipe => recipe.Name, StringComparer.OrdinalIgnoreCase);
@@ -79,7 +84,8 @@ internal sealed record Recipe(
         WeightDecay == 0 ? "adam" : "adamw",
         LearningRate,
         WeightDecay,
-        Schedule == LearningRateSchedule.Constant ? "constant" : "one-cycle",
+        Schedule == LearningRateSchedule.Constant ? "constant" : "one-cycle (peak learning rate, no momentum cycling)",
         batchSize,
-        epochs);
+        epochs,
+        MaxShift == 0 ? "none" : $"random shift of each batch by up to {MaxShift} pixel in x and y");
 }

@@ -48,7 +48,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 
         using var optimizer = CreateOptimizer(recipe, network);
         var scheduler = recipe.Schedule == LearningRateSchedule.OneCycle
-            ? optim.lr_scheduler.OneCycleLR(optimizer, recipe.LearningRate, total_steps: epochs * batches)
+            ? optim.lr_scheduler.OneCycleLR(optimizer, recipe.LearningRate, total_steps: epochs * batches, cycle_momentum: false)
             : null;
 
         progress.Started($"{recipe.Name} recipe, {image.Height}x{image.Width} -> {options.Hidden} -> {options.Latent}, " +
@@ -61,6 +61,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         var total = Stopwatch.StartNew();
         var interrupted = false;
         var pixelScaleSquared = (double)recipe.PixelScale * recipe.PixelScale;
+        var shifts = new Random(options.Seed);
 
         for (var epoch = 1; epoch <= epochs && !interrupted; epoch++)
         {
@@ -81,7 +82,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                     using var scope = NewDisposeScope();
                     var start = batch * batchSize;
                     var count = Math.Min(batchSize, train.Count - start);
-                    var input = trainImages.index_select(0, order.narrow(0, start, count));
+                    var input = Augment(trainImages.index_select(0, order.narrow(0, start, count)), recipe.MaxShift, shifts);
                     var output = network.forward(input);
                     var loss = Loss(recipe.Loss, output, input);
                     optimizer.zero_grad();
@@ -169,6 +170,18 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         using var bytes = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], ScalarType.Byte);
         using var floats = bytes.to_type(ScalarType.Float32);
         return floats.mul(pixelScale / 255f).to(device);
+    }
+
+    /// <summary>Shifts the whole batch by up to <paramref name="maxShift"/> pixels in x and y (wrapping; digits have empty borders).</summary>
+    private static Tensor Augment(Tensor batch, int maxShift, Random random)
+    {
+        if (maxShift == 0)
+        {
+            return batch;
+        }
+
+        var (dy, dx) = (random.Next(-maxShift, maxShift + 1), random.Next(-maxShift, maxShift + 1));
+        return dy == 0 && dx == 0 ? batch : batch.roll((dy, dx), (2, 3));
     }
 
     private static Device ChooseDevice(DeviceChoice choice) => choice switch

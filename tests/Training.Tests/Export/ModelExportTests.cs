@@ -22,11 +22,11 @@ public sealed class ModelExportTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Theory]
-    [InlineData(1f, "None", "Sigmoid")]
-    [InlineData(255f, "Relu", "Relu")]
-    public void ExportedModelsComputeWhatTorchSharpComputesForAnyBatchSize(float pixelScale, string latent, string output)
+    [InlineData(1f, "LeakyRelu", "None", "Sigmoid")]
+    [InlineData(255f, "Relu", "Relu", "Relu")]
+    public void ExportedModelsComputeWhatTorchSharpComputesForAnyBatchSize(float pixelScale, string hidden, string latent, string output)
     {
-        using var model = CreateModel(pixelScale, Enum.Parse<Activation>(latent), Enum.Parse<Activation>(output), seed: 3);
+        using var model = CreateModel(pixelScale, Enum.Parse<Activation>(latent), Enum.Parse<Activation>(output), seed: 3, Enum.Parse<Activation>(hidden));
         using var images = rand(16, 1, 28, 28);
 
         var results = ModelExport.Write(model, temp.Path, images, Metadata);
@@ -121,7 +121,7 @@ public sealed class ModelExportTests : IDisposable
     [Fact]
     public void OnnxCheckerAcceptsBothFiles()
     {
-        using var model = CreateModel(255f, Activation.Relu, Activation.Relu, seed: 1);
+        using var model = CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 1, Activation.LeakyRelu);
         using var images = rand(4, 1, 28, 28);
         ModelExport.Write(model, temp.Path, images, Metadata);
 
@@ -132,10 +132,10 @@ public sealed class ModelExportTests : IDisposable
         }
     }
 
-    internal static AutoencoderModel CreateModel(float pixelScale, Activation latent, Activation output, int seed)
+    internal static AutoencoderModel CreateModel(float pixelScale, Activation latent, Activation output, int seed, Activation hidden = Activation.Relu)
     {
         manual_seed(seed);
-        var shape = new FullyConnectedShape(ImageShape.Mnist, 100, 20, Activation.Relu, latent, output);
+        var shape = new FullyConnectedShape(ImageShape.Mnist, 100, 20, hidden, latent, output);
         var model = new AutoencoderModel(new FullyConnectedAutoencoder(shape), pixelScale);
         model.Network.eval();
         return model;

@@ -11,9 +11,9 @@ builder.Services.AddSwagger();
 
 var app = builder.Build();
 
+app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseRequestLogging();
 app.UseSwaggerUi();
 
 app.MapInferenceApi();

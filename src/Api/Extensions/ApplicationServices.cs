@@ -82,6 +82,7 @@ public static class ApplicationServices
                 Description = "Encode images to latent vectors, decode them, reconstruct images and interpolate between two of them.",
             });
             options.OperationFilter<ImageUploadOperationFilter>();
+            options.SchemaFilter<ExampleSchemaFilter>();
             var documentation = Path.Combine(AppContext.BaseDirectory, "Autoencoder.Api.xml");
             if (File.Exists(documentation))
             {
@@ -91,6 +92,7 @@ public static class ApplicationServices
         return services;
     }
 
+    /// <summary>One line per request; outermost, so it logs the status the client gets, problem responses included.</summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
         app.UseSerilogRequestLogging(options =>

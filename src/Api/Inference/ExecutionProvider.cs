@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
@@ -61,17 +62,48 @@ public sealed class ExecutionProviderSelector
         }
         catch (OnnxRuntimeException e) when (options.Device == DeviceKind.Auto)
         {
-            var reason = $"CUDA is unavailable: {FirstLine(e.Message)}";
+            var reason = $"CUDA is unavailable: {DescribeFailure(e)}";
             logger.FallingBack(ExecutionProvider.Cpu, reason);
             return new ExecutionProvider(ExecutionProvider.Cpu, reason);
         }
         catch (OnnxRuntimeException e)
         {
             throw new InvalidOperationException(
-                $"Inference:Device is 'cuda' but CUDA cannot be used: {FirstLine(e.Message)}. Install CUDA 13 and cuDNN 9, or set Inference:Device to 'auto' or 'cpu'.",
+                $"Inference:Device is 'cuda' but CUDA cannot be used: {DescribeFailure(e)}. Install CUDA 13 and cuDNN 9, or set Inference:Device to 'auto' or 'cpu'.",
                 e);
         }
     }
 
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    /// <summary>
+    /// ONNX Runtime only says that the provider's library failed to load; the loader knows which of its
+    /// dependencies (libcublasLt, libcudnn, ...) is missing, so ask it directly.
+    /// </summary>
+    private static string DescribeFailure(OnnxRuntimeException exception)
+    {
+        var message = exception.Message.Split('\n', 2)[0].Trim();
+        var provider = Directory.EnumerateFiles(AppContext.BaseDirectory, "libonnxruntime_providers_cuda.so", SearchOption.AllDirectories).FirstOrDefault();
+        if (provider is null)
+        {
+            return message;
+        }
+
+        try
+        {
+            NativeLibrary.Free(NativeLibrary.Load(provider));
+            return message;
+        }
+        catch (DllNotFoundException loader)
+        {
+            // "... LD_DEBUG environment variable: libcublasLt.so.13: cannot open shared object file: No such file or directory"
+            var text = loader.Message;
+            var missing = text.IndexOf(": cannot open shared object file", StringComparison.Ordinal);
+            if (missing <= 0)
+            {
+                return $"{message} ({text})";
+            }
+
+            var start = text.LastIndexOfAny([' ', '\n'], missing - 1) + 1;
+            return $"{message}: {text[start..missing]} is missing";
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Autoencoder.Api.Tests.Endpoints;
@@ -91,5 +92,17 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
             interpolate.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").EnumerateObject().Select(p => p.Name));
         Assert.Contains(interpolate.GetProperty("parameters").EnumerateArray(), parameter => parameter.GetProperty("name").GetString() == "steps");
         Assert.Equal(JsonValueKind.Object, paths.GetProperty("/decode").GetProperty("post").GetProperty("requestBody").ValueKind);
+    }
+
+    [Fact]
+    public async Task TheDocumentedDecodeExampleWorksAsItStands()
+    {
+        var document = await client.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+        var example = document.GetProperty("components").GetProperty("schemas").GetProperty("DecodeRequest").GetProperty("example");
+
+        using var response = await client.PostAsJsonAsync("/decode", example);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -22,4 +22,16 @@ public sealed class RequestLoggingTests : IDisposable
         Assert.Equal("\"CPUExecutionProvider\"", line.Properties["Provider"].ToString());
         Assert.True(line.Properties.ContainsKey("Elapsed"));
     }
+
+    [Fact]
+    public async Task AClientErrorIsLoggedWithItsStatusAndNoErrorEvent()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.PostAsync("/encode", Raw("not an image"u8.ToArray(), "image/png"));
+
+        var line = Assert.Single(factory.Logs.Events, e =>
+            e.Properties.TryGetValue("RequestPath", out var path) && path.ToString() == "\"/encode\"");
+        Assert.Equal("415", line.Properties["StatusCode"].ToString());
+        Assert.DoesNotContain(factory.Logs.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error);
+    }
 }

@@ -25,7 +25,7 @@ public sealed class ImageUploads(IOptions<UploadOptions> options)
     {
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
+            var form = await ReadFormAsync(request, cancellationToken);
             return await ReadFieldAsync(form, field, cancellationToken);
         }
 
@@ -47,8 +47,25 @@ public sealed class ImageUploads(IOptions<UploadOptions> options)
                 $"Send the two images as multipart/form-data fields '{firstField}' and '{secondField}' (got '{request.ContentType ?? "none"}').");
         }
 
-        var form = await request.ReadFormAsync(cancellationToken);
+        var form = await ReadFormAsync(request, cancellationToken);
         return (await ReadFieldAsync(form, firstField, cancellationToken), await ReadFieldAsync(form, secondField, cancellationToken));
+    }
+
+    /// <summary>
+    /// The form parser reports a malformed body as InvalidDataException (no boundary) or IOException (cut short, no
+    /// closing boundary); if the client went away instead, nobody reads the 400. BadHttpRequestException (an
+    /// IOException too) keeps its own status, e.g. 413 for a body over the server's limit.
+    /// </summary>
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException))
+        {
+            throw ClientInputException.BadRequest($"The multipart/form-data body is malformed: {e.Message.Trim()}");
+        }
     }
 
     private async Task<byte[]> ReadFieldAsync(IFormCollection form, string field, CancellationToken cancellationToken)

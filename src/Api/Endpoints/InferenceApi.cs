@@ -72,10 +72,10 @@ public static class InferenceApi
     }
 
     public static Results<FileContentHttpResult, Ok<DecodeResponse>> Decode(
-        HttpRequest request, DecodeRequest body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service)
+        HttpRequest request, DecodeRequest? body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service)
     {
         var model = Resolve(request, service, modelName);
-        var latent = body.Latent ?? throw Errors.ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers.");
+        var latent = body?.Latent ?? throw Errors.ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers.");
         var pixels = service.Decode(model, latent);
         var shape = model.Manifest.Image;
         return ResponseFormat.PrefersJson(request)

@@ -62,7 +62,18 @@ public static class ApplicationServices
 
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
+                StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
+                _ => null,
+            };
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.

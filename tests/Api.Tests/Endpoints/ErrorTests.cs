@@ -84,6 +84,45 @@ public sealed class ErrorTests(AutoencoderApiFactory factory) : IClassFixture<Au
         await response.AssertProblemAsync(400, detail);
     }
 
+    [Theory]
+    [InlineData("multipart/form-data")]
+    [InlineData("multipart/form-data; boundary=x")]
+    public async Task AMalformedMultipartBodyIsABadRequest(string contentType)
+    {
+        using var content = new StringContent("garbage");
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.PostAsync("/encode", content);
+
+        await response.AssertProblemAsync(400, "multipart/form-data body is malformed");
+    }
+
+    [Fact]
+    public async Task DecodeWithoutABodySaysWhatToSend()
+    {
+        using var response = await client.PostAsync("/decode", new StringContent("", Encoding.UTF8, "application/json"));
+
+        await response.AssertProblemAsync(400, "'latent' array of numbers");
+    }
+
+    [Fact]
+    public async Task DecodeOfTextIsAnUnsupportedMediaTypeThatSaysWhere()
+    {
+        using var response = await client.PostAsync("/decode", new StringContent("1,2,3", Encoding.UTF8, "text/plain"));
+
+        await response.AssertProblemAsync(415, "/decode does not take Content-Type 'text/plain");
+    }
+
+    [Fact]
+    public async Task AWrongMethodOrPathIsAProblemPointingToSwagger()
+    {
+        using var get = await client.GetAsync("/encode");
+        using var unknown = await client.GetAsync("/nowhere");
+
+        await get.AssertProblemAsync(405, "/encode does not take GET");
+        await unknown.AssertProblemAsync(404, "There is no endpoint at /nowhere");
+    }
+
     [Fact]
     public async Task AnUnknownPreprocessModeIsABadRequest()
     {

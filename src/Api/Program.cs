@@ -1,12 +1,14 @@
 using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Extensions;
 using Autoencoder.Api.Health;
+using Autoencoder.Api.Limits;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
 builder.Services.AddApplicationServices();
 builder.Services.AddProblemResponses();
+builder.Services.AddRequestLimits();
 builder.Services.AddSwagger();
 
 var app = builder.Build();
@@ -14,6 +16,7 @@ var app = builder.Build();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestLimits();
 app.UseSwaggerUi();
 
 app.MapInferenceApi();

@@ -1,23 +1,15 @@
 using Autoencoder.Api.Errors;
+using Autoencoder.Api.Limits;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Autoencoder.Api.Endpoints;
 
-/// <summary>Limits on uploaded images. Bound from the "Uploads" configuration section.</summary>
-public sealed class UploadOptions
-{
-    public const string Section = "Uploads";
-
-    /// <summary>Largest image file accepted, in bytes.</summary>
-    public long MaxImageBytes { get; set; } = 10 * 1024 * 1024;
-}
-
 /// <summary>
 /// Reads uploaded image files from a request: named multipart/form-data fields (what Swagger UI and HTML forms
 /// send), or, for a single image, the raw body with Content-Type image/png or image/jpeg (what curl --data-binary sends).
 /// </summary>
-public sealed class ImageUploads(IOptions<UploadOptions> options)
+public sealed class ImageUploads(IOptions<LimitsOptions> options)
 {
     public static readonly string[] RawImageTypes = ["image/png", "image/jpeg"];
 
@@ -56,16 +48,22 @@ public sealed class ImageUploads(IOptions<UploadOptions> options)
     /// closing boundary); if the client went away instead, nobody reads the 400. BadHttpRequestException (an
     /// IOException too) keeps its own status, e.g. 413 for a body over the server's limit.
     /// </summary>
-    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        IFormCollection form;
         try
         {
-            return await request.ReadFormAsync(cancellationToken);
+            form = await request.ReadFormAsync(cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException))
         {
             throw ClientInputException.BadRequest($"The multipart/form-data body is malformed: {e.Message.Trim()}");
         }
+
+        var most = options.Value.MaxFormFiles;
+        return form.Files.Count <= most
+            ? form
+            : throw ClientInputException.BadRequest($"The form carries {form.Files.Count} files; at most {most} are accepted.");
     }
 
     private async Task<byte[]> ReadFieldAsync(IFormCollection form, string field, CancellationToken cancellationToken)

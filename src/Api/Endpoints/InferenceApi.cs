@@ -1,8 +1,10 @@
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
 using Autoencoder.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Autoencoder.Api.Endpoints;
 
@@ -28,37 +30,47 @@ public static class InferenceApi
 
     public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
-        // Every error here is a problem response; the statuses are listed once for the whole group.
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<LimitsOptions>>().Value;
+
+        // Every error here is a problem response; the statuses are listed once for the whole group. Inference
+        // runs a bounded number of requests at once and queues the rest, so a burst cannot exhaust memory.
         var api = app.MapGroup("")
             .WithTags("Inference")
+            .RequireRateLimiting(RequestLimits.InferencePolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/encode", Encode)
             .WithName("Encode")
             .WithSummary("Encode an image to its latent vector")
             .WithDescription("Send a PNG or JPEG as form field 'image' or as the raw body (Content-Type image/png or image/jpeg).")
-            .WithMetadata(new ImageUploadMetadata(ImageField));
+            .WithMetadata(new ImageUploadMetadata(ImageField))
+            .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         api.MapPost("/decode", Decode)
             .WithName("Decode")
             .WithSummary("Decode a latent vector to an image")
             .WithDescription("Returns a grayscale PNG; with Accept: application/json, the pixel values in [0,1] instead.")
-            .WithMetadata(new PngResponseMetadata());
+            .WithMetadata(new PngResponseMetadata())
+            .WithBodyLimit(limits.MaxJsonBodyBytes);
 
         api.MapPost("/reconstruct", Reconstruct)
             .WithName("Reconstruct")
             .WithSummary("Encode and decode an image")
             .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG and the mean squared error between the model's input and its reconstruction.")
-            .WithMetadata(new ImageUploadMetadata(ImageField), new PngResponseMetadata());
+            .WithMetadata(new ImageUploadMetadata(ImageField), new PngResponseMetadata())
+            .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         api.MapPost("/interpolate", Interpolate)
             .WithName("Interpolate")
             .WithSummary("Blend two images in latent space")
             .WithDescription("Send form fields 'first' and 'second'. Returns one PNG strip: the first image (as the model saw it), the decodings of `steps` blends (1 - w) * first + w * second with w = i / (steps + 1), i = 1..steps, then the second image. With Accept: application/json, the weights, latents and frames.")
-            .WithMetadata(new ImageUploadMetadata(FirstField, SecondField), new PngResponseMetadata());
+            .WithMetadata(new ImageUploadMetadata(FirstField, SecondField), new PngResponseMetadata())
+            .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         return api;
     }
@@ -68,15 +80,15 @@ public static class InferenceApi
     {
         var model = Resolve(request, service, query.Model);
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), model.Manifest.Image, query.ShouldPreprocess);
-        return TypedResults.Ok(new EncodeResponse(model.Name, service.Encode(model, input)));
+        return TypedResults.Ok(new EncodeResponse(model.Name, service.Encode(model, input, cancellationToken)));
     }
 
     public static Results<FileContentHttpResult, Ok<DecodeResponse>> Decode(
-        HttpRequest request, DecodeRequest? body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service)
+        HttpRequest request, DecodeRequest? body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, modelName);
         var latent = body?.Latent ?? throw Errors.ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers.");
-        var pixels = service.Decode(model, latent);
+        var pixels = service.Decode(model, latent, cancellationToken);
         var shape = model.Manifest.Image;
         return ResponseFormat.PrefersJson(request)
             ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
@@ -89,7 +101,7 @@ public static class InferenceApi
         var model = Resolve(request, service, query.Model);
         var shape = model.Manifest.Image;
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), shape, query.ShouldPreprocess);
-        var reconstruction = service.Reconstruct(model, input);
+        var reconstruction = service.Reconstruct(model, input, cancellationToken);
         var png = images.ToPng(reconstruction.Image, shape);
         return ResponseFormat.PrefersJson(request)
             ? TypedResults.Ok(new ReconstructResponse(model.Name, reconstruction.Latent, Convert.ToBase64String(png), reconstruction.MeanSquaredError))
@@ -112,7 +124,7 @@ public static class InferenceApi
         var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
         var first = images.ToModelInput(firstBytes, shape, query.ShouldPreprocess);
         var second = images.ToModelInput(secondBytes, shape, query.ShouldPreprocess);
-        var interpolation = service.Interpolate(model, first, second, stepCount);
+        var interpolation = service.Interpolate(model, first, second, stepCount, cancellationToken);
 
         if (!ResponseFormat.PrefersJson(request))
         {

@@ -45,7 +45,6 @@ public static class ApplicationServices
     {
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateOnStart();
-        services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section);
         services.AddOptions<ImageLimits>().BindConfiguration("Images").ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<ExecutionProviderSelector>();

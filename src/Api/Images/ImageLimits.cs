@@ -7,14 +7,14 @@ namespace Autoencoder.Api.Images;
 /// pixel is decoded, so an oversized image costs the server nothing but the upload.
 /// </summary>
 /// <remarks>
-/// The defaults hold a 40-megapixel photo (about 160 MB once decoded as RGBA) and refuse the
+/// The defaults hold a 16-megapixel photo (about 64 MB once decoded as RGBA) and refuse the
 /// decompression bombs whose small files declare gigapixel canvases.
 /// </remarks>
 public sealed record ImageLimits
 {
     /// <summary>Largest width times height, in pixels.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxPixels { get; init; } = 40_000_000;
+    public long MaxPixels { get; init; } = 16_777_216;
 
     /// <summary>Largest width, in pixels.</summary>
     [Range(1, int.MaxValue)]

@@ -93,12 +93,12 @@ public sealed class OnnxAutoencoder : IDisposable
     }
 
     /// <summary>[count, C, H, W] images in [0,1] to [count, latent] latents.</summary>
-    public float[] Encode(float[] images, int count) =>
-        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape]);
+    public float[] Encode(float[] images, int count, CancellationToken cancellationToken = default) =>
+        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape], cancellationToken);
 
     /// <summary>[count, latent] latents to [count, C, H, W] images in [0,1].</summary>
-    public float[] Decode(float[] latents, int count) =>
-        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize]);
+    public float[] Decode(float[] latents, int count, CancellationToken cancellationToken = default) =>
+        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize], cancellationToken);
 
     public void Dispose()
     {
@@ -106,12 +106,25 @@ public sealed class OnnxAutoencoder : IDisposable
         decoder.Dispose();
     }
 
-    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, float[] input, long[] shape)
+    /// <summary>
+    /// Runs one inference. Cancellation (a timed-out or aborted request) sets the run's terminate flag, which ONNX
+    /// Runtime checks between operators, so the work stops instead of finishing for nobody.
+    /// </summary>
+    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, float[] input, long[] shape, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, inputName, [value], outputName);
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            using var results = session.Run(runOptions, inputName, [value], outputName);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("inference was cancelled", cancellationToken);
+        }
     }
 
     private static InferenceSession OpenSession(string path, ExecutionProviderSelector selector, DeviceKind device, ref ExecutionProvider provider, ILogger logger)

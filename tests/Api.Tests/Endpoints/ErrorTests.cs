@@ -134,7 +134,7 @@ public sealed class ErrorTests(AutoencoderApiFactory factory) : IClassFixture<Au
 
 public sealed class UploadLimitTests : IDisposable
 {
-    private readonly ConfiguredApiFactory factory = new(new Dictionary<string, string?> { ["Uploads:MaxImageBytes"] = "1000" });
+    private readonly ConfiguredApiFactory factory = new(new Dictionary<string, string?> { ["Limits:MaxImageBytes"] = "1000" });
 
     public void Dispose() => factory.Dispose();
 

@@ -191,7 +191,7 @@ public sealed class ImageDecoderTests : IDisposable
 
         Assert.Equal(413, rejection.StatusCode);
         Assert.Equal(
-            "The image is 50000x50000 pixels; the limit is 40000000 pixels (e.g. 6324x6324), at most 16384 wide and 16384 high. "
+            "The image is 50000x50000 pixels; the limit is 16777216 pixels (e.g. 4096x4096), at most 16384 wide and 16384 high. "
             + "Scale it down and send it again.",
             rejection.Message);
         Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 500);

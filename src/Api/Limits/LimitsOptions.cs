@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Autoencoder.Api.Limits;
+
+/// <summary>
+/// What one client and one request may use. Bound from the "Limits" configuration section; the defaults let a
+/// legitimate user (even a load test at concurrency 64 from one machine) through untouched.
+/// </summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Largest image file, in bytes (413 beyond).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxImageBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Largest request body of an upload endpoint (two images for /interpolate, plus form overhead).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxUploadBodyBytes { get; set; } = (2 * 10 * 1024 * 1024) + (64 * 1024);
+
+    /// <summary>Largest JSON request body (/decode); a latent is a few hundred bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Most files one multipart request may carry.</summary>
+    [Range(1, 1000)]
+    public int MaxFormFiles { get; set; } = 4;
+
+    /// <summary>Time a request may take before it is cancelled (inference included) and answered 503.</summary>
+    [Range(0.001, 3600)]
+    public double RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Inference requests served at once; 0: two per core.</summary>
+    [Range(0, 10_000)]
+    public int InferenceConcurrency { get; set; }
+
+    /// <summary>Inference requests that may wait for a turn; beyond that, 503 with Retry-After.</summary>
+    [Range(0, 1_000_000)]
+    public int InferenceQueue { get; set; } = 1024;
+
+    /// <summary>Requests one client address may make per window; 0 turns rate limiting off (the default).</summary>
+    [Range(0, int.MaxValue)]
+    public int RateLimitPermits { get; set; }
+
+    /// <summary>The rate limit's window.</summary>
+    [Range(1, 86_400)]
+    public int RateLimitWindowSeconds { get; set; } = 60;
+
+    public int EffectiveInferenceConcurrency => InferenceConcurrency > 0 ? InferenceConcurrency : 2 * Environment.ProcessorCount;
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Autoencoder.Api.Limits;
+
+/// <summary>
+/// Body sizes, multipart limits, request timeouts, per-client rate limiting and the inference concurrency limit,
+/// all from <see cref="LimitsOptions"/>. Rejections are problem responses with a Retry-After where one helps.
+/// </summary>
+public static class RequestLimits
+{
+    /// <summary>The rate-limiting policy of the inference endpoints: a bounded number at once, the rest queued.</summary>
+    public const string InferencePolicy = "inference";
+
+    public static IServiceCollection AddRequestLimits(this IServiceCollection services)
+    {
+        services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddOptions<FormOptions>().Configure<IOptions<LimitsOptions>>((form, limits) =>
+        {
+            form.MultipartBodyLengthLimit = limits.Value.MaxUploadBodyBytes;
+            form.ValueCountLimit = limits.Value.MaxFormFiles + 16;
+            form.MultipartHeadersLengthLimit = 16 * 1024;
+            form.KeyLengthLimit = 1024;
+        });
+
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<LimitsOptions>>((timeouts, limits) =>
+            timeouts.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = TimeSpan.FromSeconds(limits.Value.RequestTimeoutSeconds),
+                TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+                WriteTimeoutResponse = context => WriteProblemAsync(
+                    context, StatusCodes.Status503ServiceUnavailable, "Request timed out",
+                    $"The request took longer than the {limits.Value.RequestTimeoutSeconds} s allowed and was cancelled; try again, or send a smaller image.",
+                    retryAfterSeconds: 1).AsTask(),
+            });
+
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((rateLimiter, options) =>
+        {
+            var limits = options.Value;
+            rateLimiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => limits.RateLimitPermits == 0
+                ? RateLimitPartition.GetNoLimiter("")
+                : RateLimitPartition.GetFixedWindowLimiter(
+                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = limits.RateLimitPermits,
+                        Window = TimeSpan.FromSeconds(limits.RateLimitWindowSeconds),
+                        QueueLimit = 0,
+                    }));
+            rateLimiter.AddConcurrencyLimiter(InferencePolicy, concurrency =>
+            {
+                concurrency.PermitLimit = limits.EffectiveInferenceConcurrency;
+                concurrency.QueueLimit = limits.InferenceQueue;
+                concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
+            });
+            rateLimiter.OnRejected = (context, cancellationToken) => Reject(context.HttpContext, context.Lease, limits);
+        });
+        return services;
+    }
+
+    /// <summary>Rate limits first (cheapest), then timeouts; the body-size limits travel as endpoint metadata.</summary>
+    public static WebApplication UseRequestLimits(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>The largest body an endpoint accepts; the server refuses more with 413 while reading.</summary>
+    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequestSizeLimitAttribute(bytes));
+
+    /// <summary>
+    /// The per-client rate limit says when a permit frees up (429); a full inference queue does not, so it gets
+    /// 503 and a short Retry-After: the server is busy, not the client over its quota.
+    /// </summary>
+    private static ValueTask Reject(HttpContext context, RateLimitLease lease, LimitsOptions limits)
+    {
+        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            return WriteProblemAsync(
+                context, StatusCodes.Status429TooManyRequests, "Too many requests",
+                $"This client may make {limits.RateLimitPermits} requests per {limits.RateLimitWindowSeconds} s; retry after {seconds} s.",
+                seconds);
+        }
+
+        return WriteProblemAsync(
+            context, StatusCodes.Status503ServiceUnavailable, "Server busy",
+            "Every inference slot and queue place is taken; retry shortly.",
+            retryAfterSeconds: 1);
+    }
+
+    private static ValueTask WriteProblemAsync(HttpContext context, int status, string title, string detail, int retryAfterSeconds)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

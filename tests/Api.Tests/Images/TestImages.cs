@@ -11,6 +11,19 @@ namespace Autoencoder.Api.Tests.Images;
 /// <summary>Builds the images the tests upload: encoded with ImageSharp's own encoders or written chunk by chunk.</summary>
 internal static class TestImages
 {
+    /// <summary>The smallest well-formed ICC profile: a 132-byte header-plus-empty-tag-table, enough to be stored and recognised.</summary>
+    public static byte[] MinimalIccProfile()
+    {
+        var profile = new byte[132];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(profile, profile.Length);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(profile.AsSpan(8), 0x04300000); // version 4.3
+        "mntr"u8.CopyTo(profile.AsSpan(12));
+        "GRAY"u8.CopyTo(profile.AsSpan(16));
+        "XYZ "u8.CopyTo(profile.AsSpan(20));
+        "acsp"u8.CopyTo(profile.AsSpan(36));
+        return profile;
+    }
+
     public static Image<Rgba32> Rgba(int width, int height, Func<int, int, Rgba32> pixelAt)
     {
         var image = new Image<Rgba32>(width, height);

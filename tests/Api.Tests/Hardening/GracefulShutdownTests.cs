@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Autoencoder.Api.Tests.Hardening;
+
+/// <summary>The real service as its own process: SIGTERM stops it taking work, lets in-flight requests finish, exits 0.</summary>
+public sealed class GracefulShutdownTests
+{
+    [Fact]
+    public async Task SigTermFinishesTheRequestInFlightAndExitsZero()
+    {
+        var port = FreePort();
+        using var service = StartService(port);
+        var server = new Uri($"http://127.0.0.1:{port}");
+        using var client = new HttpClient { BaseAddress = server };
+        await WaitUntilReadyAsync(client, service);
+
+        using var inFlight = await SlowUpload.StartAsync(server, "/reconstruct", Digits.Png(0), "image/png");
+        await Task.Delay(300);
+        Assert.Equal(0, SendSigTerm(service.Id));
+        await Task.Delay(500); // the host is now stopping: the listener is closed, the request still open
+
+        var refused = await ConnectionRefusedAsync(server);
+        var status = await inFlight.FinishAsync();
+        var exited = service.WaitForExit(TimeSpan.FromSeconds(20));
+
+        Assert.True(refused, "the server still accepted connections after SIGTERM");
+        Assert.Equal(200, status);
+        Assert.True(exited, "the server did not exit within 20 s of SIGTERM");
+        Assert.Equal(0, service.ExitCode);
+    }
+
+    private static Process StartService(int port)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { typeof(Program).Assembly.Location },
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Models__Directory"] = TestData.ModelsDirectory,
+                ["Inference__Device"] = "cpu",
+            },
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient client, Process service)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline && !service.HasExited)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("the service did not become ready");
+    }
+
+    private static async Task<bool> ConnectionRefusedAsync(Uri server)
+    {
+        using var probe = new TcpClient();
+        try
+        {
+            await probe.ConnectAsync(server.Host, server.Port);
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static int SendSigTerm(int pid)
+    {
+        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        return kill.ExitCode;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using Autoencoder.Api.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using static Autoencoder.Api.Tests.HttpExtensions;
+
+namespace Autoencoder.Api.Tests.Hardening;
+
+public sealed class LimitTests
+{
+    [Fact]
+    public async Task OverTheRateLimitIs429WithRetryAfter()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:RateLimitPermits"] = "2", ["Limits:RateLimitWindowSeconds"] = "30" });
+        using var client = factory.CreateClient();
+
+        using var first = await client.PostAsync("/encode", Raw(Digits.Png(0), "image/png"));
+        using var second = await client.GetAsync("/models");
+        using var third = await client.PostAsync("/encode", Raw(Digits.Png(0), "image/png"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        await third.AssertProblemAsync(429, "2 requests per 30 s");
+        Assert.InRange(int.Parse(third.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture), 1, 30);
+    }
+
+    [Fact]
+    public async Task WithoutConfigurationThereIsNoRateLimit()
+    {
+        using var factory = new AutoencoderApiFactory();
+        using var client = factory.CreateClient();
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            using var response = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
+            return response.StatusCode;
+        }));
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+    }
+
+    [Fact]
+    public async Task AFullInferenceQueueIs503WithRetryAfterAndOthersStillWork()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
+        using var client = factory.CreateClient();
+        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
+        await Task.Delay(200); // the held request takes the only slot
+
+        using var rejected = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
+        using var health = await client.GetAsync("/health/ready");
+        var completed = await held.FinishAsync();
+
+        await rejected.AssertProblemAsync(503, "inference slot");
+        Assert.Equal("1", rejected.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(200, completed);
+    }
+
+    [Fact]
+    public async Task ARequestOverTheTimeoutIsCancelledAndAnswered503()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.3" });
+        using var client = factory.CreateClient();
+        using var slow = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
+        await Task.Delay(1000);
+
+        var status = await slow.FinishAsync();
+        using var afterwards = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
+
+        Assert.Equal(503, status);
+        Assert.Contains(factory.Logs.Events, e => e.MessageTemplate.Text.StartsWith("HTTP {RequestMethod}", StringComparison.Ordinal) && e.Properties["StatusCode"].ToString() == "503");
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    [Fact]
+    public void CancellationStopsInferenceInsteadOfFinishingIt()
+    {
+        using var factory = new AutoencoderApiFactory();
+        using var _ = factory.CreateClient();
+        var model = Assert.Single(factory.Services.GetRequiredService<ModelRegistry>().All);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(5));
+        const int batch = 20_000;
+        var images = new float[batch * model.PixelCount];
+
+        Assert.Throws<OperationCanceledException>(() => model.Encode(new float[model.PixelCount], 1, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            // Long enough that the token fires while ONNX Runtime is working on it.
+            for (var i = 0; i < 1000; i++)
+            {
+                model.Decode(model.Encode(images, batch, soon.Token), batch, soon.Token);
+            }
+        });
+    }
+}

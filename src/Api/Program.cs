@@ -14,6 +14,7 @@ builder.Services.AddSwagger();
 var app = builder.Build();
 
 app.UseRequestLogging();
+app.UseRequestMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestLimits();
@@ -22,6 +23,7 @@ app.UseSwaggerUi();
 app.MapInferenceApi();
 app.MapModelsApi();
 app.MapHealthApi();
+app.MapMetricsEndpoint();
 
 app.Run();
 

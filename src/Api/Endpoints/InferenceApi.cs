@@ -80,15 +80,15 @@ public static class InferenceApi
     {
         var model = Resolve(request, service, query.Model);
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), model.Manifest.Image, query.ShouldPreprocess);
-        return TypedResults.Ok(new EncodeResponse(model.Name, service.Encode(model, input, cancellationToken)));
+        return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
     }
 
-    public static Results<FileContentHttpResult, Ok<DecodeResponse>> Decode(
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>>> Decode(
         HttpRequest request, DecodeRequest? body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, modelName);
         var latent = body?.Latent ?? throw Errors.ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers.");
-        var pixels = service.Decode(model, latent, cancellationToken);
+        var pixels = await service.DecodeAsync(model, latent, cancellationToken);
         var shape = model.Manifest.Image;
         return ResponseFormat.PrefersJson(request)
             ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
@@ -101,7 +101,7 @@ public static class InferenceApi
         var model = Resolve(request, service, query.Model);
         var shape = model.Manifest.Image;
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), shape, query.ShouldPreprocess);
-        var reconstruction = service.Reconstruct(model, input, cancellationToken);
+        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
         var png = images.ToPng(reconstruction.Image, shape);
         return ResponseFormat.PrefersJson(request)
             ? TypedResults.Ok(new ReconstructResponse(model.Name, reconstruction.Latent, Convert.ToBase64String(png), reconstruction.MeanSquaredError))
@@ -124,7 +124,7 @@ public static class InferenceApi
         var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
         var first = images.ToModelInput(firstBytes, shape, query.ShouldPreprocess);
         var second = images.ToModelInput(secondBytes, shape, query.ShouldPreprocess);
-        var interpolation = service.Interpolate(model, first, second, stepCount, cancellationToken);
+        var interpolation = await service.InterpolateAsync(model, first, second, stepCount, cancellationToken);
 
         if (!ResponseFormat.PrefersJson(request))
         {

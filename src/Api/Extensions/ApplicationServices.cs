@@ -3,10 +3,12 @@ using Autoencoder.Api.Errors;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Serilog;
+using Prometheus;
 using Serilog.Formatting.Compact;
 
 namespace Autoencoder.Api.Extensions;
@@ -30,7 +32,7 @@ public static class ApplicationServices
 
             if (development)
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
             }
             else
             {
@@ -47,6 +49,8 @@ public static class ApplicationServices
         services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section).ValidateOnStart();
         services.AddOptions<ImageLimits>().BindConfiguration("Images").ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ExecutionProviderSelector>();
         services.AddSingleton<ModelRegistry>();
         services.AddHostedService<ModelLoader>();
@@ -117,6 +121,21 @@ public static class ApplicationServices
                 diagnostics.Set("Provider", provider ?? "-");
             };
         });
+        return app;
+    }
+
+    /// <summary>Request duration histograms per endpoint, method and status, in the service's own metrics registry.</summary>
+    public static WebApplication UseRequestMetrics(this WebApplication app)
+    {
+        var registry = app.Services.GetRequiredService<ApiMetrics>().Registry;
+        app.UseHttpMetrics(options => options.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(registry)));
+        return app;
+    }
+
+    /// <summary>GET /metrics in Prometheus text format.</summary>
+    public static WebApplication MapMetricsEndpoint(this WebApplication app)
+    {
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<ApiMetrics>().Registry).WithTags("Metrics");
         return app;
     }
 

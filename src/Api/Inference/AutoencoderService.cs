@@ -20,9 +20,9 @@ public sealed class AutoencoderService(ModelRegistry registry)
             ? model
             : throw ClientInputException.ModelNotFound(name ?? "", registry.All.Select(known => known.Name));
 
-    public float[] Encode(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.Encode(image, 1, cancellationToken);
+    public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 
-    public float[] Decode(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)
+    public Task<float[]> DecodeAsync(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)
     {
         if (latent.Length != model.LatentSize)
         {
@@ -35,13 +35,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
             throw ClientInputException.BadRequest($"'latent' must hold finite numbers; latent[{bad}] is {latent[bad]}.");
         }
 
-        return model.Decode(latent, 1, cancellationToken);
+        return model.DecodeAsync(latent, 1, cancellationToken);
     }
 
-    public Reconstruction Reconstruct(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
+    public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
     {
-        var latent = model.Encode(image, 1, cancellationToken);
-        var output = model.Decode(latent, 1, cancellationToken);
+        var latent = await model.EncodeAsync(image, 1, cancellationToken);
+        var output = await model.DecodeAsync(latent, 1, cancellationToken);
         return new Reconstruction(latent, output, MeanSquaredError(image, output));
     }
 
@@ -59,10 +59,10 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return [.. Enumerable.Range(1, steps).Select(i => (float)i / (steps + 1))];
     }
 
-    public Interpolation Interpolate(OnnxAutoencoder model, float[] first, float[] second, int steps, CancellationToken cancellationToken)
+    public async Task<Interpolation> InterpolateAsync(OnnxAutoencoder model, float[] first, float[] second, int steps, CancellationToken cancellationToken)
     {
         var weights = InterpolationWeights(steps);
-        var pair = model.Encode([.. first, .. second], 2, cancellationToken);
+        var pair = await model.EncodeAsync([.. first, .. second], 2, cancellationToken);
         var size = model.LatentSize;
         var firstLatent = pair[..size];
         var secondLatent = pair[size..];
@@ -76,7 +76,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
             }
         }
 
-        var decoded = model.Decode(blended, steps, cancellationToken);
+        var decoded = await model.DecodeAsync(blended, steps, cancellationToken);
         var pixels = model.PixelCount;
         return new Interpolation(
             weights,

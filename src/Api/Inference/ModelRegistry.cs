@@ -1,3 +1,4 @@
+using Autoencoder.Api.Metrics;
 using Autoencoder.Core;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,9 @@ namespace Autoencoder.Api.Inference;
 public sealed class ModelRegistry(
     IOptions<ModelsOptions> options,
     IOptions<InferenceOptions> inference,
+    IOptions<BatchingOptions> batching,
     ExecutionProviderSelector selector,
+    ApiMetrics metrics,
     IHostEnvironment environment,
     ILogger<ModelRegistry> logger) : IDisposable
 {
@@ -47,7 +50,7 @@ public sealed class ModelRegistry(
                     continue;
                 }
 
-                var model = OnnxAutoencoder.Load(Path.GetFileName(folder), folder, selector, inference.Value.Device, logger);
+                var model = OnnxAutoencoder.Load(Path.GetFileName(folder), folder, selector, inference.Value.Device, batching.Value, metrics, logger);
                 loaded.Add(model.Name, model);
                 logger.LoadedModel(model.Name, model.Manifest.Architecture.Kind, model.LatentSize, model.Manifest.Dataset.Name, model.Provider.Name);
             }

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Metrics;
 using Autoencoder.Core;
 using Microsoft.ML.OnnxRuntime;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
@@ -18,8 +19,13 @@ public sealed class OnnxAutoencoder : IDisposable
     private readonly string[] decoderInput;
     private readonly string[] decoderOutput;
     private readonly long[] imageShape;
+    private readonly StageMetrics encoderMetrics;
+    private readonly StageMetrics decoderMetrics;
+    private readonly InferenceBatcher? encoderBatcher;
+    private readonly InferenceBatcher? decoderBatcher;
 
-    private OnnxAutoencoder(string name, string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider)
+    private OnnxAutoencoder(
+        string name, string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics)
     {
         Name = name;
         Directory = directory;
@@ -33,6 +39,14 @@ public sealed class OnnxAutoencoder : IDisposable
         decoderInput = [contract.DecoderInput];
         decoderOutput = [contract.DecoderOutput];
         imageShape = [manifest.Image.Channels, manifest.Image.Height, manifest.Image.Width];
+        encoderMetrics = new StageMetrics(metrics, name, "encoder");
+        decoderMetrics = new StageMetrics(metrics, name, "decoder");
+        metrics.ModelInfo.WithLabels(name, provider.Name).Set(1);
+        if (batching.Enabled)
+        {
+            encoderBatcher = new InferenceBatcher((rows, count) => Encode(rows, count), PixelCount, LatentSize, batching, metrics, name, "encoder");
+            decoderBatcher = new InferenceBatcher((rows, count) => Decode(rows, count), LatentSize, PixelCount, batching, metrics, name, "decoder");
+        }
     }
 
     public string Name { get; }
@@ -48,7 +62,8 @@ public sealed class OnnxAutoencoder : IDisposable
     public int PixelCount => Manifest.Image.PixelCount;
 
     /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
-    public static OnnxAutoencoder Load(string name, string directory, ExecutionProviderSelector selector, DeviceKind device, ILogger logger)
+    public static OnnxAutoencoder Load(
+        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger)
     {
         var manifestPath = Path.Combine(directory, ModelManifest.FileName);
         if (!File.Exists(manifestPath))
@@ -73,7 +88,7 @@ public sealed class OnnxAutoencoder : IDisposable
         try
         {
             var decoder = OpenSession(decoderPath, selector, device, ref provider, logger);
-            var model = new OnnxAutoencoder(name, directory, manifest, encoder, decoder, provider);
+            var model = new OnnxAutoencoder(name, directory, manifest, encoder, decoder, provider, batching, metrics);
             try
             {
                 model.CheckSignatures(encoderPath, decoderPath);
@@ -92,16 +107,31 @@ public sealed class OnnxAutoencoder : IDisposable
         }
     }
 
-    /// <summary>[count, C, H, W] images in [0,1] to [count, latent] latents.</summary>
+    /// <summary>[count, C, H, W] images in [0,1] to [count, latent] latents, run at once on the calling thread.</summary>
     public float[] Encode(float[] images, int count, CancellationToken cancellationToken = default) =>
-        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape], cancellationToken);
+        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape], encoderMetrics, cancellationToken);
 
-    /// <summary>[count, latent] latents to [count, C, H, W] images in [0,1].</summary>
+    /// <summary>[count, latent] latents to [count, C, H, W] images in [0,1], run at once on the calling thread.</summary>
     public float[] Decode(float[] latents, int count, CancellationToken cancellationToken = default) =>
-        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize], cancellationToken);
+        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize], decoderMetrics, cancellationToken);
+
+    /// <summary>As <see cref="Encode"/>, batched with concurrent requests when batching is on and the request fits a batch.</summary>
+    public Task<float[]> EncodeAsync(float[] images, int count, CancellationToken cancellationToken) =>
+        encoderBatcher is { } batcher && count <= batcher.MaxBatchSize
+            ? batcher.RunAsync(images, count, cancellationToken)
+            : Task.FromResult(Encode(images, count, cancellationToken));
+
+    /// <summary>As <see cref="Decode"/>, batched with concurrent requests when batching is on and the request fits a batch.</summary>
+    public Task<float[]> DecodeAsync(float[] latents, int count, CancellationToken cancellationToken) =>
+        decoderBatcher is { } batcher && count <= batcher.MaxBatchSize
+            ? batcher.RunAsync(latents, count, cancellationToken)
+            : Task.FromResult(Decode(latents, count, cancellationToken));
 
     public void Dispose()
     {
+        // The batch loops end once their queues are drained; then the sessions can go.
+        encoderBatcher?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        decoderBatcher?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         encoder.Dispose();
         decoder.Dispose();
     }
@@ -110,16 +140,19 @@ public sealed class OnnxAutoencoder : IDisposable
     /// Runs one inference. Cancellation (a timed-out or aborted request) sets the run's terminate flag, which ONNX
     /// Runtime checks between operators, so the work stops instead of finishing for nobody.
     /// </summary>
-    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, float[] input, long[] shape, CancellationToken cancellationToken)
+    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, float[] input, long[] shape, StageMetrics metrics, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
             using var results = session.Run(runOptions, inputName, [value], outputName);
-            return results[0].GetTensorDataAsSpan<float>().ToArray();
+            var output = results[0].GetTensorDataAsSpan<float>().ToArray();
+            metrics.Record(shape[0], System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            return output;
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -182,6 +215,21 @@ public sealed class OnnxAutoencoder : IDisposable
             throw new ModelLoadException(
                 path,
                 $"{kind} '{name}' is {node.ElementType.Name}[{string.Join(",", node.Dimensions)}], but model.json implies float32[{string.Join(",", shape)}] (-1: any batch size)");
+        }
+    }
+
+    /// <summary>The metric series of one model stage, resolved once.</summary>
+    private sealed class StageMetrics(ApiMetrics metrics, string model, string stage)
+    {
+        private readonly Prometheus.Histogram.Child duration = metrics.InferenceDuration.WithLabels(model, stage);
+        private readonly Prometheus.Histogram.Child batchSize = metrics.BatchSize.WithLabels(model, stage);
+        private readonly Prometheus.Counter.Child processed = metrics.ImagesProcessed.WithLabels(model, stage);
+
+        public void Record(long count, TimeSpan elapsed)
+        {
+            duration.Observe(elapsed.TotalSeconds);
+            batchSize.Observe(count);
+            processed.Inc(count);
         }
     }
 }

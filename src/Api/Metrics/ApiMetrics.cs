@@ -1,0 +1,50 @@
+using Prometheus;
+
+namespace Autoencoder.Api.Metrics;
+
+/// <summary>
+/// The service's Prometheus metrics, in a registry of its own (not the library's process-wide default), served
+/// at /metrics. Names follow Prometheus conventions: base units in the name (_seconds), _total for counters.
+/// </summary>
+public sealed class ApiMetrics
+{
+    // 50 us .. ~1.6 s: single inferences take tens of microseconds, bulk batches up to a second.
+    private static readonly double[] DurationBuckets = Histogram.ExponentialBuckets(0.00005, 2, 16);
+
+    public ApiMetrics()
+    {
+        var metrics = Prometheus.Metrics.WithCustomRegistry(Registry);
+        InferenceDuration = metrics.CreateHistogram(
+            "autoencoder_inference_duration_seconds",
+            "Time of one ONNX Runtime run (one batch), by model and stage.",
+            new HistogramConfiguration { LabelNames = ["model", "stage"], Buckets = DurationBuckets });
+        BatchSize = metrics.CreateHistogram(
+            "autoencoder_batch_size",
+            "Images or latents in one ONNX Runtime run, by model and stage.",
+            new HistogramConfiguration { LabelNames = ["model", "stage"], Buckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
+        QueueWait = metrics.CreateHistogram(
+            "autoencoder_queue_wait_seconds",
+            "Time a request waited for its batch to start, by model and stage.",
+            new HistogramConfiguration { LabelNames = ["model", "stage"], Buckets = DurationBuckets });
+        ImagesProcessed = metrics.CreateCounter(
+            "autoencoder_images_processed_total",
+            "Images and latents through a model, by model and stage.",
+            new CounterConfiguration { LabelNames = ["model", "stage"] });
+        ModelInfo = metrics.CreateGauge(
+            "autoencoder_model_info",
+            "1 for each served model, labelled with the execution provider it runs on.",
+            new GaugeConfiguration { LabelNames = ["model", "provider"] });
+    }
+
+    public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
+
+    public Histogram InferenceDuration { get; }
+
+    public Histogram BatchSize { get; }
+
+    public Histogram QueueWait { get; }
+
+    public Counter ImagesProcessed { get; }
+
+    public Gauge ModelInfo { get; }
+}

@@ -61,6 +61,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     public int PixelCount => Manifest.Image.PixelCount;
 
+    /// <summary>ONNX Runtime runs so far, both stages together (each batch is one run).</summary>
+    public long BatchedRuns => encoderMetrics.Runs + decoderMetrics.Runs;
+
     /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
     public static OnnxAutoencoder Load(
         string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger)
@@ -225,8 +228,13 @@ public sealed class OnnxAutoencoder : IDisposable
         private readonly Prometheus.Histogram.Child batchSize = metrics.BatchSize.WithLabels(model, stage);
         private readonly Prometheus.Counter.Child processed = metrics.ImagesProcessed.WithLabels(model, stage);
 
+        private long runs;
+
+        public long Runs => Interlocked.Read(ref runs);
+
         public void Record(long count, TimeSpan elapsed)
         {
+            Interlocked.Increment(ref runs);
             duration.Observe(elapsed.TotalSeconds);
             batchSize.Observe(count);
             processed.Inc(count);

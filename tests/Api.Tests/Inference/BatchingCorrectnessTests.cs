@@ -1,0 +1,52 @@
+using System.Net;
+using Autoencoder.Api.Inference;
+using Microsoft.Extensions.DependencyInjection;
+using static Autoencoder.Api.Tests.HttpExtensions;
+
+namespace Autoencoder.Api.Tests.Inference;
+
+/// <summary>With batching on, concurrent callers get exactly what each would get alone.</summary>
+public sealed class BatchingCorrectnessTests(AutoencoderApiFactory factory) : IClassFixture<AutoencoderApiFactory>
+{
+    [Fact]
+    public async Task FiveHundredConcurrentCallersEachGetTheOutputOfALoneCall()
+    {
+        using var client = factory.CreateClient();
+        var model = Assert.Single(factory.Services.GetRequiredService<ModelRegistry>().All);
+        var inputs = Enumerable.Range(0, 500).Select(Digits.ModelInput).ToArray();
+        var alone = inputs.Select(input => model.Decode(model.Encode(input, 1), 1)).ToArray();
+        var batchesBefore = model.BatchedRuns;
+
+        var together = await Task.WhenAll(inputs.Select(input => Task.Run(async () =>
+        {
+            var latent = await model.EncodeAsync(input, 1, CancellationToken.None);
+            return await model.DecodeAsync(latent, 1, CancellationToken.None);
+        })));
+
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            Assert.Equal(alone[i], together[i]);
+        }
+
+        Assert.True(model.BatchedRuns - batchesBefore < 2 * inputs.Length, "no two requests were ever batched together");
+    }
+
+    [Fact]
+    public async Task ConcurrentHttpReconstructionsEachMatchTheirOwnDigit()
+    {
+        using var client = factory.CreateClient();
+        using var onnx = new DirectOnnx();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async index =>
+        {
+            using var response = await client.PostAsync("/reconstruct", Raw(Digits.Png(index), "image/png"), "application/json");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (index, latent: (await response.JsonAsync()).GetProperty("latent").Floats());
+        }));
+
+        foreach (var (index, latent) in responses)
+        {
+            Assert.Equal(onnx.Encode(Digits.ModelInput(index)), latent);
+        }
+    }
+}

@@ -18,6 +18,14 @@ public sealed record DecodeRequest(float[]? Latent);
 /// <param name="Pixels">Row-major gray values in [0,1], white ink (1) on black (0).</param>
 public sealed record DecodeResponse(string Model, int Width, int Height, float[] Pixels);
 
+/// <summary>Many decoded images as numbers.</summary>
+/// <param name="Model">The model that decoded them.</param>
+/// <param name="Count">How many images.</param>
+/// <param name="Width">Image width in pixels.</param>
+/// <param name="Height">Image height in pixels.</param>
+/// <param name="Images">Each image's row-major gray values in [0,1], in the order of the latents.</param>
+public sealed record BulkDecodeResponse(string Model, int Count, int Width, int Height, float[][] Images);
+
 /// <summary>An image's reconstruction.</summary>
 /// <param name="Model">The model used.</param>
 /// <param name="Latent">The latent vector of the (preprocessed) input.</param>

@@ -28,7 +28,32 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
                 $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
         }
 
-        return await ReadLimitedAsync(request.Body, $"The request body", cancellationToken);
+        return await ReadLimitedAsync(request.Body, "The request body", options.Value.MaxImageBytes, cancellationToken);
+    }
+
+    /// <summary>
+    /// The whole body of a bulk request, decompressed if it is gzip (by Content-Encoding or by its first bytes), and
+    /// at most <paramref name="maxBytes"/> bytes either way.
+    /// </summary>
+    public async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        var raw = await ReadLimitedAsync(request.Body, "The request body", maxBytes, cancellationToken);
+        var gzip = (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+            || request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
+        if (!gzip)
+        {
+            return raw;
+        }
+
+        try
+        {
+            await using var decompressing = new System.IO.Compression.GZipStream(new MemoryStream(raw), System.IO.Compression.CompressionMode.Decompress);
+            return await ReadLimitedAsync(decompressing, "The decompressed body", maxBytes, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            throw ClientInputException.BadRequest($"The body is not valid gzip: {e.Message}");
+        }
     }
 
     public async Task<(byte[] First, byte[] Second)> ReadTwoAsync(HttpRequest request, string firstField, string secondField, CancellationToken cancellationToken)
@@ -81,12 +106,11 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
 
         await using var stream = files[0].OpenReadStream();
-        return await ReadLimitedAsync(stream, $"The file in '{field}'", cancellationToken);
+        return await ReadLimitedAsync(stream, $"The file in '{field}'", options.Value.MaxImageBytes, cancellationToken);
     }
 
-    private async Task<byte[]> ReadLimitedAsync(Stream stream, string what, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadLimitedAsync(Stream stream, string what, long limit, CancellationToken cancellationToken)
     {
-        var limit = options.Value.MaxImageBytes;
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
@@ -94,7 +118,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         {
             if (buffer.Length + read > limit)
             {
-                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes an image may have.");
+                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes allowed.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -102,7 +126,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
 
         if (buffer.Length == 0)
         {
-            throw ClientInputException.BadRequest($"{what} is empty; send a PNG or JPEG image.");
+            throw ClientInputException.BadRequest($"{what} is empty.");
         }
 
         return buffer.ToArray();

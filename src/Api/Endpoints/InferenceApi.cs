@@ -46,53 +46,88 @@ public static class InferenceApi
 
         api.MapPost("/encode", Encode)
             .WithName("Encode")
-            .WithSummary("Encode an image to its latent vector")
-            .WithDescription("Send a PNG or JPEG as form field 'image' or as the raw body (Content-Type image/png or image/jpeg).")
-            .WithMetadata(new ImageUploadMetadata(ImageField))
-            .WithBodyLimit(limits.MaxUploadBodyBytes);
+            .WithSummary("Encode an image, or a whole IDX file of images, to latent vectors")
+            .WithDescription("Send a PNG or JPEG as form field 'image' or as the raw body (Content-Type image/png or image/jpeg). Or send an IDX image file, raw or gzip (Content-Type application/x-idx), for all its latents: JSON, or a float32 [N, latent] .npy with Accept: application/x-npy.")
+            .WithMetadata(new ImageUploadMetadata(ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata(Npy.MediaType))
+            .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
 
         api.MapPost("/decode", Decode)
             .WithName("Decode")
-            .WithSummary("Decode a latent vector to an image")
-            .WithDescription("Returns a grayscale PNG; with Accept: application/json, the pixel values in [0,1] instead.")
-            .WithMetadata(new PngResponseMetadata())
-            .WithBodyLimit(limits.MaxJsonBodyBytes);
+            .WithSummary("Decode a latent vector, or many, to images")
+            .WithDescription("One latent, {\"latent\": [...]}: a grayscale PNG, or with Accept: application/json the pixel values in [0,1]. Many latents, as a JSON array of arrays or a .npy matrix (Content-Type application/x-npy): an IDX image file, or with Accept: image/png one grid of all images, or with Accept: application/json the pixel values.")
+            .Accepts<DecodeRequest>(ResponseFormat.Json, Npy.MediaType)
+            .WithMetadata(new BinaryResponseMetadata("image/png", IdxImages.MediaType))
+            .WithBodyLimit(Math.Max(limits.MaxJsonBodyBytes, limits.MaxBulkBodyBytes));
 
         api.MapPost("/reconstruct", Reconstruct)
             .WithName("Reconstruct")
             .WithSummary("Encode and decode an image")
             .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG and the mean squared error between the model's input and its reconstruction.")
-            .WithMetadata(new ImageUploadMetadata(ImageField), new PngResponseMetadata())
+            .WithMetadata(new ImageUploadMetadata(ImageField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         api.MapPost("/interpolate", Interpolate)
             .WithName("Interpolate")
             .WithSummary("Blend two images in latent space")
             .WithDescription("Send form fields 'first' and 'second'. Returns one PNG strip: the first image (as the model saw it), the decodings of `steps` blends (1 - w) * first + w * second with w = i / (steps + 1), i = 1..steps, then the second image. With Accept: application/json, the weights, latents and frames.")
-            .WithMetadata(new ImageUploadMetadata(FirstField, SecondField), new PngResponseMetadata())
+            .WithMetadata(new ImageUploadMetadata(FirstField, SecondField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         return api;
     }
 
-    public static async Task<Ok<EncodeResponse>> Encode(
-        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<EncodeResponse>, PushStreamHttpResult>> Encode(
+        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, query.Model);
+        if (BulkInference.IsBulkEncode(request))
+        {
+            return await BulkInference.EncodeIdxAsync(request, model, uploads, limits.Value, cancellationToken);
+        }
+
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), model.Manifest.Image, query.ShouldPreprocess);
         return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>>> Decode(
-        HttpRequest request, DecodeRequest? body, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> Decode(
+        HttpRequest request, [FromQuery(Name = "model")] string? modelName, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, modelName);
-        var latent = body?.Latent ?? throw Errors.ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers.");
-        var pixels = await service.DecodeAsync(model, latent, cancellationToken);
         var shape = model.Manifest.Image;
-        return ResponseFormat.PrefersJson(request)
-            ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
-            : TypedResults.File(images.ToPng(pixels, shape), "image/png");
+        float[] latents;
+        int count;
+        bool isBatch;
+        if (BulkInference.IsNpy(request))
+        {
+            (latents, count) = await BulkInference.ReadNpyAsync(request, model, uploads, limits.Value, cancellationToken);
+            isBatch = true;
+        }
+        else if (request.HasJsonContentType())
+        {
+            (latents, count, isBatch) = await BulkInference.ReadJsonAsync(request, model, limits.Value, cancellationToken);
+        }
+        else
+        {
+            throw Errors.ClientInputException.UnsupportedMediaType(
+                $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{request.ContentType ?? "none"}'.");
+        }
+
+        if (!isBatch)
+        {
+            var pixels = await service.DecodeAsync(model, latents, cancellationToken);
+            return ResponseFormat.PrefersJson(request)
+                ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
+                : TypedResults.File(images.ToPng(pixels, shape), "image/png");
+        }
+
+        var decoded = service.DecodeMany(model, latents, count, cancellationToken);
+        return ResponseFormat.Choose(request, IdxImages.MediaType, "image/png", ResponseFormat.Json) switch
+        {
+            IdxImages.MediaType => TypedResults.File(IdxImages.FromModelOutput(decoded, count, shape), IdxImages.MediaType),
+            "image/png" => TypedResults.File(images.ToGrid(decoded, count, shape), "image/png"),
+            _ => TypedResults.Ok(new BulkDecodeResponse(
+                model.Name, count, shape.Width, shape.Height, [.. Enumerable.Range(0, count).Select(i => decoded[(i * shape.PixelCount)..((i + 1) * shape.PixelCount)])])),
+        };
     }
 
     public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct(

@@ -16,5 +16,9 @@ public sealed class ModelImages(ImageDecoder decoder)
 
     public byte[] ToPng(float[] pixels, ImageShape shape) => PngImages.Encode(pixels, shape.Width, shape.Height);
 
+    /// <summary>Many images in one PNG, in a grid as close to square as the count allows.</summary>
+    public byte[] ToGrid(float[] pixels, int count, ImageShape shape) =>
+        PngImages.EncodeGrid(pixels, count, shape.Width, shape.Height, columns: (int)Math.Ceiling(Math.Sqrt(count)));
+
     public byte[] ToStrip(IReadOnlyList<float[]> frames, ImageShape shape) => PngImages.EncodeStrip(frames, shape.Width, shape.Height);
 }

@@ -46,6 +46,32 @@ public static class PngImages
         return EncodeGray(gray, stripWidth, height);
     }
 
+    /// <summary>
+    /// The frames in a grid of <paramref name="columns"/> columns, left to right, top to bottom, with no gap; empty
+    /// cells of the last row stay black. For a bulk decode's overview.
+    /// </summary>
+    public static byte[] EncodeGrid(ReadOnlySpan<float> frames, int count, int width, int height, int columns)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        RequireFrameLength(frames.Length, width * count, height, nameof(frames));
+        var rows = (count + columns - 1) / columns;
+        var gridWidth = checked(width * columns);
+        var gray = new byte[checked(gridWidth * height * rows)];
+        for (var frame = 0; frame < count; frame++)
+        {
+            var (row, column) = Math.DivRem(frame, columns);
+            for (var y = 0; y < height; y++)
+            {
+                Quantise(
+                    frames.Slice((frame * width * height) + (y * width), width),
+                    gray.AsSpan((((row * height) + y) * gridWidth) + (column * width), width));
+            }
+        }
+
+        return EncodeGray(gray, gridWidth, height * rows);
+    }
+
     /// <summary><see cref="Encode"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
     public static string ToBase64Png(ReadOnlySpan<float> pixels, int width, int height) =>
         Convert.ToBase64String(Encode(pixels, width, height));
@@ -64,7 +90,8 @@ public static class PngImages
         }
     }
 
-    private static void Quantise(ReadOnlySpan<float> values, Span<byte> gray)
+    /// <summary>[0,1] floats to 8-bit gray: round(clamp(v, 0, 1) * 255), NaN as black.</summary>
+    public static void Quantise(ReadOnlySpan<float> values, Span<byte> gray)
     {
         for (var i = 0; i < values.Length; i++)
         {

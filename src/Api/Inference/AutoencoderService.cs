@@ -38,6 +38,20 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return model.DecodeAsync(latent, 1, cancellationToken);
     }
 
+    /// <summary>Many latents at once, in runs of <paramref name="chunk"/>; no request batching (the runs are batches already).</summary>
+    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256)
+    {
+        var images = new float[(long)count * model.PixelCount];
+        for (var start = 0; start < count; start += chunk)
+        {
+            var rows = Math.Min(chunk, count - start);
+            var decoded = model.Decode(latents[(start * model.LatentSize)..((start + rows) * model.LatentSize)], rows, cancellationToken);
+            decoded.CopyTo(images, (long)start * model.PixelCount);
+        }
+
+        return images;
+    }
+
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
     {
         var latent = await model.EncodeAsync(image, 1, cancellationToken);

@@ -18,9 +18,17 @@ public sealed class LimitsOptions
     [Range(1, long.MaxValue)]
     public long MaxUploadBodyBytes { get; set; } = (2 * 10 * 1024 * 1024) + (64 * 1024);
 
-    /// <summary>Largest JSON request body (/decode); a latent is a few hundred bytes.</summary>
+    /// <summary>Largest JSON request body (/decode): a latent is a few hundred bytes, 10,000 of them about 2.5 MB.</summary>
     [Range(1, long.MaxValue)]
-    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
+    public long MaxJsonBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest bulk body: an IDX file (raw or gzip) for /encode or a .npy matrix for /decode.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBulkBodyBytes { get; set; } = 96 * 1024 * 1024;
+
+    /// <summary>Most images (or latents) in one bulk request; the full 60,000-image MNIST training set fits.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxBulkImages { get; set; } = 100_000;
 
     /// <summary>Most files one multipart request may carry.</summary>
     [Range(1, 1000)]

@@ -4,13 +4,17 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace Autoencoder.Api.OpenApi;
 
 /// <summary>Marks an endpoint that reads image files itself from these multipart fields (or, for one field, the raw body).</summary>
-public sealed record ImageUploadMetadata(params string[] Fields);
+public sealed record ImageUploadMetadata(params string[] Fields)
+{
+    /// <summary>Further raw body types the endpoint takes (e.g. application/x-idx).</summary>
+    public IReadOnlyList<string> RawTypes { get; init; } = [];
+}
 
-/// <summary>Marks an endpoint whose 200 response is a PNG unless the client asks for JSON.</summary>
-public sealed record PngResponseMetadata;
+/// <summary>Marks an endpoint whose 200 response may also be one of these binary types, chosen by the Accept header.</summary>
+public sealed record BinaryResponseMetadata(params string[] MediaTypes);
 
 /// <summary>
-/// Describes uploads and PNG responses that the handlers read and write themselves (so that one endpoint takes
+/// Describes uploads and binary responses that the handlers read and write themselves (so that one endpoint takes
 /// both a multipart form, which Swagger UI's file picker sends, and a raw image body, which curl sends).
 /// </summary>
 public sealed class ImageUploadOperationFilter : IOperationFilter
@@ -38,16 +42,25 @@ public sealed class ImageUploadOperationFilter : IOperationFilter
                 content["image/jpeg"] = new OpenApiMediaType { Schema = Binary() };
             }
 
+            foreach (var rawType in upload.RawTypes)
+            {
+                content[rawType] = new OpenApiMediaType { Schema = Binary() };
+            }
+
             operation.RequestBody = new OpenApiRequestBody { Required = true, Content = content };
         }
 
-        if (metadata.OfType<PngResponseMetadata>().Any()
+        if (metadata.OfType<BinaryResponseMetadata>().FirstOrDefault() is { } binary
             && operation.Responses?.TryGetValue("200", out var ok) == true
             && ok is OpenApiResponse response)
         {
             response.Content ??= new Dictionary<string, IOpenApiMediaType>();
-            response.Content["image/png"] = new OpenApiMediaType { Schema = Binary() };
-            response.Description = "The image as PNG, or JSON when the Accept header asks for application/json";
+            foreach (var mediaType in binary.MediaTypes)
+            {
+                response.Content[mediaType] = new OpenApiMediaType { Schema = Binary() };
+            }
+
+            response.Description = $"{string.Join(", ", binary.MediaTypes)} or JSON, as the Accept header asks";
         }
     }
 

@@ -169,7 +169,7 @@ public sealed class InferenceApiTests(AutoencoderApiFactory factory) : IClassFix
         await decode.AssertProblemAsync(404, "There is no model 'cifar'");
     }
 
-    private static byte Quantise(float value) => (byte)Math.Round(Math.Clamp(value, 0f, 1f) * 255f);
+    private static byte Quantise(float value) => (byte)MathF.Round(Math.Clamp(value, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
 
     private static byte[] Column(byte[] strip, int width, int frame)
     {

@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Images;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>
+/// Many images or latents in one request: an IDX file to /encode, a .npy matrix or a JSON array of latents to
+/// /decode. The model runs them in batches of <see cref="ChunkSize"/>, and latents are written to the response as
+/// each batch finishes.
+/// </summary>
+public static class BulkInference
+{
+    /// <summary>Rows per ONNX Runtime run: large enough that per-run overhead vanishes, small enough to stream.</summary>
+    public const int ChunkSize = 256;
+
+    public static bool IsBulkEncode(HttpRequest request) => HasContentType(request, IdxImages.MediaType);
+
+    public static bool IsNpy(HttpRequest request) => HasContentType(request, Npy.MediaType);
+
+    /// <summary>All images of an IDX file (raw or gzip) to latents: JSON by default, .npy float32 [N, latent] on request.</summary>
+    public static async Task<PushStreamHttpResult> EncodeIdxAsync(
+        HttpRequest request, OnnxAutoencoder model, ImageUploads uploads, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var file = await uploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var images = IdxImages.ToModelInput(file, model.Manifest.Image, limits.MaxBulkImages, out var count);
+        var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
+        return TypedResults.Stream(
+            output => format == Npy.MediaType
+                ? WriteNpyAsync(output, model, images, count, cancellationToken)
+                : WriteJsonAsync(output, model, images, count, cancellationToken),
+            format);
+    }
+
+    /// <summary>Parses a .npy matrix of latents, one row each.</summary>
+    public static async Task<(float[] Latents, int Count)> ReadNpyAsync(
+        HttpRequest request, OnnxAutoencoder model, ImageUploads uploads, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var file = await uploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var latents = Npy.ReadMatrix(file, out var rows, out var columns);
+        return (Validate(latents, rows, columns, model, limits), rows);
+    }
+
+    /// <summary>
+    /// A /decode JSON body: {"latent": [...]} (one latent) or [[...], [...]] (a batch). Read here rather than by the
+    /// framework's binder, so that both shapes work and every mistake gets a message that says where it is.
+    /// </summary>
+    public static async Task<(float[] Latents, int Count, bool IsBatch)> ReadJsonAsync(
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength == 0)
+        {
+            throw ClientInputException.BadRequest("The body is empty; send a JSON object with a 'latent' array of numbers, or an array of such arrays.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(new LimitedStream(request.Body, limits.MaxJsonBodyBytes), default, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw ClientInputException.BadRequest($"The JSON body is not valid: {e.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("latent", out var single) && single.ValueKind == JsonValueKind.Array)
+            {
+                var latent = Numbers(single, "latent");
+                return (Validate(latent, 1, latent.Length, model, limits), 1, false);
+            }
+
+            if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 && root.EnumerateArray().All(row => row.ValueKind == JsonValueKind.Array))
+            {
+                var rows = root.EnumerateArray().Select((row, index) => Numbers(row, $"[{index}]")).ToArray();
+                var columns = rows[0].Length;
+                var ragged = Array.FindIndex(rows, row => row.Length != columns);
+                if (ragged >= 0)
+                {
+                    throw ClientInputException.BadRequest($"Latent [{ragged}] has {rows[ragged].Length} numbers, latent [0] has {columns}; all must have {model.LatentSize}.");
+                }
+
+                return (Validate([.. rows.SelectMany(row => row)], rows.Length, columns, model, limits), rows.Length, true);
+            }
+
+            throw ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers, or an array of such arrays.");
+        }
+    }
+
+    private static float[] Numbers(JsonElement array, string where)
+    {
+        var numbers = new float[array.GetArrayLength()];
+        var i = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !float.IsFinite((float)value))
+            {
+                throw ClientInputException.BadRequest($"'{where}' must hold finite numbers in float range; element {i} is {element.GetRawText()}.");
+            }
+
+            numbers[i++] = (float)value;
+        }
+
+        return numbers;
+    }
+
+    private static float[] Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)
+    {
+        if (columns != model.LatentSize)
+        {
+            throw ClientInputException.BadRequest($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {columns}.");
+        }
+
+        if (rows > limits.MaxBulkImages)
+        {
+            throw ClientInputException.TooLarge($"{rows} latents in one request; at most {limits.MaxBulkImages}.");
+        }
+
+        var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
+        if (bad >= 0)
+        {
+            throw ClientInputException.BadRequest($"'latent' must hold finite numbers; latent[{bad / columns}][{bad % columns}] is {latents[bad]}.");
+        }
+
+        return latents;
+    }
+
+    private static async Task WriteNpyAsync(Stream output, OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    {
+        await output.WriteAsync(Npy.Header(count, model.LatentSize), cancellationToken);
+        var bytes = new byte[ChunkSize * model.LatentSize * sizeof(float)];
+        foreach (var latents in EncodeInChunks(model, images, count, cancellationToken))
+        {
+            for (var i = 0; i < latents.Length; i++)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), latents[i]);
+            }
+
+            await output.WriteAsync(bytes.AsMemory(0, latents.Length * sizeof(float)), cancellationToken);
+        }
+    }
+
+    private static async Task WriteJsonAsync(Stream output, OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    {
+        await using var json = new Utf8JsonWriter(output);
+        json.WriteStartObject();
+        json.WriteString("model", model.Name);
+        json.WriteNumber("count", count);
+        json.WriteStartArray("latents");
+        foreach (var latents in EncodeInChunks(model, images, count, cancellationToken))
+        {
+            for (var row = 0; row < latents.Length / model.LatentSize; row++)
+            {
+                json.WriteStartArray();
+                foreach (var value in latents.AsSpan(row * model.LatentSize, model.LatentSize))
+                {
+                    json.WriteNumberValue(value);
+                }
+
+                json.WriteEndArray();
+            }
+
+            await json.FlushAsync(cancellationToken);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static IEnumerable<float[]> EncodeInChunks(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    {
+        var pixels = model.PixelCount;
+        for (var start = 0; start < count; start += ChunkSize)
+        {
+            var rows = Math.Min(ChunkSize, count - start);
+            yield return model.Encode(images[(start * pixels)..((start + rows) * pixels)], rows, cancellationToken);
+        }
+    }
+
+    private static bool HasContentType(HttpRequest request, string mediaType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+        && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
+}

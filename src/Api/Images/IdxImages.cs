@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+using Autoencoder.Core;
+
+namespace Autoencoder.Api.Images;
+
+/// <summary>
+/// IDX image files (the format MNIST ships in: big-endian magic 0x00000803, count, rows, columns, then one
+/// unsigned byte per pixel) as model inputs and model outputs.
+/// </summary>
+public static class IdxImages
+{
+    public const string MediaType = "application/x-idx";
+    private const int Magic = 0x00000803;
+    private const int HeaderLength = 16;
+
+    /// <summary>
+    /// The images of an IDX file as [count, C, H, W] model inputs, each pixel byte / 255 exactly as a 28x28 PNG
+    /// would be. The file must hold images of the model's size and at most <paramref name="maxImages"/> of them.
+    /// </summary>
+    public static float[] ToModelInput(ReadOnlySpan<byte> file, ImageShape shape, int maxImages, out int count)
+    {
+        if (file.Length < HeaderLength)
+        {
+            throw new ImageRejectedException(StatusCodes.Status400BadRequest, $"The IDX file is {file.Length} bytes, shorter than its 16-byte header.");
+        }
+
+        var magic = BinaryPrimitives.ReadInt32BigEndian(file);
+        if (magic != Magic)
+        {
+            throw new ImageRejectedException(
+                StatusCodes.Status400BadRequest,
+                $"Not an IDX image file: magic number 0x{magic:x8}, expected 0x{Magic:x8} (unsigned bytes, 3 dimensions).");
+        }
+
+        count = BinaryPrimitives.ReadInt32BigEndian(file[4..]);
+        var rows = BinaryPrimitives.ReadInt32BigEndian(file[8..]);
+        var columns = BinaryPrimitives.ReadInt32BigEndian(file[12..]);
+        if (rows != shape.Height || columns != shape.Width || shape.Channels != 1)
+        {
+            throw new ImageRejectedException(
+                StatusCodes.Status400BadRequest,
+                $"The IDX file holds {rows}x{columns} images; this model takes {shape.Height}x{shape.Width} grayscale images.");
+        }
+
+        if (count <= 0 || count > maxImages)
+        {
+            throw new ImageRejectedException(
+                count <= 0 ? StatusCodes.Status400BadRequest : StatusCodes.Status413PayloadTooLarge,
+                $"The IDX file declares {count} images; a request may hold 1 to {maxImages}.");
+        }
+
+        var expected = (long)count * shape.PixelCount;
+        var body = file[HeaderLength..];
+        if (body.Length != expected)
+        {
+            throw new ImageRejectedException(
+                StatusCodes.Status400BadRequest,
+                $"The IDX header declares {count} images ({expected} pixel bytes), but the file has {body.Length}: it is truncated or has trailing bytes.");
+        }
+
+        var pixels = new float[expected];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = body[i] / 255f;
+        }
+
+        return pixels;
+    }
+
+    /// <summary>[count, C, H, W] model outputs in [0,1] as an IDX file of 8-bit images.</summary>
+    public static byte[] FromModelOutput(ReadOnlySpan<float> images, int count, ImageShape shape)
+    {
+        var file = new byte[HeaderLength + ((long)count * shape.PixelCount)];
+        BinaryPrimitives.WriteInt32BigEndian(file, Magic);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(8), shape.Height);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(12), shape.Width);
+        PngImages.Quantise(images, file.AsSpan(HeaderLength));
+        return file;
+    }
+}

@@ -30,14 +30,17 @@ public sealed class ExecutionProviderSelector
     public ExecutionProvider Provider { get; }
 
     /// <summary>New session options for the chosen provider; the caller owns (disposes) them.</summary>
-    public SessionOptions CreateSessionOptions()
+    public SessionOptions CreateSessionOptions() => CreateSessionOptions(Provider.Name);
+
+    /// <summary>New session options for <paramref name="provider"/>, with the configured threads; the caller owns them.</summary>
+    public SessionOptions CreateSessionOptions(string provider)
     {
         var session = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
         };
-        if (Provider.Name == ExecutionProvider.Cuda)
+        if (provider == ExecutionProvider.Cuda)
         {
             session.AppendExecutionProvider_CUDA(options.CudaDeviceId);
         }

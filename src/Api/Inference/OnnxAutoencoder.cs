@@ -172,7 +172,7 @@ public sealed class OnnxAutoencoder : IDisposable
 
         try
         {
-            return CreateSession(path, provider.Name == ExecutionProvider.Cuda ? selector.CreateSessionOptions() : new SessionOptions());
+            return CreateSession(path, selector.CreateSessionOptions(provider.Name));
         }
         catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cuda && device == DeviceKind.Auto)
         {
@@ -180,7 +180,7 @@ public sealed class OnnxAutoencoder : IDisposable
             var reason = $"CUDA session failed: {e.Message.Split('\n', 2)[0].Trim()}";
             logger.FallingBack(ExecutionProvider.Cpu, $"{reason} ({path})");
             provider = new ExecutionProvider(ExecutionProvider.Cpu, reason);
-            return CreateSession(path, new SessionOptions());
+            return CreateSession(path, selector.CreateSessionOptions(ExecutionProvider.Cpu));
         }
         catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cpu)
         {

@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using Autoencoder.Api.Images;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.Metrics;
+using Autoencoder.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+// In-process throughput of what the API does, with no HTTP: (1) the single-image pipeline, PNG bytes ->
+// decode -> preprocess -> encoder + decoder -> PNG bytes, on every core at once; (2) encoding a whole IDX
+// file with the ONNX model in batches of 256. Usage: pipeline-bench MODEL_DIR IDX_GZ [SECONDS]
+var modelDirectory = args[0];
+var idxPath = args[1];
+var seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+
+var inference = Options.Create(new InferenceOptions { Device = DeviceKind.Cpu, IntraOpThreads = int.Parse(Environment.GetEnvironmentVariable("INTRA_OP_THREADS") ?? "1", CultureInfo.InvariantCulture) });
+var selector = new ExecutionProviderSelector(inference, NullLogger<ExecutionProviderSelector>.Instance);
+using var model = OnnxAutoencoder.Load(
+    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
+using var decoder = new ImageDecoder(new ImageLimits());
+var images = new ModelImages(decoder);
+var shape = model.Manifest.Image;
+
+var file = ReadGzip(idxPath);
+var count = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(4));
+var pngs = Enumerable.Range(0, 256).Select(i => PngImages.Encode(
+    file.AsSpan(16 + (i * shape.PixelCount), shape.PixelCount).ToArray().Select(b => b / 255f).ToArray(), shape.Width, shape.Height)).ToArray();
+
+// (1) single-image pipeline on all cores
+var threads = Environment.ProcessorCount;
+var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+var done = new long[threads];
+var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+{
+    var i = t;
+    while (Stopwatch.GetTimestamp() < deadline)
+    {
+        var input = images.ToModelInput(pngs[i++ % pngs.Length], shape, preprocess: true);
+        var output = model.Decode(model.Encode(input, 1), 1);
+        _ = images.ToPng(output, shape);
+        done[t]++;
+    }
+})).ToArray();
+var clock = Stopwatch.StartNew();
+foreach (var worker in workers)
+{
+    worker.Start();
+}
+
+foreach (var worker in workers)
+{
+    worker.Join();
+}
+
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"pipeline: {done.Sum() / clock.Elapsed.TotalSeconds:F0} images/s (PNG in -> preprocess -> encoder+decoder -> PNG out, {threads} threads, {clock.Elapsed.TotalSeconds:F1} s)"));
+
+// (2) bulk encode, batch 256, as the ONNX model allows in-process
+var pixels = new float[count * shape.PixelCount];
+for (var i = 0; i < pixels.Length; i++)
+{
+    pixels[i] = file[16 + i] / 255f;
+}
+
+var rates = new List<double>();
+for (var round = 0; round < 5; round++)
+{
+    var timer = Stopwatch.StartNew();
+    for (var start = 0; start < count; start += 256)
+    {
+        var rows = Math.Min(256, count - start);
+        model.Encode(pixels[(start * shape.PixelCount)..((start + rows) * shape.PixelCount)], rows);
+    }
+
+    rates.Add(count / timer.Elapsed.TotalSeconds);
+}
+
+rates.Sort();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"bulk: {rates[rates.Count / 2]:F0} images/s (encoder alone, {count} images in batches of 256, median of 5)"));
+
+static byte[] ReadGzip(string path)
+{
+    using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+    using var memory = new MemoryStream();
+    gzip.CopyTo(memory);
+    return memory.ToArray();
+}

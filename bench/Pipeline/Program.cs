@@ -72,7 +72,7 @@ for (var round = 0; round < 5; round++)
     for (var start = 0; start < count; start += 256)
     {
         var rows = Math.Min(256, count - start);
-        model.Encode(pixels[(start * shape.PixelCount)..((start + rows) * shape.PixelCount)], rows);
+        model.Encode(pixels.AsMemory(start * shape.PixelCount, rows * shape.PixelCount), rows);
     }
 
     rates.Add(count / timer.Elapsed.TotalSeconds);

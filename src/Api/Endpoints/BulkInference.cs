@@ -179,7 +179,7 @@ public static class BulkInference
         for (var start = 0; start < count; start += ChunkSize)
         {
             var rows = Math.Min(ChunkSize, count - start);
-            yield return model.Encode(images[(start * pixels)..((start + rows) * pixels)], rows, cancellationToken);
+            yield return model.Encode(images.AsMemory(start * pixels, rows * pixels), rows, cancellationToken);
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
         for (var start = 0; start < count; start += chunk)
         {
             var rows = Math.Min(chunk, count - start);
-            var decoded = model.Decode(latents[(start * model.LatentSize)..((start + rows) * model.LatentSize)], rows, cancellationToken);
+            var decoded = model.Decode(latents.AsMemory(start * model.LatentSize, rows * model.LatentSize), rows, cancellationToken);
             decoded.CopyTo(images, (long)start * model.PixelCount);
         }
 

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Throughput benchmark (run by hand; not part of the tests): single-image /reconstruct at concurrency 1, 8 and 64
+# with dynamic batching off and on, bulk /encode of all 10,000 t10k digits, start-up time to ready and RSS at
+# rest, each beside its in-process limit measured by bench/Pipeline on the same machine in the same run.
+# Needs wrk (apt-get install wrk). Usage: bench/throughput.sh [seconds per wrk run (10)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+port="${BENCH_PORT:-5092}"
+base="http://127.0.0.1:${port}"
+t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
+command -v wrk >/dev/null || { echo "bench/throughput.sh needs wrk: apt-get install wrk" >&2; exit 1; }
+
+work="$(mktemp -d)"
+server=""
+stop_server() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" 2>/dev/null || true; fi
+  server=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+dotnet build src/Api -c Release -v quiet -nologo >/dev/null
+dotnet build bench/Pipeline -c Release -v quiet -nologo >/dev/null
+
+echo "== in-process limits ($(nproc) cores)"
+dotnet bench/Pipeline/bin/Release/net10.0/pipeline-bench.dll models/mnist "$t10k" "$seconds"
+
+start_server() { # batching on|off
+  local started
+  started=$(date +%s%N)
+  ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" Batching__Enabled="$1" \
+    dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll >"$work/server.log" 2>&1 &
+  server=$!
+  until curl -sf "$base/health/ready" >/dev/null 2>&1; do
+    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+    sleep 0.01
+  done
+  echo "start-up to ready: $(( ($(date +%s%N) - started) / 1000000 )) ms; RSS at rest $(( $(awk '/^VmRSS/ { print $2 }' "/proc/$server/status") / 1024 )) MiB"
+}
+
+for batching in false true; do
+  echo "== /reconstruct, 28x28 PNG in, PNG out, batching $batching"
+  start_server "$batching"
+  for connections in 1 8 64; do
+    threads=$(( connections < 2 ? 1 : 2 ))
+    line="$(BENCH_PATH=/reconstruct BENCH_TYPE=image/png BENCH_BODY="$PWD/samples/digit-0-label-7.png" BENCH_ACCEPT=image/png \
+      wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s -s bench/wrk/request.lua "$base" | grep '^RESULT')"
+    echo "concurrency $connections: ${line#RESULT }"
+  done
+  if [ "$batching" = true ]; then
+    curl -s "$base/metrics" | grep -E '^autoencoder_batch_size_(sum|count)' | sed 's/^/  /'
+  fi
+  stop_server
+done
+
+echo "== bulk /encode of all 10,000 t10k digits (gzip IDX in), median of 5"
+start_server true
+for accept in application/json application/x-npy; do
+  times=()
+  for _ in 1 2 3 4 5; do
+    times+=("$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/x-idx' -H "Accept: $accept" --data-binary @"$t10k" "$base/encode")")
+  done
+  median="$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)"
+  echo "$accept: ${median} s per request, $(awk -v t="$median" 'BEGIN { printf "%.0f", 10000 / t }') images/s"
+done
+stop_server

@@ -35,24 +35,6 @@ public sealed class ConfiguredApiFactory(IReadOnlyDictionary<string, string?> se
     protected override IReadOnlyDictionary<string, string?> Settings => settings;
 }
 
-/// <summary>
-/// The API on real Kestrel, listening on a free loopback port: for what the in-memory test server does not do,
-/// such as enforcing body-size limits or streaming a request body while the handler runs.
-/// </summary>
-public sealed class KestrelApiFactory : AutoencoderApiFactory
-{
-    private readonly IReadOnlyDictionary<string, string?> settings;
-
-    public KestrelApiFactory(IReadOnlyDictionary<string, string?>? settings = null)
-    {
-        this.settings = settings ?? new Dictionary<string, string?>();
-        UseKestrel(0);
-        StartServer();
-    }
-
-    protected override IReadOnlyDictionary<string, string?> Settings => settings;
-}
-
 /// <summary>Keeps every log event written.</summary>
 public sealed class CollectingSink : ILogEventSink
 {

@@ -62,8 +62,9 @@ public static class BulkInference
         {
             document = await JsonDocument.ParseAsync(new LimitedStream(request.Body, limits.MaxJsonBodyBytes), default, cancellationToken);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
+            // ArgumentException: bytes that are not UTF-8 (DecoderFallbackException) before the parser sees a token.
             throw ClientInputException.BadRequest($"The JSON body is not valid: {e.Message}");
         }
 
@@ -101,13 +102,27 @@ public static class BulkInference
         {
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !float.IsFinite((float)value))
             {
-                throw ClientInputException.BadRequest($"'{where}' must hold finite numbers in float range; element {i} is {element.GetRawText()}.");
+                throw ClientInputException.BadRequest($"'{where}' must hold finite numbers in float range; element {i} is {Describe(element)}.");
             }
 
             numbers[i++] = (float)value;
         }
 
         return numbers;
+    }
+
+    /// <summary>An element as the client wrote it, for a message; the reader checks a string's UTF-8 only when it is read.</summary>
+    private static string Describe(JsonElement element)
+    {
+        try
+        {
+            var text = element.GetRawText();
+            return text.Length <= 40 ? text : text[..40] + "...";
+        }
+        catch (InvalidOperationException)
+        {
+            return "a string that is not valid UTF-8";
+        }
     }
 
     private static float[] Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)

@@ -28,7 +28,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
                 $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
         }
 
-        return await ReadLimitedAsync(request.Body, "The request body", options.Value.MaxImageBytes, cancellationToken);
+        return await ReadLimitedAsync(request.Body, "The request body", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
     }
 
     /// <summary>
@@ -37,7 +37,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     /// </summary>
     public async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
-        var raw = await ReadLimitedAsync(request.Body, "The request body", maxBytes, cancellationToken);
+        var raw = await ReadLimitedAsync(request.Body, "The request body", maxBytes, "send the file as the body", cancellationToken);
         var gzip = (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
             || request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
         if (!gzip)
@@ -48,7 +48,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         try
         {
             await using var decompressing = new System.IO.Compression.GZipStream(new MemoryStream(raw), System.IO.Compression.CompressionMode.Decompress);
-            return await ReadLimitedAsync(decompressing, "The decompressed body", maxBytes, cancellationToken);
+            return await ReadLimitedAsync(decompressing, "The decompressed body", maxBytes, "send a file with data in it", cancellationToken);
         }
         catch (InvalidDataException e)
         {
@@ -80,6 +80,11 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         {
             form = await request.ReadFormAsync(cancellationToken);
         }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            // The form reader's own limits (body length, field count, header length) from Limits.
+            throw ClientInputException.TooLarge($"The multipart/form-data body is over a limit: {e.Message.Trim()}");
+        }
         catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException))
         {
             throw ClientInputException.BadRequest($"The multipart/form-data body is malformed: {e.Message.Trim()}");
@@ -106,10 +111,10 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
 
         await using var stream = files[0].OpenReadStream();
-        return await ReadLimitedAsync(stream, $"The file in '{field}'", options.Value.MaxImageBytes, cancellationToken);
+        return await ReadLimitedAsync(stream, $"The file in '{field}'", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream stream, string what, long limit, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadLimitedAsync(Stream stream, string what, long limit, string whenEmpty, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -118,7 +123,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         {
             if (buffer.Length + read > limit)
             {
-                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes allowed.");
+                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes it may have.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -126,7 +131,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
 
         if (buffer.Length == 0)
         {
-            throw ClientInputException.BadRequest($"{what} is empty.");
+            throw ClientInputException.BadRequest($"{what} is empty; {whenEmpty}.");
         }
 
         return buffer.ToArray();

@@ -42,6 +42,6 @@ public sealed class LimitedStream(Stream inner, long limit) : Stream
     private int Count(int bytes)
     {
         read += bytes;
-        return read > limit ? throw ClientInputException.TooLarge($"The request body is larger than the {limit} bytes allowed.") : bytes;
+        return read > limit ? throw ClientInputException.TooLarge($"The request body is larger than the {limit} bytes it may have.") : bytes;
     }
 }

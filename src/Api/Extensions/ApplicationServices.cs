@@ -6,6 +6,7 @@ using Autoencoder.Api.Inference;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using System.Globalization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Prometheus;
@@ -73,6 +74,7 @@ public static class ApplicationServices
             {
                 StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
                 StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
+                StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
                 StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
                 _ => null,
             };
@@ -82,6 +84,18 @@ public static class ApplicationServices
         // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
+    }
+
+    /// <summary>
+    /// The server refuses a body over the endpoint's limit before any handler runs, and some readers leave a bare 413
+    /// behind; the endpoint's limit says what the client may send instead.
+    /// </summary>
+    private static string TooLargeDetail(HttpContext context)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        return limit is { } bytes
+            ? $"The request body is too large: {context.Request.Path} takes at most {bytes} bytes."
+            : $"The request body is too large for {context.Request.Path}.";
     }
 
     public static IServiceCollection AddSwagger(this IServiceCollection services)

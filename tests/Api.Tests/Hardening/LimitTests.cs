@@ -1,4 +1,5 @@
 using System.Net;
+
 using Autoencoder.Api.Inference;
 using Microsoft.Extensions.DependencyInjection;
 using static Autoencoder.Api.Tests.HttpExtensions;

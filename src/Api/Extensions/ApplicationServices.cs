@@ -31,14 +31,18 @@ public static class ApplicationServices
                 return;
             }
 
-            if (development)
+            // The console is written from a background queue, so a request never waits for the terminal or pipe.
+            logger.WriteTo.Async(sink =>
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
-            }
-            else
-            {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-            }
+                if (development)
+                {
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    sink.Console(new RenderedCompactJsonFormatter());
+                }
+            });
         },
         preserveStaticLogger: true);
         return builder;

@@ -85,6 +85,11 @@ public sealed class ImageDecoder : IDisposable
                 throw ImageRejectedException.TooLarge(header.Width, header.Height, limits);
             }
 
+            if (format is PngFormat && MayDeclareInterlacing(bytes.Span))
+            {
+                throw ImageRejectedException.InterlacedPng();
+            }
+
             if (format is JpegFormat && HasMoreScansThan(bytes.Span, MaxJpegScans))
             {
                 throw new ImageRejectedException(
@@ -93,7 +98,18 @@ public sealed class ImageDecoder : IDisposable
             }
 
             stream.Position = 0;
-            return Image.Load<Rgba32>(configuration, stream);
+            var image = Image.Load<Rgba32>(configuration, stream);
+
+            // The header can understate the size: a PNG may hold a second IHDR, and Identify reports the last one
+            // while Load sizes the pixels by the one before the image data.
+            if (!limits.Allow(image.Width, image.Height))
+            {
+                var (width, height) = (image.Width, image.Height);
+                image.Dispose();
+                throw ImageRejectedException.TooLarge(width, height, limits);
+            }
+
+            return image;
         }
         catch (UnknownImageFormatException exception)
         {
@@ -161,5 +177,40 @@ public sealed class ImageDecoder : IDisposable
         }
 
         return scans > most;
+    }
+
+    /// <summary>
+    /// Whether any PNG header (IHDR) in the bytes could declare Adam7 interlacing. ImageSharp 2.1 never returns from
+    /// an interlaced PNG whose image data ends before its last pass (the exit of its pass loop jumps back into the
+    /// loop), so a 162-byte upload would hold a server thread at full CPU for good: interlaced PNGs are refused
+    /// before they are decoded.
+    /// </summary>
+    /// <remarks>
+    /// Every position is searched rather than each chunk in turn: after a chunk length it cannot use, ImageSharp
+    /// reads on four bytes at a time for one it can, and obeys every IHDR it meets, so only this finds every header
+    /// it could act on. The type, then width, height, bit depth, colour type, compression and filter bytes come
+    /// before the interlace method's byte.
+    /// </remarks>
+    private static bool MayDeclareInterlacing(ReadOnlySpan<byte> bytes)
+    {
+        const int InterlaceMethodOffset = 16;
+        const byte Adam7 = 1;
+        var searchFrom = 0;
+        while (true)
+        {
+            var found = bytes[searchFrom..].IndexOf("IHDR"u8);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var interlaceMethod = searchFrom + found + InterlaceMethodOffset;
+            if (interlaceMethod < bytes.Length && bytes[interlaceMethod] == Adam7)
+            {
+                return true;
+            }
+
+            searchFrom += found + 1;
+        }
     }
 }

@@ -29,6 +29,11 @@ public sealed class ImageRejectedException : Exception
     public static ImageRejectedException UnsupportedFormat(Exception? innerException = null) =>
         new(StatusCodes.Status415UnsupportedMediaType, "Unsupported image format: send PNG or JPEG.", innerException);
 
+    /// <summary>415: an interlaced (Adam7) PNG, which the decoder cannot be trusted with (see <see cref="ImageDecoder"/>).</summary>
+    public static ImageRejectedException InterlacedPng() =>
+        new(StatusCodes.Status415UnsupportedMediaType,
+            "Unsupported image encoding (interlaced PNG): save the PNG without interlacing, or send a JPEG.");
+
     /// <summary>400: the request carried no image bytes.</summary>
     public static ImageRejectedException Empty() =>
         new(StatusCodes.Status400BadRequest, "The image is empty: send the bytes of a PNG or JPEG file.");

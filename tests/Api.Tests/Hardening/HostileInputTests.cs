@@ -226,7 +226,7 @@ internal static class HostileCases
             Image("palette PNG", () => PaletteDigit, Answer.Ok()),
             Image("palette PNG indexing past its one-entry palette", () => PngIndexingPastItsPalette, Answer.Ok()),
             Image("progressive JPEG (a DC and an AC scan)", () => ProgressiveJpeg(64, acScans: 1), Answer.Ok(), "image/jpeg"),
-            Image("Adam7-interlaced PNG", () => InterlacedDigit, Answer.Ok()),
+            Image("Adam7-interlaced PNG (ImageSharp 2.1 can hang on them)", () => InterlacedDigit, Answer.Problem(415, "interlaced PNG")),
             Image("fully transparent PNG", () => TransparentPng, Answer.Ok()),
             Image("JPEG labelled image/png", () => Jpeg, Answer.Ok()),
             Image("PNG labelled IMAGE/PNG", () => Digits.Png(0), Answer.Ok(), "IMAGE/PNG"),

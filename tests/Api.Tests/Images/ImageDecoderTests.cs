@@ -184,6 +184,47 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void AnInterlacedPngIsUnsupportedMediaType()
+    {
+        using var image = TestImages.Rgba(8, 8, (x, y) => new Rgba32((byte)(x * 30), (byte)(y * 30), 0));
+
+        var rejection = Assert.Throws<ImageRejectedException>(
+            () => decoder.Decode(TestImages.Encode(image, new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 })));
+
+        Assert.Equal(415, rejection.StatusCode);
+        Assert.Equal("Unsupported image encoding (interlaced PNG): save the PNG without interlacing, or send a JPEG.", rejection.Message);
+    }
+
+    [Fact]
+    public async Task AnInterlacedPngWhoseImageDataEndsEarlyIsRefusedInsteadOfDecodedForever()
+    {
+        // Found by fuzz/ImageFuzz: a 28x28 1-bit interlaced PNG whose IDAT holds a zlib header and
+        // no data. ImageSharp 2.1's interlaced decoder spins for good once the data runs out.
+        var png = Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAAABwAAAAcAQAAAAEtcdKvAAAACXBgWXMAAA7EAAAOxAGLFqMdAAAAAklEQVR4nGKkkSvshMEFIOFw7RcLQ8EcAAIAKMZ4"
+            + "gOcLCxNEScQEFoZE/gks/+QeMrD8r08CijU5AQnGAzADTwKKNTkBlr8gVqICKPHHAcj9i2wlAL0kFTCqPPJPAAAAAElFTkSuQmCC");
+
+        var rejection = await DecodeExpectingRejectionWithinSeconds(png, 10);
+
+        Assert.Equal(415, rejection.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnInterlacedHeaderHiddenBehindABadChunkLengthIsStillRefused()
+    {
+        // ImageSharp skips a chunk length it cannot use and reads on, so it meets the second,
+        // interlaced header; a check that walked the chunks would stop at the bad length.
+        byte[] impossibleLength = [0xFF, 0xFF, 0xFF, 0xFF];
+        var interlacedHeader = PngChunks.Chunk("IHDR", [0, 0, 0, 28, 0, 0, 0, 28, 8, 0, 0, 0, 1]);
+        var png = PngChunks.File(
+            PngChunks.GrayscaleHeader(28, 28), impossibleLength, interlacedHeader, PngChunks.Chunk("IDAT", [0x78, 0x9C]), PngChunks.Chunk("IEND", []));
+
+        var rejection = await DecodeExpectingRejectionWithinSeconds(png, 10);
+
+        Assert.Equal(415, rejection.StatusCode);
+    }
+
+    [Fact]
     public void ATinyPngDeclaringHugeDimensionsIsRefusedWithoutDecoding()
     {
         // 57 bytes that declare 50000x50000 (2.5 gigapixels, 10 GB as RGBA). There is no image
@@ -204,6 +245,29 @@ public sealed class ImageDecoderTests : IDisposable
             rejection.Message);
         Assert.InRange(stopwatch.ElapsedMilliseconds, 0, 500);
         Assert.InRange(allocated, 0, 1_000_000);
+    }
+
+    [Fact]
+    public void APngWhoseHeaderUnderstatesItsSizeIsTooLargeOnceDecoded()
+    {
+        // Found by fuzz/ImageFuzz: an IHDR for 1048582x28 before the image data, and a second one
+        // for 28x28 after bytes ImageSharp skips. Identify reports the second, Load decodes by the first.
+        var png = Convert.FromBase64String(
+            "iVBORw0KGgoAAAANSUhEUgAQAAYAAAAcEAAAAAA7YqDWAAAACXRSTlMAAA7EAAAOxAF7LbOIAAAAVElEQVR4nGMaCgAAAA1JAAAAEN1IWP/YEOFJaURSAAABRkYAAf/E"
+            + "AYCfn5+fn5+fnwBJSSoACAAAAAEAzQEJAAEAAAAGAAEBADFBBhNRYQcicRSpUE4y/8B4ILllOAD0MjIyMjIyMjIyMjIyMmQAATIyMjJGMjIyMjIyUjIyMjIyMw0K"
+            + "qVBOMv/AAGQIADgA9DIyMjIyn5+fn5+f8vJOMv/AABEIADgAOAMBIgACEQFiYiMUFImJiWSiovLyAAAAAAQDBQVKVQEBAGAQAQEBABEFEv/bITFBBhJRYQeJUE5H"
+            + "DQoaCgAAAA1JSERSAAAAHAAAABwIAwAAAEXTL6YAAABaUE1URQAAAISEhM3NzSsrK/Ly8qysrA0NDVVVVZycnNzc3D09PR4eHr6+vv39/ebm5mJiYhQUFImJiaKi"
+            + "okVFRZOTk01NTTIyMrKy/9gQ4QAQBAQAAP//f/8DAARgAGAAAP/hACJFeGlmAABJSSoACAAAAAEAPgEJAAEAAAAGAAEBEDFBBhNRYQcikhTqUE4y/8AAEQgA/9gQ"
+            + "4QAQSlUBAQBgEAEBAAAOxAGVPQ4BAGAAYGQA/+EAIkV4aWYAAElJKgAIAAAAAQBWAQMAAQAAAAYA/9j/4AAQvAMDAwQDAwQFCAUFBAQFCgcHBggMCgwMCwoLCw0O"
+            + "EhANDhEOCwtAFhARExQVFRUMDxc1FhQYEhQVFAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            + "/8AACwgAHEAAAQFgEQD/xADSAgEDAwIEAwUFAQQAAAF9AQI=");
+        Assert.Equal((28, 28), (Image.Identify(png).Width, Image.Identify(png).Height));
+
+        var rejection = Assert.Throws<ImageRejectedException>(() => decoder.Decode(png));
+
+        // Refused either way: as too large once decoded, or (with metadata ignored, the decoder reads the chunks
+        // differently) as corrupt; never returned as a 28x28 image.
+        Assert.Contains(rejection.StatusCode, new[] { 400, 413 });
     }
 
     [Theory]
@@ -231,7 +295,6 @@ public sealed class ImageDecoderTests : IDisposable
         var encodings = new IImageEncoder[]
         {
             new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit16 },
-            new PngEncoder { InterlaceMethod = PngInterlaceMode.Adam7 },
             new JpegEncoder { ColorType = JpegColorType.YCbCrRatio444, Quality = 100 },
         };
 
@@ -313,6 +376,19 @@ public sealed class ImageDecoderTests : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Decodes on another thread and fails if that takes longer than <paramref name="seconds"/>,
+    /// so that a decoder that never returns fails the test instead of stalling the test run.
+    /// </summary>
+    private async Task<ImageRejectedException> DecodeExpectingRejectionWithinSeconds(byte[] bytes, int seconds)
+    {
+        var decoding = Task.Run(() => decoder.Decode(bytes).Dispose());
+        var first = await Task.WhenAny(decoding, Task.Delay(TimeSpan.FromSeconds(seconds)));
+
+        Assert.True(first == decoding, $"Decoding was still running after {seconds} s.");
+        return await Assert.ThrowsAsync<ImageRejectedException>(() => decoding);
     }
 
     /// <summary>A PNG whose pixel data is long enough to cut in several places.</summary>

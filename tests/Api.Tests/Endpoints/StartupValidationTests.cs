@@ -76,7 +76,11 @@ public sealed class StartupValidationTests : IDisposable
     {
         var all = new Dictionary<string, string?>(settings ?? []) { ["Models:Directory"] = models };
         using var factory = new ConfiguredApiFactory(all);
-        return Assert.ThrowsAny<Exception>(() => factory.CreateClient()).ToString();
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        // The host logs why it failed to start; the exception that reaches the test is usually that reason, but
+        // it can also be a consequence of the failed start, so both are searched.
+        return string.Join('\n', factory.Logs.Events.Where(e => e.Exception is not null).Select(e => e.Exception!.ToString()).Prepend(error.ToString()));
     }
 
     private void CopyBundledModel(string name, string? copyName = null)

@@ -19,9 +19,7 @@ public sealed class GracefulShutdownTests
         using var inFlight = await SlowUpload.StartAsync(server, "/reconstruct", Digits.Png(0), "image/png");
         await Task.Delay(300);
         Assert.Equal(0, SendSigTerm(service.Id));
-        await Task.Delay(500); // the host is now stopping: the listener is closed, the request still open
-
-        var refused = await ConnectionRefusedAsync(server);
+        var refused = await RefusesConnectionsWithinAsync(server, TimeSpan.FromSeconds(10)); // the request is still open
         var status = await inFlight.FinishAsync();
         var exited = service.WaitForExit(TimeSpan.FromSeconds(20));
 
@@ -77,6 +75,22 @@ public sealed class GracefulShutdownTests
         }
 
         throw new TimeoutException("the service did not become ready");
+    }
+
+    private static async Task<bool> RefusesConnectionsWithinAsync(Uri server, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await ConnectionRefusedAsync(server))
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
     }
 
     private static async Task<bool> ConnectionRefusedAsync(Uri server)

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Images;
@@ -25,25 +27,59 @@ public static class BulkInference
 
     public static bool IsNpy(HttpRequest request) => HasContentType(request, Npy.MediaType);
 
-    /// <summary>All images of an IDX file (raw or gzip) to latents: JSON by default, .npy float32 [N, latent] on request.</summary>
+    /// <summary>
+    /// All images of an IDX file (raw or gzip) to latents: JSON by default, .npy float32 [N, latent] on request. The
+    /// header and the file's length are checked before the response starts; then the pixels are decompressed,
+    /// encoded and written a window at a time, the next window decompressing while this one is encoded.
+    /// </summary>
     public static async Task<PushStreamHttpResult> EncodeIdxAsync(
-        HttpRequest request, OnnxAutoencoder model, ImageUploads uploads, LimitsOptions limits, CancellationToken cancellationToken)
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        var file = await uploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
-        var images = IdxImages.ToModelInput(file, model.Manifest.Image, limits.MaxBulkImages, out var count);
-        var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
-        return TypedResults.Stream(
-            output => format == Npy.MediaType
-                ? WriteNpyAsync(output, model, images, count, cancellationToken)
-                : WriteJsonAsync(output, model, images, count, cancellationToken),
-            format);
+        var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var shape = model.Manifest.Image;
+        var content = isGzip
+            ? new GZipStream(new MemoryStream(body), CompressionMode.Decompress)
+            : (Stream)new MemoryStream(body, writable: false);
+        try
+        {
+            var header = new byte[IdxImages.HeaderBytes];
+            var headerRead = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            var count = IdxImages.ReadHeader(header.AsSpan(0, headerRead), shape, limits.MaxBulkImages);
+
+            // gzip records the uncompressed length (modulo 2^32) in its last four bytes: a truncated or padded file
+            // is refused here, with a 400, rather than found halfway through a response already under way.
+            IdxImages.RequireLength(isGzip ? GzipLength(body, IdxImages.HeaderBytes + ((long)count * shape.PixelCount)) : body.Length, count, shape);
+            var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
+            return TypedResults.Stream(
+                async output =>
+                {
+                    await using (content)
+                    {
+                        var latents = EncodeStreamingAsync(model, content, count, cancellationToken);
+                        await (format == Npy.MediaType
+                            ? WriteNpyAsync(output, model, latents, count, cancellationToken)
+                            : WriteJsonAsync(output, model, latents, count, cancellationToken));
+                    }
+                },
+                format);
+        }
+        catch (InvalidDataException e)
+        {
+            await content.DisposeAsync();
+            throw ClientInputException.BadRequest($"The body is not valid gzip: {e.Message}");
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Parses a .npy matrix of latents, one row each.</summary>
     public static async Task<(float[] Latents, int Count)> ReadNpyAsync(
         HttpRequest request, OnnxAutoencoder model, ImageUploads uploads, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        var file = await uploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var file = await ImageUploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         return (Validate(latents, rows, columns, model, limits), rows);
     }
@@ -149,11 +185,11 @@ public static class BulkInference
         return latents;
     }
 
-    private static async Task WriteNpyAsync(Stream output, OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    private static async Task WriteNpyAsync(Stream output, OnnxAutoencoder model, IAsyncEnumerable<float[]> windows, int count, CancellationToken cancellationToken)
     {
         await output.WriteAsync(Npy.Header(count, model.LatentSize), cancellationToken);
         var bytes = new byte[Window * ChunkSize * model.LatentSize * sizeof(float)];
-        foreach (var latents in EncodeInWindows(model, images, count, cancellationToken))
+        await foreach (var latents in windows)
         {
             for (var i = 0; i < latents.Length; i++)
             {
@@ -164,14 +200,14 @@ public static class BulkInference
         }
     }
 
-    private static async Task WriteJsonAsync(Stream output, OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    private static async Task WriteJsonAsync(Stream output, OnnxAutoencoder model, IAsyncEnumerable<float[]> windows, int count, CancellationToken cancellationToken)
     {
         await using var json = new Utf8JsonWriter(output);
         json.WriteStartObject();
         json.WriteString("model", model.Name);
         json.WriteNumber("count", count);
         json.WriteStartArray("latents");
-        foreach (var latents in EncodeInWindows(model, images, count, cancellationToken))
+        await foreach (var latents in windows)
         {
             for (var row = 0; row < latents.Length / model.LatentSize; row++)
             {
@@ -192,27 +228,52 @@ public static class BulkInference
     }
 
     /// <summary>
-    /// Latents in order, a window of <see cref="Window"/> chunks at a time. The chunks of a window run in parallel
-    /// (a session's Run is thread-safe, each run uses one thread), so a bulk request uses every core.
+    /// Latents in order, a window of <see cref="Window"/> chunks at a time. While a window's chunks are encoded in
+    /// parallel (a session's Run is thread-safe, each run uses one thread), the next window's pixels are read, so
+    /// decompression and inference overlap and memory stays at two windows whatever the file's size.
     /// </summary>
-    private static IEnumerable<float[]> EncodeInWindows(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<float[]> EncodeStreamingAsync(
+        OnnxAutoencoder model, Stream content, int count, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pixels = model.PixelCount;
         var latentSize = model.LatentSize;
-        for (var windowStart = 0; windowStart < count; windowStart += Window * ChunkSize)
+        var windowRows = Window * ChunkSize;
+        byte[][] buffers = [new byte[windowRows * pixels], new byte[windowRows * pixels]];
+        var input = new float[windowRows * pixels];
+        var reading = ReadRowsAsync(content, buffers[0], Math.Min(windowRows, count) * pixels, cancellationToken);
+        for (int windowStart = 0, window = 0; windowStart < count; windowStart += windowRows, window++)
         {
-            var rows = Math.Min(Window * ChunkSize, count - windowStart);
+            var rows = Math.Min(windowRows, count - windowStart);
+            await reading;
+            var current = buffers[window % 2];
+            var nextRows = Math.Min(windowRows, count - windowStart - rows);
+            reading = nextRows > 0 ? ReadRowsAsync(content, buffers[(window + 1) % 2], nextRows * pixels, cancellationToken) : Task.CompletedTask;
+
+            IdxImages.ToModelInput(current.AsSpan(0, rows * pixels), input);
             var latents = new float[rows * latentSize];
             var chunks = (rows + ChunkSize - 1) / ChunkSize;
             Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
             {
-                var start = windowStart + (chunk * ChunkSize);
-                var chunkRows = Math.Min(ChunkSize, windowStart + rows - start);
-                model.Encode(images.AsMemory(start * pixels, chunkRows * pixels), chunkRows, cancellationToken)
-                    .CopyTo(latents, (start - windowStart) * latentSize);
+                var start = chunk * ChunkSize;
+                var chunkRows = Math.Min(ChunkSize, rows - start);
+                model.Encode(input.AsMemory(start * pixels, chunkRows * pixels), chunkRows, cancellationToken)
+                    .CopyTo(latents, start * latentSize);
             });
             yield return latents;
         }
+
+        await reading;
+    }
+
+    /// <summary>Fills <paramref name="buffer"/> on another thread: gzip inflates synchronously, and it is the slow part.</summary>
+    private static Task ReadRowsAsync(Stream content, byte[] buffer, int length, CancellationToken cancellationToken) =>
+        Task.Run(() => content.ReadExactly(buffer, 0, length), cancellationToken);
+
+    /// <summary>The uncompressed length a single-member gzip file records, taken as <paramref name="expected"/> when it agrees modulo 2^32.</summary>
+    private static long GzipLength(byte[] gzip, long expected)
+    {
+        var recorded = gzip.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(gzip.AsSpan(gzip.Length - 4)) : 0;
+        return recorded == (uint)expected ? expected : recorded;
     }
 
     private static bool HasContentType(HttpRequest request, string mediaType) =>

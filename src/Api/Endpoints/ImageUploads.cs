@@ -32,14 +32,21 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     }
 
     /// <summary>
-    /// The whole body of a bulk request, decompressed if it is gzip (by Content-Encoding or by its first bytes), and
-    /// at most <paramref name="maxBytes"/> bytes either way.
+    /// The whole body of a bulk request as sent, at most <paramref name="maxBytes"/>, and whether it is gzip (by
+    /// Content-Encoding or by its first bytes).
     /// </summary>
-    public async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static async Task<(byte[] Body, bool IsGzip)> ReadBulkBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         var raw = await ReadLimitedAsync(request.Body, "The request body", maxBytes, "send the file as the body", cancellationToken);
         var gzip = (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
             || request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
+        return (raw, gzip);
+    }
+
+    /// <summary>The body of a bulk request, decompressed if it is gzip, at most <paramref name="maxBytes"/> either way.</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        var (raw, gzip) = await ReadBulkBodyAsync(request, maxBytes, cancellationToken);
         if (!gzip)
         {
             return raw;

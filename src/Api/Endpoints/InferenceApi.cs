@@ -82,7 +82,7 @@ public static class InferenceApi
         var model = Resolve(request, service, query.Model);
         if (BulkInference.IsBulkEncode(request))
         {
-            return await BulkInference.EncodeIdxAsync(request, model, uploads, limits.Value, cancellationToken);
+            return await BulkInference.EncodeIdxAsync(request, model, limits.Value, cancellationToken);
         }
 
         var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), model.Manifest.Image, query.ShouldPreprocess);

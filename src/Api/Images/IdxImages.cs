@@ -16,18 +16,20 @@ public static class IdxImages
     // byte / 255f for every byte: the very values a single-image upload gets, without a division per pixel.
     private static readonly float[] UnitScale = [.. Enumerable.Range(0, 256).Select(value => value / 255f)];
 
+    public const int HeaderBytes = HeaderLength;
+
     /// <summary>
-    /// The images of an IDX file as [count, C, H, W] model inputs, each pixel byte / 255 exactly as a 28x28 PNG
-    /// would be. The file must hold images of the model's size and at most <paramref name="maxImages"/> of them.
+    /// Checks an IDX header: images of the model's size, 1 to <paramref name="maxImages"/> of them. Returns the count;
+    /// the pixel bytes follow, count x H x W of them.
     /// </summary>
-    public static float[] ToModelInput(ReadOnlySpan<byte> file, ImageShape shape, int maxImages, out int count)
+    public static int ReadHeader(ReadOnlySpan<byte> header, ImageShape shape, int maxImages)
     {
-        if (file.Length < HeaderLength)
+        if (header.Length < HeaderLength)
         {
-            throw new ImageRejectedException(StatusCodes.Status400BadRequest, $"The IDX file is {file.Length} bytes, shorter than its 16-byte header.");
+            throw new ImageRejectedException(StatusCodes.Status400BadRequest, $"The IDX file is {header.Length} bytes, shorter than its 16-byte header.");
         }
 
-        var magic = BinaryPrimitives.ReadInt32BigEndian(file);
+        var magic = BinaryPrimitives.ReadInt32BigEndian(header);
         if (magic != Magic)
         {
             throw new ImageRejectedException(
@@ -35,9 +37,9 @@ public static class IdxImages
                 $"Not an IDX image file: magic number 0x{magic:x8}, expected 0x{Magic:x8} (unsigned bytes, 3 dimensions).");
         }
 
-        count = BinaryPrimitives.ReadInt32BigEndian(file[4..]);
-        var rows = BinaryPrimitives.ReadInt32BigEndian(file[8..]);
-        var columns = BinaryPrimitives.ReadInt32BigEndian(file[12..]);
+        var count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        var rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        var columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         if (rows != shape.Height || columns != shape.Width || shape.Channels != 1)
         {
             throw new ImageRejectedException(
@@ -52,22 +54,28 @@ public static class IdxImages
                 $"The IDX file declares {count} images; a request may hold 1 to {maxImages}.");
         }
 
-        var expected = (long)count * shape.PixelCount;
-        var body = file[HeaderLength..];
-        if (body.Length != expected)
+        return count;
+    }
+
+    /// <summary>Refuses a file whose length is not what its header declares.</summary>
+    public static void RequireLength(long actual, int count, ImageShape shape)
+    {
+        var expected = HeaderLength + ((long)count * shape.PixelCount);
+        if (actual != expected)
         {
             throw new ImageRejectedException(
                 StatusCodes.Status400BadRequest,
-                $"The IDX header declares {count} images ({expected} pixel bytes), but the file has {body.Length}: it is truncated or has trailing bytes.");
+                $"The IDX header declares {count} images ({expected - HeaderLength} pixel bytes), but the file has {actual - HeaderLength}: it is truncated or has trailing bytes.");
         }
+    }
 
-        var pixels = new float[expected];
+    /// <summary>Pixel bytes as model inputs, each byte / 255 exactly as a 28x28 PNG's pixel would be.</summary>
+    public static void ToModelInput(ReadOnlySpan<byte> pixels, Span<float> input)
+    {
         for (var i = 0; i < pixels.Length; i++)
         {
-            pixels[i] = UnitScale[body[i]];
+            input[i] = UnitScale[pixels[i]];
         }
-
-        return pixels;
     }
 
     /// <summary>[count, C, H, W] model outputs in [0,1] as an IDX file of 8-bit images.</summary>

@@ -85,6 +85,13 @@ public sealed class ImageDecoder : IDisposable
                 throw ImageRejectedException.TooLarge(header.Width, header.Height, limits);
             }
 
+            if (format is PngFormat && HasMoreThanOneHeader(bytes.Span))
+            {
+                throw new ImageRejectedException(
+                    StatusCodes.Status400BadRequest,
+                    "The PNG has more than one IHDR header chunk; a PNG has exactly one. Save the image again.");
+            }
+
             if (format is PngFormat && MayDeclareInterlacing(bytes.Span))
             {
                 throw ImageRejectedException.InterlacedPng();
@@ -212,5 +219,16 @@ public sealed class ImageDecoder : IDisposable
 
             searchFrom += found + 1;
         }
+    }
+
+    /// <summary>
+    /// A valid PNG has exactly one IHDR. ImageSharp 2.1 obeys every one it meets, and files with several make it
+    /// size pixels by one header and report another, or never return (both found by fuzzing), so the bytes are
+    /// searched for a second one wherever it may hide.
+    /// </summary>
+    private static bool HasMoreThanOneHeader(ReadOnlySpan<byte> bytes)
+    {
+        var first = bytes.IndexOf("IHDR"u8);
+        return first >= 0 && bytes[(first + 4)..].IndexOf("IHDR"u8) >= 0;
     }
 }

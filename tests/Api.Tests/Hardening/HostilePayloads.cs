@@ -181,29 +181,19 @@ internal static class HostilePayloads
     public static byte[] JpegWithZeroComponents => PatchJpegSegment(0xC0, payloadOffset: 5, value: 0);
 
     /// <summary>The frame header declares 65500x65500; the scan is a real 56x56 one.</summary>
-    public static byte[] JpegDeclaringHugeSize
-    {
-        get
-        {
-            var jpeg = Jpeg.ToArray();
-            var frame = SegmentPayload(jpeg, 0xC0);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 1), 65_500);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 3), 65_500);
-            return jpeg;
-        }
-    }
+    public static byte[] JpegDeclaringHugeSize => JpegDeclaring(65_500);
 
     /// <summary>The frame header declares 4096x4096 (within every limit) over a 56x56 scan: a big canvas from a 1 KB file.</summary>
-    public static byte[] JpegDeclaringLargestAllowedSize
+    public static byte[] JpegDeclaringLargestAllowedSize => JpegDeclaring(4096);
+
+    /// <summary>The real 56x56 JPEG with its frame header rewritten to declare <paramref name="size"/> x <paramref name="size"/>.</summary>
+    private static byte[] JpegDeclaring(ushort size)
     {
-        get
-        {
-            var jpeg = Jpeg.ToArray();
-            var frame = SegmentPayload(jpeg, 0xC0);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 1), 4096);
-            BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 3), 4096);
-            return jpeg;
-        }
+        var jpeg = Jpeg.ToArray();
+        var frame = SegmentPayload(jpeg, 0xC0);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 1), size);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(frame + 3), size);
+        return jpeg;
     }
 
     /// <summary>The entropy-coded scan replaced by noise (no 0xFF, so no stray markers), markers and tables intact.</summary>

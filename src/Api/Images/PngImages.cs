@@ -1,7 +1,3 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-
 namespace Autoencoder.Api.Images;
 
 /// <summary>
@@ -16,7 +12,7 @@ public static class PngImages
         RequireFrameLength(pixels.Length, width, height, nameof(pixels));
         var gray = new byte[pixels.Length];
         Quantise(pixels, gray);
-        return EncodeGray(gray, width, height);
+        return GrayPngWriter.Write(gray, width, height);
     }
 
     /// <summary>
@@ -43,7 +39,7 @@ public static class PngImages
             }
         }
 
-        return EncodeGray(gray, stripWidth, height);
+        return GrayPngWriter.Write(gray, stripWidth, height);
     }
 
     /// <summary>
@@ -69,7 +65,7 @@ public static class PngImages
             }
         }
 
-        return EncodeGray(gray, gridWidth, height * rows);
+        return GrayPngWriter.Write(gray, gridWidth, height * rows);
     }
 
     /// <summary><see cref="Encode"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
@@ -98,13 +94,5 @@ public static class PngImages
             var value = float.IsNaN(values[i]) ? 0f : Math.Clamp(values[i], 0f, 1f);
             gray[i] = (byte)MathF.Round(value * byte.MaxValue, MidpointRounding.AwayFromZero);
         }
-    }
-
-    private static byte[] EncodeGray(byte[] gray, int width, int height)
-    {
-        using var image = Image.LoadPixelData<L8>(gray, width, height);
-        using var png = new MemoryStream();
-        image.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
-        return png.ToArray();
     }
 }

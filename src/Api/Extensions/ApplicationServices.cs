@@ -10,7 +10,10 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Prometheus;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Autoencoder.Api.Logging;
 
 namespace Autoencoder.Api.Extensions;
 
@@ -31,18 +34,11 @@ public static class ApplicationServices
                 return;
             }
 
-            // The console is written from a background queue, so a request never waits for the terminal or pipe.
-            logger.WriteTo.Async(sink =>
-            {
-                if (development)
-                {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", formatProvider: CultureInfo.InvariantCulture);
-                }
-                else
-                {
-                    sink.Console(new RenderedCompactJsonFormatter());
-                }
-            });
+            // The console is written in batches from a background queue (see ConsoleBatchSink).
+            ITextFormatter formatter = development
+                ? new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", CultureInfo.InvariantCulture)
+                : new RenderedCompactJsonFormatter();
+            logger.WriteTo.Sink(new ConsoleBatchSink(formatter, Console.Out), ConsoleBatchSink.Batching);
         },
         preserveStaticLogger: true);
         return builder;

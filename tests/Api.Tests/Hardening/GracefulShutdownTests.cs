@@ -1,17 +1,23 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Autoencoder.Api.Tests.Hardening;
 
-/// <summary>The real service as its own process: SIGTERM stops it taking work, lets in-flight requests finish, exits 0.</summary>
+/// <summary>
+/// The real service as its own process: SIGTERM stops it taking work, lets in-flight requests finish, writes out its
+/// log and exits 0.
+/// </summary>
 public sealed class GracefulShutdownTests
 {
     [Fact]
     public async Task SigTermFinishesTheRequestInFlightAndExitsZero()
     {
         var port = FreePort();
-        using var service = StartService(port);
+        var log = new ConcurrentQueue<string>();
+        using var service = StartService(port, log);
         var server = new Uri($"http://127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = server };
         await WaitUntilReadyAsync(client, service);
@@ -27,9 +33,16 @@ public sealed class GracefulShutdownTests
         Assert.Equal(200, status);
         Assert.True(exited, "the server did not exit within 20 s of SIGTERM");
         Assert.Equal(0, service.ExitCode);
+
+        // The console log is JSON, one event per line, and nothing queued is lost at exit.
+        service.WaitForExit(); // drains the redirected output
+        var events = log.Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Contains(events, e => e.GetProperty("@m").GetString() is { } message
+            && message.Contains("/reconstruct", StringComparison.Ordinal) && e.GetProperty("StatusCode").GetInt32() == 200);
+        Assert.Contains(events, e => e.GetProperty("@m").GetString()!.Contains("shutting down", StringComparison.Ordinal));
     }
 
-    private static Process StartService(int port)
+    private static Process StartService(int port, ConcurrentQueue<string> log)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -46,7 +59,13 @@ public sealed class GracefulShutdownTests
             },
         };
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (!string.IsNullOrEmpty(line.Data))
+            {
+                log.Enqueue(line.Data);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

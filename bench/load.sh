@@ -30,8 +30,11 @@ cleanup() {
 trap cleanup EXIT
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
+# A server left on the port would answer in place of the one under test. The content root is the build output,
+# so the service reads its own appsettings.json (log levels) as it does when deployed.
+if curl -s -o /dev/null "$base/health/live"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" \
-  dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll >"$work/server.log" 2>&1 &
+  dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 server=$!
 
 for _ in $(seq 1 600); do

@@ -20,6 +20,9 @@ stop_server() {
 trap 'stop_server; rm -rf "$work"' EXIT
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
+# A server left on the port would answer in place of the one under test. The content root is the build output,
+# so the service reads its own appsettings.json (log levels) as it does when deployed.
+if curl -s -o /dev/null "$base/health/live"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
 dotnet build bench/Pipeline -c Release -v quiet -nologo >/dev/null
 
 echo "== in-process limits ($(nproc) cores)"
@@ -29,7 +32,7 @@ start_server() { # batching on|off
   local started
   started=$(date +%s%N)
   ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" Batching__Enabled="$1" \
-    dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll >"$work/server.log" 2>&1 &
+    dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
   server=$!
   until curl -sf "$base/health/ready" >/dev/null 2>&1; do
     kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Limits;
 using Microsoft.Extensions.Options;
@@ -123,17 +124,25 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
 
     private static async Task<byte[]> ReadLimitedAsync(Stream stream, string what, long limit, string whenEmpty, CancellationToken cancellationToken)
     {
+        // A pooled chunk: a fresh one per request was most of what a digit upload allocated.
         using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes it may have.");
-            }
+                if (buffer.Length + read > limit)
+                {
+                    throw ClientInputException.TooLarge($"{what} is larger than the {limit} bytes it may have.");
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         if (buffer.Length == 0)

@@ -29,14 +29,17 @@ public static class GrayPngWriter
 
         var rowLength = width + 1;
         var filtered = ArrayPool<byte>.Shared.Rent(checked(rowLength * height));
-        var zeros = ArrayPool<byte>.Shared.Rent(width);
+        // The row above the first is all zeros; the candidate row holds each filter's output in turn.
+        var scratch = ArrayPool<byte>.Shared.Rent(2 * width);
         try
         {
-            Array.Clear(zeros, 0, width);
+            var zeros = scratch.AsSpan(0, width);
+            zeros.Clear();
+            var candidate = scratch.AsSpan(width, width);
             for (var y = 0; y < height; y++)
             {
-                var previous = y == 0 ? zeros.AsSpan(0, width) : gray.Slice((y - 1) * width, width);
-                FilterRow(gray.Slice(y * width, width), previous, filtered.AsSpan(y * rowLength, rowLength));
+                var above = y == 0 ? zeros : gray.Slice((y - 1) * width, width);
+                FilterRow(gray.Slice(y * width, width), above, filtered.AsSpan(y * rowLength, rowLength), candidate);
             }
 
             using var png = new MemoryStream(capacity: 256 + (rowLength * height / 2));
@@ -58,7 +61,7 @@ public static class GrayPngWriter
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(zeros);
+            ArrayPool<byte>.Shared.Return(scratch);
             ArrayPool<byte>.Shared.Return(filtered);
         }
     }
@@ -97,46 +100,77 @@ public static class GrayPngWriter
     }
 
     /// <summary>Writes the filter type byte and the filtered row into <paramref name="output"/> (width + 1 bytes).</summary>
-    private static void FilterRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, Span<byte> output)
+    private static void FilterRow(ReadOnlySpan<byte> row, ReadOnlySpan<byte> above, Span<byte> output, Span<byte> candidate)
     {
-        var best = 0;
         var bestScore = long.MaxValue;
         for (var type = 0; type < FilterTypes; type++)
         {
-            long score = 0;
-            for (var x = 0; x < row.Length && score < bestScore; x++)
-            {
-                score += Math.Abs((int)(sbyte)Filter(type, row, previous, x));
-            }
-
+            Filter(type, row, above, candidate);
+            var score = SumOfMagnitudes(candidate);
             if (score < bestScore)
             {
-                (best, bestScore) = (type, score);
+                bestScore = score;
+                output[0] = (byte)type;
+                candidate.CopyTo(output[1..]);
             }
-        }
-
-        output[0] = (byte)best;
-        for (var x = 0; x < row.Length; x++)
-        {
-            output[x + 1] = Filter(best, row, previous, x);
         }
     }
 
-    /// <summary>PNG filter types 0-4 (None, Sub, Up, Average, Paeth) for one byte; a grayscale pixel is one byte.</summary>
-    private static byte Filter(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> previous, int x)
+    /// <summary>
+    /// PNG filter types 0-4 (None, Sub, Up, Average, Paeth), a grayscale pixel being one byte. Left of the first pixel
+    /// counts as 0, so its Average prediction is half the pixel above and its Paeth prediction the pixel above.
+    /// </summary>
+    private static void Filter(int type, ReadOnlySpan<byte> row, ReadOnlySpan<byte> above, Span<byte> filtered)
     {
-        int left = x > 0 ? row[x - 1] : 0;
-        int up = previous[x];
-        int upLeft = x > 0 ? previous[x - 1] : 0;
-        var prediction = type switch
+        switch (type)
         {
-            0 => 0,
-            1 => left,
-            2 => up,
-            3 => (left + up) >> 1,
-            _ => Paeth(left, up, upLeft),
-        };
-        return unchecked((byte)(row[x] - prediction));
+            case 0:
+                row.CopyTo(filtered);
+                return;
+            case 1:
+                filtered[0] = row[0];
+                for (var x = 1; x < row.Length; x++)
+                {
+                    filtered[x] = (byte)(row[x] - row[x - 1]);
+                }
+
+                return;
+            case 2:
+                for (var x = 0; x < row.Length; x++)
+                {
+                    filtered[x] = (byte)(row[x] - above[x]);
+                }
+
+                return;
+            case 3:
+                filtered[0] = (byte)(row[0] - (above[0] >> 1));
+                for (var x = 1; x < row.Length; x++)
+                {
+                    filtered[x] = (byte)(row[x] - ((row[x - 1] + above[x]) >> 1));
+                }
+
+                return;
+            default:
+                filtered[0] = (byte)(row[0] - above[0]);
+                for (var x = 1; x < row.Length; x++)
+                {
+                    filtered[x] = (byte)(row[x] - Paeth(row[x - 1], above[x], above[x - 1]));
+                }
+
+                return;
+        }
+    }
+
+    /// <summary>The heuristic's score: filtered bytes read as signed, so that small negative residuals count as small.</summary>
+    private static long SumOfMagnitudes(ReadOnlySpan<byte> filtered)
+    {
+        long sum = 0;
+        foreach (var value in filtered)
+        {
+            sum += Math.Abs((int)(sbyte)value);
+        }
+
+        return sum;
     }
 
     private static int Paeth(int left, int up, int upLeft)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.IO.Hashing;
 using Autoencoder.Api.Images;
 using SixLabors.ImageSharp;
@@ -38,48 +37,6 @@ public sealed class GrayPngWriterTests
         Assert.Equal(png.Length, 8 + chunks.Sum(chunk => 12 + chunk.Data.Length));
     }
 
-    /// <summary>
-    /// A row gets the filter that predicts it best: a ramp is Sub, a copy of the row above is Up, the mean of left and
-    /// above is Average, a gradient along both axes is Paeth (which also predicts its first pixel from above).
-    /// </summary>
-    [Theory]
-    [InlineData("ramp", 1)]
-    [InlineData("copy", 2)]
-    [InlineData("mean", 3)]
-    [InlineData("gradient", 4)]
-    public void ARowGetsTheFilterThatPredictsItBest(string pattern, int expectedFilter)
-    {
-        const int width = 16;
-        var noise = new byte[width];
-        new Random(7).NextBytes(noise);
-        byte[][] rows = pattern switch
-        {
-            "ramp" => [Row(x => (x * 13) + 1)],
-            "copy" => [noise, noise],
-            "mean" => [noise, MeanOfLeftAndAbove(noise)],
-            _ => [.. Enumerable.Range(0, 4).Select(y => Row(x => (x * 5) + (y * 40) + 3))],
-        };
-        var gray = rows.SelectMany(row => row).ToArray();
-
-        var png = GrayPngWriter.Write(gray, width, rows.Length);
-
-        Assert.Equal(gray, TestImages.GrayValues(png));
-        Assert.Equal(expectedFilter, RowFilters(png, width, rows.Length)[^1]);
-
-        static byte[] Row(Func<int, int> value) => [.. Enumerable.Range(0, width).Select(x => (byte)value(x))];
-
-        static byte[] MeanOfLeftAndAbove(byte[] above)
-        {
-            var row = new byte[above.Length];
-            for (var x = 0; x < row.Length; x++)
-            {
-                row[x] = (byte)(((x > 0 ? row[x - 1] : 0) + above[x]) / 2);
-            }
-
-            return row;
-        }
-    }
-
     [Fact]
     public void PixelsThatDoNotMatchTheSizeAreRefused()
     {
@@ -104,16 +61,5 @@ public sealed class GrayPngWriterTests
         }
 
         return chunks;
-    }
-
-    /// <summary>The filter type byte that starts each inflated scanline.</summary>
-    private static byte[] RowFilters(byte[] png, int width, int height)
-    {
-        var data = Chunks(png).Single(chunk => chunk.Type == "IDAT").Data;
-        using var inflating = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
-        using var scanlines = new MemoryStream();
-        inflating.CopyTo(scanlines);
-        Assert.Equal((width + 1) * height, scanlines.Length);
-        return [.. Enumerable.Range(0, height).Select(y => scanlines.GetBuffer()[y * (width + 1)])];
     }
 }

@@ -1,28 +1,38 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Autoencoder.Api.Metrics;
 using Prometheus;
 
 namespace Autoencoder.Api.Inference;
 
 /// <summary>
-/// Coalesces concurrent requests to one model stage (encoder or decoder) into batched runs. Callers queue their
-/// rows; one loop takes what is queued (waiting at most the configured delay after the first), runs it as one
-/// batch and hands each caller back its own rows, in order. A caller that gives up before its batch starts is
-/// skipped; one that gives up later leaves the batch to finish for the others and gets nothing.
+/// Coalesces concurrent requests to one model stage (encoder or decoder) into batched runs. A caller that finds the
+/// stage idle runs its own request at once, on its own thread; callers that arrive while a batch runs queue up and
+/// form the next batch, so batches grow exactly as fast as requests outpace the model, and a lone request pays no
+/// thread switch. Once the caller's own batch is done, a thread-pool worker takes over what queued meanwhile, so no
+/// caller waits on others' batches. Each caller gets back its own rows, in order. A caller that gives up before its
+/// batch starts is skipped; one that gives up later leaves the batch to finish for the others and gets nothing.
+/// With a delay configured, the first caller's batch instead waits up to that long for company (or a full batch).
 /// </summary>
-public sealed class InferenceBatcher : IAsyncDisposable
+public sealed class InferenceBatcher : IDisposable
 {
-    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock gate = new();
+    private readonly Queue<Pending> queue = new();
     private readonly Func<float[], int, float[]> run;
     private readonly int inputSize;
     private readonly int outputSize;
     private readonly int maxBatchSize;
     private readonly TimeSpan maxDelay;
     private readonly Histogram.Child queueWait;
-    private readonly Task loop;
 
-    /// <summary>Starts the batch loop of one model stage.</summary>
+    // Guarded by gate: whether some thread is taking batches off the queue; rows queued; signals for a delayed
+    // batch that filled up, and for Dispose waiting until the queue is drained.
+    private bool draining;
+    private int queuedRows;
+    private TaskCompletionSource? full;
+    private TaskCompletionSource? idle;
+    private bool disposed;
+
+    /// <summary>The batching of one model stage.</summary>
     /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row.</param>
     /// <param name="inputSize">Floats per input row.</param>
     /// <param name="outputSize">Floats per output row.</param>
@@ -38,96 +48,139 @@ public sealed class InferenceBatcher : IAsyncDisposable
         maxBatchSize = options.MaxBatchSize;
         maxDelay = TimeSpan.FromTicks(options.MaxDelayMicroseconds * TimeSpan.TicksPerMicrosecond);
         queueWait = metrics.QueueWait.WithLabels(model, stage);
-        loop = Task.Run(LoopAsync);
     }
 
     public int MaxBatchSize => maxBatchSize;
 
-    /// <summary>Queues <paramref name="count"/> rows (at most <see cref="MaxBatchSize"/>) and returns their outputs once their batch has run.</summary>
+    /// <summary>
+    /// Queues <paramref name="count"/> rows (at most <see cref="MaxBatchSize"/>) and returns their outputs once their
+    /// batch has run; if the stage is idle and no delay is configured, that batch runs before this method returns.
+    /// </summary>
     public Task<float[]> RunAsync(float[] rows, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, maxBatchSize);
         var pending = new Pending(rows, count, Stopwatch.GetTimestamp(), cancellationToken);
-        ObjectDisposedException.ThrowIf(!queue.Writer.TryWrite(pending), this);
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            queue.Enqueue(pending);
+            queuedRows += count;
+            if (draining)
+            {
+                if (queuedRows >= maxBatchSize)
+                {
+                    full?.TrySetResult();
+                }
+
+                return pending.Completion.Task;
+            }
+
+            draining = true;
+            if (maxDelay > TimeSpan.Zero)
+            {
+                full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        if (maxDelay > TimeSpan.Zero)
+        {
+            _ = DrainAfterDelayAsync(full!.Task);
+        }
+        else
+        {
+            Drain(pending);
+        }
 
         return pending.Completion.Task;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Waits for queued batches to finish, then refuses new requests.</summary>
+    public void Dispose()
     {
-        queue.Writer.TryComplete();
-        await loop;
+        Task drained;
+        lock (gate)
+        {
+            disposed = true;
+            if (!draining)
+            {
+                return;
+            }
+
+            idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = idle.Task;
+        }
+
+        drained.Wait();
     }
 
-    private async Task LoopAsync()
+    private async Task DrainAfterDelayAsync(Task batchFull)
     {
-        var reader = queue.Reader;
-        Pending? carried = null;
-        var batch = new List<Pending>(maxBatchSize);
-        while (carried is not null || await reader.WaitToReadAsync())
+        await Task.WhenAny(Task.Delay(maxDelay), batchFull).ConfigureAwait(false);
+        Drain(own: null);
+    }
+
+    /// <summary>
+    /// Runs batches off the queue. A caller draining for its own request (<paramref name="own"/>) stops once that is
+    /// answered and leaves the rest to a thread-pool worker; a worker drains until the queue is empty.
+    /// </summary>
+    private void Drain(Pending? own)
+    {
+        var batch = new List<Pending>();
+        while (true)
         {
-            batch.Clear();
-            var rows = 0;
-            var deadline = 0L;
-            while (rows < maxBatchSize)
+            int rows;
+            lock (gate)
             {
-                if (carried is null && !reader.TryRead(out carried))
-                {
-                    if (batch.Count == 0 || !await WaitForMoreAsync(reader, deadline))
-                    {
-                        break;
-                    }
-
-                    continue;
-                }
-
-                var next = carried;
-                if (next.Cancelled)
-                {
-                    carried = null;
-                    continue;
-                }
-
-                if (rows + next.Count > maxBatchSize)
-                {
-                    break; // it opens the next batch
-                }
-
-                carried = null;
+                rows = TakeBatch(batch);
                 if (batch.Count == 0)
                 {
-                    deadline = next.Enqueued + (long)(maxDelay.TotalSeconds * Stopwatch.Frequency);
+                    StopDraining();
+                    return;
+                }
+            }
+
+            Execute(batch, rows);
+            if (own is not null && own.Completion.Task.IsCompleted)
+            {
+                lock (gate)
+                {
+                    if (queue.Count == 0)
+                    {
+                        StopDraining();
+                        return;
+                    }
                 }
 
+                ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.Drain(own: null), this, preferLocal: false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Moves the next batch from the queue into <paramref name="batch"/>, skipping cancelled requests; its row count.</summary>
+    private int TakeBatch(List<Pending> batch)
+    {
+        batch.Clear();
+        var rows = 0;
+        while (queue.TryPeek(out var next) && rows + next.Count <= maxBatchSize)
+        {
+            queue.Dequeue();
+            queuedRows -= next.Count;
+            if (!next.Cancelled)
+            {
                 batch.Add(next);
                 rows += next.Count;
             }
-
-            if (batch.Count > 0)
-            {
-                Execute(batch, rows);
-            }
         }
+
+        return rows;
     }
 
-    /// <summary>Waits until more requests are queued or the batch's deadline passes; false if it passed.</summary>
-    private static async ValueTask<bool> WaitForMoreAsync(ChannelReader<Pending> reader, long deadline)
+    private void StopDraining()
     {
-        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-        if (remaining <= TimeSpan.Zero)
-        {
-            return false;
-        }
-
-        using var timeout = new CancellationTokenSource(remaining);
-        try
-        {
-            return await reader.WaitToReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        draining = false;
+        full = null;
+        idle?.TrySetResult();
     }
 
     private void Execute(List<Pending> batch, int rows)
@@ -158,7 +211,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
         {
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(e);
+                pending.Fail(e);
             }
 
             return;
@@ -168,23 +221,24 @@ public sealed class InferenceBatcher : IAsyncDisposable
         foreach (var pending in batch)
         {
             var length = pending.Count * outputSize;
-            pending.Completion.TrySetResult(batch.Count == 1 ? output : output[position..(position + length)]);
+            pending.Succeed(batch.Count == 1 ? output : output[position..(position + length)]);
             position += length;
         }
     }
 
     private sealed class Pending
     {
+        private readonly CancellationTokenRegistration registration;
+
         public Pending(float[] rows, int count, long enqueued, CancellationToken cancellationToken)
         {
             Rows = rows;
             Count = count;
             Enqueued = enqueued;
-            if (cancellationToken.CanBeCanceled)
-            {
-                // The caller stops waiting at once; the loop drops the rows if their batch has not started.
-                cancellationToken.Register(() => Completion.TrySetCanceled(cancellationToken));
-            }
+
+            // The caller stops waiting at once; its rows are dropped if their batch has not started.
+            registration = cancellationToken.UnsafeRegister(
+                static (state, token) => ((TaskCompletionSource<float[]>)state!).TrySetCanceled(token), Completion);
         }
 
         public float[] Rows { get; }
@@ -193,8 +247,21 @@ public sealed class InferenceBatcher : IAsyncDisposable
 
         public long Enqueued { get; }
 
+        /// <summary>Continuations run on the thread pool, never inside the batch that completes them.</summary>
         public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool Cancelled => Completion.Task.IsCanceled;
+
+        public void Succeed(float[] output)
+        {
+            registration.Unregister();
+            Completion.TrySetResult(output);
+        }
+
+        public void Fail(Exception e)
+        {
+            registration.Unregister();
+            Completion.TrySetException(e);
+        }
     }
 }

@@ -132,9 +132,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     public void Dispose()
     {
-        // The batch loops end once their queues are drained; then the sessions can go.
-        encoderBatcher?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        decoderBatcher?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        // Queued batches finish first; then the sessions can go.
+        encoderBatcher?.Dispose();
+        decoderBatcher?.Dispose();
         encoder.Dispose();
         decoder.Dispose();
     }

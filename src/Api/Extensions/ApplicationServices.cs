@@ -142,7 +142,15 @@ public static class ApplicationServices
     public static WebApplication UseRequestMetrics(this WebApplication app)
     {
         var registry = app.Services.GetRequiredService<ApiMetrics>().Registry;
-        app.UseHttpMetrics(options => options.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(registry)));
+        app.UseHttpMetrics(options =>
+        {
+            options.SetMetricFactory(Prometheus.Metrics.WithCustomRegistry(registry));
+
+            // The histogram's _count already counts requests; the separate counter and in-flight gauge each cost a
+            // middleware and a label lookup per request.
+            options.RequestCount.Enabled = false;
+            options.InProgress.Enabled = false;
+        });
         return app;
     }
 
@@ -155,8 +163,12 @@ public static class ApplicationServices
 
     public static WebApplication UseSwaggerUi(this WebApplication app)
     {
-        app.UseSwagger();
-        app.UseSwaggerUI(options => options.DocumentTitle = "Autoencoder API");
+        // Only requests under /swagger pass through Swashbuckle's middleware, not every inference request.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase), swagger =>
+        {
+            swagger.UseSwagger();
+            swagger.UseSwaggerUI(options => options.DocumentTitle = "Autoencoder API");
+        });
 
         // Until there is a home page, the API's own documentation is the front door.
         app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();

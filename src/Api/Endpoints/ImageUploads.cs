@@ -29,7 +29,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
                 $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
         }
 
-        return await ReadLimitedAsync(request.Body, "The request body", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
+        return await ReadLimitedAsync(request.Body, request.ContentLength, "The request body", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     /// </summary>
     public static async Task<(byte[] Body, bool IsGzip)> ReadBulkBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
-        var raw = await ReadLimitedAsync(request.Body, "The request body", maxBytes, "send the file as the body", cancellationToken);
+        var raw = await ReadLimitedAsync(request.Body, request.ContentLength, "The request body", maxBytes, "send the file as the body", cancellationToken);
         var gzip = (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
             || request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
         return (raw, gzip);
@@ -56,7 +56,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         try
         {
             await using var decompressing = new System.IO.Compression.GZipStream(new MemoryStream(raw), System.IO.Compression.CompressionMode.Decompress);
-            return await ReadLimitedAsync(decompressing, "The decompressed body", maxBytes, "send a file with data in it", cancellationToken);
+            return await ReadLimitedAsync(decompressing, null, "The decompressed body", maxBytes, "send a file with data in it", cancellationToken);
         }
         catch (InvalidDataException e)
         {
@@ -119,11 +119,28 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
 
         await using var stream = files[0].OpenReadStream();
-        return await ReadLimitedAsync(stream, $"The file in '{field}'", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
+        return await ReadLimitedAsync(stream, files[0].Length, $"The file in '{field}'", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(Stream stream, string what, long limit, string whenEmpty, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a whole stream of at most <paramref name="limit"/> bytes. With its length known in advance (a
+    /// Content-Length, a form file's size) and within the limit, the bytes go straight into one array of that size;
+    /// otherwise through a pooled chunk into a growing buffer, which stops at the limit (or the server's own).
+    /// </summary>
+    private static async Task<byte[]> ReadLimitedAsync(Stream stream, long? knownLength, string what, long limit, string whenEmpty, CancellationToken cancellationToken)
     {
+        if (knownLength is { } length && length > 0 && length <= limit)
+        {
+            var exact = new byte[length];
+            var read = await stream.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
+            if (read == exact.Length && await stream.ReadAsync(new byte[1], cancellationToken) == 0)
+            {
+                return exact;
+            }
+
+            throw ClientInputException.BadRequest($"{what} does not have the {length} bytes its length says.");
+        }
+
         // A pooled chunk: a fresh one per request was most of what a digit upload allocated.
         using var buffer = new MemoryStream();
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);

@@ -45,9 +45,11 @@ public static class RequestLimits
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((rateLimiter, options) =>
         {
             var limits = options.Value;
-            rateLimiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => limits.RateLimitPermits == 0
-                ? RateLimitPartition.GetNoLimiter("")
-                : RateLimitPartition.GetFixedWindowLimiter(
+
+            // Off by default; then no global limiter is consulted at all, rather than one that always says yes.
+            if (limits.RateLimitPermits > 0)
+            {
+                rateLimiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => RateLimitPartition.GetFixedWindowLimiter(
                     context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions
                     {
@@ -55,6 +57,8 @@ public static class RequestLimits
                         Window = TimeSpan.FromSeconds(limits.RateLimitWindowSeconds),
                         QueueLimit = 0,
                     }));
+            }
+
             rateLimiter.AddConcurrencyLimiter(InferencePolicy, concurrency =>
             {
                 concurrency.PermitLimit = limits.EffectiveInferenceConcurrency;

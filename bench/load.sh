@@ -70,6 +70,10 @@ run() { # name path content-type body accept
   printf '%-34s %s rss_mib=%d\n' "$1" "${line#RESULT }" "$(( $(rss_kb) / 1024 ))"
 }
 
+# Warm-up, not reported: the runtime recompiles hot code, optimised, in its first seconds under load.
+BENCH_PATH=/reconstruct BENCH_TYPE=image/png BENCH_BODY="$work/digit.png" BENCH_ACCEPT=image/png \
+  wrk -t2 -c"$connections" -d3s --timeout 10s -s bench/wrk/request.lua "$base" >/dev/null
+
 echo "== each endpoint for ${seconds} s"
 run "reconstruct (PNG in, PNG out)" /reconstruct image/png "$work/digit.png" image/png
 run "reconstruct (JPEG photo, JSON)" /reconstruct image/jpeg "$work/photo.jpg" application/json

@@ -32,12 +32,16 @@ public sealed class ConsoleBatchSink(ITextFormatter formatter, TextWriter output
         return Task.CompletedTask;
     }
 
-    /// <summary>How long an event may wait for the rest of its batch: short enough that a person watching sees it at once.</summary>
+    /// <summary>
+    /// An event waits at most 50 ms for the rest of its batch, short enough that a person watching sees it at once.
+    /// If the console falls behind, at most 10,000 events wait (a few megabytes); beyond that, events are dropped
+    /// rather than held in memory.
+    /// </summary>
     public static Serilog.Configuration.BatchingOptions Batching => new()
     {
         BatchSizeLimit = 1000,
         BufferingTimeLimit = TimeSpan.FromMilliseconds(50),
         EagerlyEmitFirstEvent = true,
-        QueueLimit = 100_000,
+        QueueLimit = 10_000,
     };
 }

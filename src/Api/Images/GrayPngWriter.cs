@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
@@ -26,37 +25,31 @@ public static class GrayPngWriter
             throw new ArgumentException($"A {width}x{height} image has {(long)width * height} pixels, not {gray.Length}.", nameof(gray));
         }
 
+        // Each row is its filter type byte (0, None) and its pixels. A plain array rather than a pooled one: a bulk
+        // grid can be tens of megabytes, which a pool would keep for the life of the process.
         var rowLength = width + 1;
-        var scanlines = ArrayPool<byte>.Shared.Rent(checked(rowLength * height));
-        try
+        var scanlines = new byte[checked(rowLength * height)];
+        for (var y = 0; y < height; y++)
         {
-            for (var y = 0; y < height; y++)
-            {
-                scanlines[y * rowLength] = 0; // filter type None
-                gray.Slice(y * width, width).CopyTo(scanlines.AsSpan((y * rowLength) + 1, width));
-            }
-
-            using var png = new MemoryStream(capacity: 256 + (rowLength * height / 2));
-            png.Write(Signature);
-
-            Span<byte> header = stackalloc byte[13];
-            BinaryPrimitives.WriteInt32BigEndian(header, width);
-            BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
-            header[8] = 8; // bits per sample
-            header[9] = 0; // colour type: grayscale
-            header[10] = 0; // compression: deflate
-            header[11] = 0; // filter method 0 (each row then names its filter type)
-            header[12] = 0; // no interlacing
-            WriteChunk(png, "IHDR"u8, header);
-
-            WriteDataChunk(png, scanlines.AsSpan(0, rowLength * height));
-            WriteChunk(png, "IEND"u8, []);
-            return png.ToArray();
+            gray.Slice(y * width, width).CopyTo(scanlines.AsSpan((y * rowLength) + 1, width));
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scanlines);
-        }
+
+        using var png = new MemoryStream(capacity: 256 + (scanlines.Length / 2));
+        png.Write(Signature);
+
+        Span<byte> header = stackalloc byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
+        header[8] = 8; // bits per sample
+        header[9] = 0; // colour type: grayscale
+        header[10] = 0; // compression: deflate
+        header[11] = 0; // filter method 0 (each row then names its filter type)
+        header[12] = 0; // no interlacing
+        WriteChunk(png, "IHDR"u8, header);
+
+        WriteDataChunk(png, scanlines);
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
     }
 
     /// <summary>The IDAT chunk: its length is only known once the zlib stream is written, so it is filled in after.</summary>

@@ -18,6 +18,7 @@ public sealed class GracefulShutdownTests
         var port = FreePort();
         var log = new ConcurrentQueue<string>();
         using var service = StartService(port, log);
+        using var stopIfLeftRunning = new KillOnDispose(service);
         var server = new Uri($"http://127.0.0.1:{port}");
         using var client = new HttpClient { BaseAddress = server };
         await WaitUntilReadyAsync(client, service);
@@ -40,6 +41,18 @@ public sealed class GracefulShutdownTests
         Assert.Contains(events, e => e.GetProperty("@m").GetString() is { } message
             && message.Contains("/reconstruct", StringComparison.Ordinal) && e.GetProperty("StatusCode").GetInt32() == 200);
         Assert.Contains(events, e => e.GetProperty("@m").GetString()!.Contains("shutting down", StringComparison.Ordinal));
+    }
+
+    /// <summary>Stops the service if a failure leaves it running, so that no test run leaves a server behind.</summary>
+    private sealed class KillOnDispose(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 
     private static Process StartService(int port, ConcurrentQueue<string> log)

@@ -183,29 +183,39 @@ public sealed class InferenceBatcher : IDisposable
         idle?.TrySetResult();
     }
 
+    /// <summary>
+    /// Runs one batch and answers its callers. Whatever goes wrong fails this batch's callers (those not yet answered)
+    /// and nothing else: the stage goes on serving.
+    /// </summary>
     private void Execute(List<Pending> batch, int rows)
     {
-        var started = Stopwatch.GetTimestamp();
-        var input = batch.Count == 1 ? batch[0].Rows : new float[rows * inputSize];
-        if (batch.Count > 1)
-        {
-            var offset = 0;
-            foreach (var pending in batch)
-            {
-                Array.Copy(pending.Rows, 0, input, offset, pending.Count * inputSize);
-                offset += pending.Count * inputSize;
-            }
-        }
-
-        foreach (var pending in batch)
-        {
-            queueWait.Observe(Stopwatch.GetElapsedTime(pending.Enqueued, started).TotalSeconds);
-        }
-
-        float[] output;
         try
         {
-            output = run(input, rows);
+            var started = Stopwatch.GetTimestamp();
+            var input = batch.Count == 1 ? batch[0].Rows : new float[rows * inputSize];
+            if (batch.Count > 1)
+            {
+                var offset = 0;
+                foreach (var pending in batch)
+                {
+                    Array.Copy(pending.Rows, 0, input, offset, pending.Count * inputSize);
+                    offset += pending.Count * inputSize;
+                }
+            }
+
+            foreach (var pending in batch)
+            {
+                queueWait.Observe(Stopwatch.GetElapsedTime(pending.Enqueued, started).TotalSeconds);
+            }
+
+            var output = run(input, rows);
+            var position = 0;
+            foreach (var pending in batch)
+            {
+                var length = pending.Count * outputSize;
+                pending.Succeed(batch.Count == 1 ? output : output[position..(position + length)]);
+                position += length;
+            }
         }
         catch (Exception e)
         {
@@ -213,16 +223,6 @@ public sealed class InferenceBatcher : IDisposable
             {
                 pending.Fail(e);
             }
-
-            return;
-        }
-
-        var position = 0;
-        foreach (var pending in batch)
-        {
-            var length = pending.Count * outputSize;
-            pending.Succeed(batch.Count == 1 ? output : output[position..(position + length)]);
-            position += length;
         }
     }
 

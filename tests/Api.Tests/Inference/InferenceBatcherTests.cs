@@ -135,6 +135,22 @@ public sealed class InferenceBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ABatchWhoseOutputRunsShortFailsTheCallersLeftWithoutRowsAndTheStageGoesOn()
+    {
+        var blocker = Task.Run(() => batcher.RunAsync([0, 0], 1, CancellationToken.None));
+        await stage.Started(1);
+        stage.TruncateOn = 13f;
+        var first = batcher.RunAsync([13, 13], 1, CancellationToken.None);
+        var second = batcher.RunAsync([1, 1], 1, CancellationToken.None);
+        stage.ReleaseAll();
+        await blocker;
+
+        Assert.Equal(new[] { 26f }, await first);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => second);
+        Assert.Equal(new[] { 4f }, await batcher.RunAsync([2, 2], 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task WithADelayALoneRequestWaitsForCompanyAndRequestsArrivingMeanwhileShareItsBatch()
     {
         stage.ReleaseAll();
@@ -193,6 +209,9 @@ public sealed class InferenceBatcherTests : IDisposable
 
         public float? FailOn { get; set; }
 
+        /// <summary>A batch holding this value gets one output row too few.</summary>
+        public float? TruncateOn { get; set; }
+
         public void ReleaseAll() => all.TrySetResult();
 
         public void Release(int run) => Gates(run).Released.TrySetResult();
@@ -218,7 +237,8 @@ public sealed class InferenceBatcherTests : IDisposable
                 throw new InvalidOperationException("poisoned batch");
             }
 
-            return [.. Enumerable.Range(0, count).Select(i => rows[2 * i] + rows[(2 * i) + 1])];
+            var rowsOut = TruncateOn is { } cut && rows.Contains(cut) ? count - 1 : count;
+            return [.. Enumerable.Range(0, rowsOut).Select(i => rows[2 * i] + rows[(2 * i) + 1])];
         }
 
         private (TaskCompletionSource Started, TaskCompletionSource Released) Gates(int run)

@@ -59,6 +59,11 @@ public sealed class InferenceBatcher : IDisposable
     public Task<float[]> RunAsync(float[] rows, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, maxBatchSize);
+        if (maxDelay == TimeSpan.Zero && TryClaimIdleStage())
+        {
+            return RunAlone(rows, count, cancellationToken);
+        }
+
         var pending = new Pending(rows, count, Stopwatch.GetTimestamp(), cancellationToken);
         lock (gate)
         {
@@ -113,6 +118,59 @@ public sealed class InferenceBatcher : IDisposable
         drained.Wait();
     }
 
+    private bool TryClaimIdleStage()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (draining)
+            {
+                return false;
+            }
+
+            draining = true;
+            return true;
+        }
+    }
+
+    /// <summary>The stage was idle: the request runs alone, on the caller's thread, with nothing queued or allocated.</summary>
+    private Task<float[]> RunAlone(float[] rows, int count, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Task.FromCanceled<float[]>(cancellationToken);
+            }
+
+            queueWait.Observe(0);
+            return Task.FromResult(run(rows, count));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<float[]>(e);
+        }
+        finally
+        {
+            HandOn();
+        }
+    }
+
+    /// <summary>A caller's own batch is answered: the stage goes idle, or a thread-pool worker takes what queued meanwhile.</summary>
+    private void HandOn()
+    {
+        lock (gate)
+        {
+            if (queue.Count == 0)
+            {
+                StopDraining();
+                return;
+            }
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.Drain(own: null), this, preferLocal: false);
+    }
+
     private async Task DrainAfterDelayAsync(Task batchFull)
     {
         await Task.WhenAny(Task.Delay(maxDelay), batchFull).ConfigureAwait(false);
@@ -142,16 +200,7 @@ public sealed class InferenceBatcher : IDisposable
             Execute(batch, rows);
             if (own is not null && own.Completion.Task.IsCompleted)
             {
-                lock (gate)
-                {
-                    if (queue.Count == 0)
-                    {
-                        StopDraining();
-                        return;
-                    }
-                }
-
-                ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.Drain(own: null), this, preferLocal: false);
+                HandOn();
                 return;
             }
         }

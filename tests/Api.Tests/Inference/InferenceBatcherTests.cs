@@ -37,6 +37,19 @@ public sealed class InferenceBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ALoneRequestCancelledBeforeItStartsNeverRuns()
+    {
+        stage.ReleaseAll();
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batcher.RunAsync([1, 2], 1, cancel.Token));
+
+        Assert.Empty(stage.BatchRows);
+        Assert.Equal(new[] { 7f }, await batcher.RunAsync([3, 4], 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RequestsQueuedWhileABatchRunsFormTheNextBatchAndEachGetsItsOwnRows()
     {
         var first = Task.Run(() => batcher.RunAsync([1, 1], 1, CancellationToken.None));

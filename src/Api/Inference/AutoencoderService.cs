@@ -2,8 +2,25 @@ using Autoencoder.Api.Errors;
 
 namespace Autoencoder.Api.Inference;
 
-/// <summary>A reconstruction: the latent of the input, the decoded image, and their mean squared error per pixel.</summary>
-public sealed record Reconstruction(float[] Latent, float[] Image, double MeanSquaredError);
+/// <summary>A reconstruction: the model's input, its latent and the decoded image.</summary>
+public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image)
+{
+    /// <summary>Mean squared error per pixel between input and reconstruction; computed when asked (JSON answers only).</summary>
+    public double MeanSquaredError
+    {
+        get
+        {
+            double sum = 0;
+            for (var i = 0; i < Input.Length; i++)
+            {
+                var difference = (double)Image[i] - Input[i];
+                sum += difference * difference;
+            }
+
+            return sum / Input.Length;
+        }
+    }
+}
 
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
 public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames, float[] FirstLatent, float[] SecondLatent);
@@ -56,7 +73,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         var latent = await model.EncodeAsync(image, 1, cancellationToken);
         var output = await model.DecodeAsync(latent, 1, cancellationToken);
-        return new Reconstruction(latent, output, MeanSquaredError(image, output));
+        return new Reconstruction(image, latent, output);
     }
 
     /// <summary>
@@ -98,17 +115,5 @@ public sealed class AutoencoderService(ModelRegistry registry)
             [.. Enumerable.Range(0, steps).Select(step => decoded[(step * pixels)..((step + 1) * pixels)])],
             firstLatent,
             secondLatent);
-    }
-
-    private static double MeanSquaredError(float[] expected, float[] actual)
-    {
-        double sum = 0;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var difference = (double)actual[i] - expected[i];
-            sum += difference * difference;
-        }
-
-        return sum / expected.Length;
     }
 }

@@ -131,14 +131,15 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     {
         if (knownLength is { } length && length > 0 && length <= limit)
         {
+            // The server ends a body at its Content-Length, and a form file at its size, so no byte can follow.
             var exact = new byte[length];
             var read = await stream.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
-            if (read == exact.Length && await stream.ReadAsync(new byte[1], cancellationToken) == 0)
+            if (read == exact.Length)
             {
                 return exact;
             }
 
-            throw ClientInputException.BadRequest($"{what} does not have the {length} bytes its length says.");
+            throw ClientInputException.BadRequest($"{what} ended after {read} of the {length} bytes its length says.");
         }
 
         // A pooled chunk: a fresh one per request was most of what a digit upload allocated.

@@ -38,7 +38,7 @@ public static class ApplicationServices
             ITextFormatter formatter = development
                 ? new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {TraceId}{NewLine}{Exception}", CultureInfo.InvariantCulture)
                 : new RenderedCompactJsonFormatter();
-            logger.WriteTo.Sink(new ConsoleBatchSink(formatter, Console.Out), ConsoleBatchSink.Batching);
+            logger.WriteTo.Sink(new ConsoleBatchSink(formatter, ConsoleBatchSink.StandardOutput()));
         },
         preserveStaticLogger: true);
         return builder;

@@ -120,21 +120,10 @@ public static class ApplicationServices
         return services;
     }
 
-    /// <summary>One line per request; outermost, so it logs the status the client gets, problem responses included.</summary>
+    /// <summary>One line per request (see <see cref="RequestLogMiddleware"/>); outermost, so it logs the status the client gets.</summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
     {
-        app.UseSerilogRequestLogging(options =>
-        {
-            // This host's logger, not the process-wide static one.
-            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
-            options.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.000} ms (model {Model} on {Provider})";
-            options.EnrichDiagnosticContext = (diagnostics, context) =>
-            {
-                var (model, provider) = RequestLogContext.Get(context);
-                diagnostics.Set("Model", model ?? "-");
-                diagnostics.Set("Provider", provider ?? "-");
-            };
-        });
+        app.UseMiddleware<RequestLogMiddleware>();
         return app;
     }
 

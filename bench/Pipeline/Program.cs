@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO.Compression;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Core;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,7 +22,8 @@ var selector = new ExecutionProviderSelector(inference, NullLogger<ExecutionProv
 using var model = OnnxAutoencoder.Load(
     "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
 using var decoder = new ImageDecoder(new ImageLimits());
-var images = new ModelImages(decoder);
+using var budget = new DecodeBudget(long.MaxValue);
+var images = new ModelImages(decoder, budget);
 var shape = model.Manifest.Image;
 
 var file = ReadGzip(idxPath);
@@ -38,7 +40,7 @@ var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
     var i = t;
     while (Stopwatch.GetTimestamp() < deadline)
     {
-        var input = images.ToModelInput(pngs[i++ % pngs.Length], shape, preprocess: true);
+        var input = images.ToModelInputAsync(pngs[i++ % pngs.Length], shape, preprocess: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         var output = model.Decode(model.Encode(input, 1), 1);
         _ = images.ToPng(output, shape);
         done[t]++;

@@ -85,7 +85,8 @@ public static class InferenceApi
             return await BulkInference.EncodeIdxAsync(request, model, limits.Value, cancellationToken);
         }
 
-        var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), model.Manifest.Image, query.ShouldPreprocess);
+        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
+        var input = await images.ToModelInputAsync(upload, model.Manifest.Image, query.ShouldPreprocess, cancellationToken);
         return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
     }
 
@@ -135,7 +136,8 @@ public static class InferenceApi
     {
         var model = Resolve(request, service, query.Model);
         var shape = model.Manifest.Image;
-        var input = images.ToModelInput(await uploads.ReadOneAsync(request, ImageField, cancellationToken), shape, query.ShouldPreprocess);
+        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
+        var input = await images.ToModelInputAsync(upload, shape, query.ShouldPreprocess, cancellationToken);
         var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
         var png = images.ToPng(reconstruction.Image, shape);
         return ResponseFormat.PrefersJson(request)
@@ -157,8 +159,8 @@ public static class InferenceApi
         var stepCount = ParseSteps(steps);
         var shape = model.Manifest.Image;
         var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
-        var first = images.ToModelInput(firstBytes, shape, query.ShouldPreprocess);
-        var second = images.ToModelInput(secondBytes, shape, query.ShouldPreprocess);
+        var first = await images.ToModelInputAsync(firstBytes, shape, query.ShouldPreprocess, cancellationToken);
+        var second = await images.ToModelInputAsync(secondBytes, shape, query.ShouldPreprocess, cancellationToken);
         var interpolation = await service.InterpolateAsync(model, first, second, stepCount, cancellationToken);
 
         if (!ResponseFormat.PrefersJson(request))

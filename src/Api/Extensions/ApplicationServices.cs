@@ -3,6 +3,7 @@ using Autoencoder.Api.Errors;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using System.Globalization;
@@ -57,6 +58,8 @@ public static class ApplicationServices
         services.AddHostedService<ModelLoader>();
         services.AddSingleton<AutoencoderService>();
         services.AddSingleton(provider => new ImageDecoder(provider.GetRequiredService<IOptions<ImageLimits>>().Value));
+        services.AddSingleton(provider => new DecodeBudget(provider.GetRequiredService<IOptions<LimitsOptions>>().Value
+            .EffectiveDecodePixelBudget(provider.GetRequiredService<IOptions<ImageLimits>>().Value.MaxPixels)));
         services.AddSingleton<ModelImages>();
         services.AddSingleton<ImageUploads>();
 

@@ -67,7 +67,14 @@ public sealed class ImageDecoder : IDisposable
     /// 400 when the bytes are empty, corrupt or truncated; 413 when the image is larger than the
     /// limits; 415 when it is not a PNG or JPEG.
     /// </exception>
-    public Image<Rgba32> Decode(ReadOnlyMemory<byte> bytes)
+    public Image<Rgba32> Decode(ReadOnlyMemory<byte> bytes) => Load(Inspect(bytes));
+
+    /// <summary>
+    /// The first half of <see cref="Decode"/>: reads and checks the header, allocating no pixels, and tells the size
+    /// that <see cref="Load"/> will decode (so a caller can wait until that much memory may be used).
+    /// </summary>
+    /// <exception cref="ImageRejectedException">As for <see cref="Decode"/>.</exception>
+    public InspectedImage Inspect(ReadOnlyMemory<byte> bytes)
     {
         if (bytes.IsEmpty)
         {
@@ -104,7 +111,21 @@ public sealed class ImageDecoder : IDisposable
                     $"The JPEG has more than {MaxJpegScans} scans (encoders write about ten): save it again as a baseline JPEG or a PNG.");
             }
 
-            stream.Position = 0;
+            return new InspectedImage(bytes, header.Width, header.Height);
+        }
+        catch (Exception exception) when (Rejection(exception) is { } rejection)
+        {
+            throw rejection;
+        }
+    }
+
+    /// <summary>The second half of <see cref="Decode"/>: decodes an image whose header passed <see cref="Inspect"/>.</summary>
+    /// <exception cref="ImageRejectedException">As for <see cref="Decode"/>.</exception>
+    public Image<Rgba32> Load(InspectedImage inspected)
+    {
+        using var stream = OpenReadOnly(inspected.Bytes);
+        try
+        {
             var image = Image.Load<Rgba32>(configuration, stream);
 
             // The header can understate the size: a PNG may hold a second IHDR, and Identify reports the last one
@@ -118,37 +139,34 @@ public sealed class ImageDecoder : IDisposable
 
             return image;
         }
-        catch (UnknownImageFormatException exception)
+        catch (Exception exception) when (Rejection(exception) is { } rejection)
         {
-            throw ImageRejectedException.UnsupportedFormat(exception);
-        }
-        catch (NotSupportedException exception)
-        {
-            // A PNG or JPEG variant the decoder does not implement (e.g. lossless JPEG).
-            throw new ImageRejectedException(
-                StatusCodes.Status415UnsupportedMediaType,
-                $"Unsupported image encoding ({exception.Message}): send a baseline or progressive JPEG, or a PNG.",
-                exception);
-        }
-        catch (InvalidMemoryOperationException exception)
-        {
-            throw new ImageRejectedException(
-                StatusCodes.Status413PayloadTooLarge,
-                "The image needs more memory to decode than the service allows: send a smaller image.",
-                exception);
-        }
-        catch (ImageFormatException exception)
-        {
-            throw ImageRejectedException.Corrupt(exception.Message, exception);
-        }
-        catch (Exception exception) when (exception is not (ImageRejectedException or OutOfMemoryException))
-        {
-            // ImageSharp 2 lets some corrupt files escape as other exceptions (a JPEG with a bad
-            // component table throws NullReferenceException, for one). It read nothing but our
-            // in-memory copy of the upload, so a fault while parsing is the file's, not ours.
-            throw ImageRejectedException.Corrupt("the decoder could not make sense of it.", exception);
+            throw rejection;
         }
     }
+
+    /// <summary>What the client is told when ImageSharp fails on its upload; null for failures that are not the file's.</summary>
+    private static ImageRejectedException? Rejection(Exception exception) => exception switch
+    {
+        ImageRejectedException or OutOfMemoryException => null,
+        UnknownImageFormatException => ImageRejectedException.UnsupportedFormat(exception),
+
+        // A PNG or JPEG variant the decoder does not implement (e.g. lossless JPEG).
+        NotSupportedException => new ImageRejectedException(
+            StatusCodes.Status415UnsupportedMediaType,
+            $"Unsupported image encoding ({exception.Message}): send a baseline or progressive JPEG, or a PNG.",
+            exception),
+        InvalidMemoryOperationException => new ImageRejectedException(
+            StatusCodes.Status413PayloadTooLarge,
+            "The image needs more memory to decode than the service allows: send a smaller image.",
+            exception),
+        ImageFormatException => ImageRejectedException.Corrupt(exception.Message, exception),
+
+        // ImageSharp 2 lets some corrupt files escape as other exceptions (a JPEG with a bad component table throws
+        // NullReferenceException, for one). It read nothing but our in-memory copy of the upload, so a fault while
+        // parsing is the file's, not ours.
+        _ => ImageRejectedException.Corrupt("the decoder could not make sense of it.", exception),
+    };
 
     /// <inheritdoc />
     public void Dispose() => configuration.MemoryAllocator.ReleaseRetainedResources();

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Limits;
 using Autoencoder.Core;
 
 namespace Autoencoder.Api.Images;
@@ -5,12 +6,17 @@ namespace Autoencoder.Api.Images;
 /// <summary>
 /// Where uploaded bytes become model inputs and model outputs become PNGs, for a model's image shape.
 /// </summary>
-public sealed class ModelImages(ImageDecoder decoder)
+public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
 {
-    /// <summary>Decodes an upload and turns it into the model's [0,1] input (see <see cref="MnistPreprocessor"/>).</summary>
-    public float[] ToModelInput(byte[] upload, ImageShape shape, bool preprocess)
+    /// <summary>
+    /// Decodes an upload and turns it into the model's [0,1] input (see <see cref="MnistPreprocessor"/>). The decode
+    /// waits until its pixels fit the <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
+    /// </summary>
+    public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, bool preprocess, CancellationToken cancellationToken)
     {
-        using var image = decoder.Decode(upload);
+        var inspected = decoder.Inspect(upload);
+        using var reservation = await budget.ReserveAsync(inspected.Pixels, cancellationToken);
+        using var image = decoder.Load(inspected);
         return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess);
     }
 

@@ -38,13 +38,34 @@ public sealed class LimitsOptions
     [Range(0.001, 3600)]
     public double RequestTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>Inference requests served at once; 0: two per core.</summary>
+    /// <summary>
+    /// Inference requests with a body over <see cref="SmallRequestBytes"/>, or of undeclared length, served at once;
+    /// 0: two per core. Each may buffer a body of up to <see cref="MaxUploadBodyBytes"/> (or a bulk window).
+    /// </summary>
     [Range(0, 10_000)]
     public int InferenceConcurrency { get; set; }
 
-    /// <summary>Inference requests that may wait for a turn; beyond that, 503 with Retry-After.</summary>
+    /// <summary>Largest declared body (Content-Length) of a small inference request, such as a digit's PNG.</summary>
+    [Range(0, long.MaxValue)]
+    public long SmallRequestBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Small inference requests served at once; 0: 32 per core. Their bodies are small, and what they decode is
+    /// bounded by <see cref="DecodePixelBudget"/>, so many can be in flight; that is what lets batching form batches.
+    /// </summary>
+    [Range(0, 100_000)]
+    public int SmallRequestConcurrency { get; set; }
+
+    /// <summary>Inference requests of each of the two kinds that may wait for a turn; beyond that, 503 with Retry-After.</summary>
     [Range(0, 1_000_000)]
     public int InferenceQueue { get; set; } = 1024;
+
+    /// <summary>
+    /// Pixels being decoded at once, all requests together; an image waits until its pixels fit. 0: two per core
+    /// images of the largest size allowed (Images:MaxPixels), the same worst case as two requests per core.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long DecodePixelBudget { get; set; }
 
     /// <summary>Requests one client address may make per window; 0 turns rate limiting off (the default).</summary>
     [Range(0, int.MaxValue)]
@@ -55,4 +76,10 @@ public sealed class LimitsOptions
     public int RateLimitWindowSeconds { get; set; } = 60;
 
     public int EffectiveInferenceConcurrency => InferenceConcurrency > 0 ? InferenceConcurrency : 2 * Environment.ProcessorCount;
+
+    public int EffectiveSmallRequestConcurrency => SmallRequestConcurrency > 0 ? SmallRequestConcurrency : 32 * Environment.ProcessorCount;
+
+    /// <summary>The decode budget in pixels, given the largest image allowed.</summary>
+    public long EffectiveDecodePixelBudget(long maxImagePixels) =>
+        DecodePixelBudget > 0 ? Math.Max(DecodePixelBudget, maxImagePixels) : 2L * Environment.ProcessorCount * maxImagePixels;
 }

@@ -17,6 +17,9 @@ public static class RequestLimits
     /// <summary>The rate-limiting policy of the inference endpoints: a bounded number at once, the rest queued.</summary>
     public const string InferencePolicy = "inference";
 
+    private const string SmallPartition = "small";
+    private const string LargePartition = "large";
+
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -59,16 +62,28 @@ public static class RequestLimits
                     }));
             }
 
-            rateLimiter.AddConcurrencyLimiter(InferencePolicy, concurrency =>
-            {
-                concurrency.PermitLimit = limits.EffectiveInferenceConcurrency;
-                concurrency.QueueLimit = limits.InferenceQueue;
-                concurrency.QueueProcessingOrder = QueueProcessingOrder.OldestFirst;
-            });
+            // Small requests (a digit's PNG) and the rest take turns separately: a body can be buffered only within
+            // its class's slots, so memory for bodies stays bounded, while thousands of digits a second are not held
+            // to the few slots that 20 MB uploads need. What they decode is bounded by the DecodeBudget either way.
+            var small = Concurrency(limits.EffectiveSmallRequestConcurrency, limits.InferenceQueue);
+            var large = Concurrency(limits.EffectiveInferenceConcurrency, limits.InferenceQueue);
+            rateLimiter.AddPolicy(InferencePolicy, context => IsSmall(context.Request, limits)
+                ? RateLimitPartition.GetConcurrencyLimiter(SmallPartition, _ => small)
+                : RateLimitPartition.GetConcurrencyLimiter(LargePartition, _ => large));
             rateLimiter.OnRejected = (context, cancellationToken) => Reject(context.HttpContext, context.Lease, limits);
         });
         return services;
     }
+
+    /// <summary>Whether a request declares a body small enough for the small requests' slots.</summary>
+    public static bool IsSmall(HttpRequest request, LimitsOptions limits) => request.ContentLength is { } length && length <= limits.SmallRequestBytes;
+
+    private static ConcurrencyLimiterOptions Concurrency(int permits, int queue) => new()
+    {
+        PermitLimit = permits,
+        QueueLimit = queue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    };
 
     /// <summary>Rate limits first (cheapest), then timeouts; the body-size limits travel as endpoint metadata.</summary>
     public static WebApplication UseRequestLimits(this WebApplication app)

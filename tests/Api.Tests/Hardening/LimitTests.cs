@@ -1,6 +1,7 @@
 using System.Net;
 
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
 using Microsoft.Extensions.DependencyInjection;
 using static Autoencoder.Api.Tests.HttpExtensions;
 
@@ -42,7 +43,7 @@ public sealed class LimitTests
     [Fact]
     public async Task AFullInferenceQueueIs503WithRetryAfterAndOthersStillWork()
     {
-        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:SmallRequestConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
         using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
         await Task.Delay(200); // the held request takes the only slot
@@ -55,6 +56,58 @@ public sealed class LimitTests
         Assert.Equal("1", rejected.Headers.GetValues("Retry-After").Single());
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(200, completed);
+    }
+
+    [Fact]
+    public async Task LargeUploadsTakeTurnsOnTheirOwnSlotsWhileSmallRequestsGoOn()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?>
+        {
+            ["Limits:InferenceConcurrency"] = "1",
+            ["Limits:InferenceQueue"] = "0",
+            ["Limits:SmallRequestBytes"] = "1000",
+        });
+        using var client = factory.CreateClient();
+        var large = LargePng();
+        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", large, "image/png");
+        await Task.Delay(200); // the held upload takes the only slot for large requests
+
+        using var small = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
+        using var secondLarge = await client.PostAsync("/reconstruct", Raw(large, "image/png"));
+        var completed = await held.FinishAsync();
+
+        Assert.True(Digits.Png(1).Length <= 1000);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        await secondLarge.AssertProblemAsync(503, "inference slot");
+        Assert.Equal(200, completed);
+    }
+
+    [Fact]
+    public async Task AnImageWaitsForDecodeBudgetAndIsDecodedOnceItFits()
+    {
+        using var factory = new KestrelApiFactory();
+        using var client = factory.CreateClient();
+        var budget = factory.Services.GetRequiredService<DecodeBudget>();
+        var everything = budget.Available;
+        using var reserved = await budget.ReserveAsync(everything, CancellationToken.None);
+
+        var waiting = client.PostAsync("/reconstruct", Raw(Digits.Png(2), "image/png"));
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "a request decoded with no budget left");
+
+        reserved.Dispose();
+        using var response = await waiting;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(everything, budget.Available);
+    }
+
+    /// <summary>A valid PNG of a few kilobytes: 64x64 of noise, which does not compress.</summary>
+    private static byte[] LargePng()
+    {
+        var random = new Random(7);
+        var pixels = new byte[64 * 64];
+        random.NextBytes(pixels);
+        return Images.TestImages.GrayPng(pixels, 64, 64);
     }
 
     [Fact]

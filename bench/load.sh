@@ -3,7 +3,7 @@
 #
 # Starts the API in Release on 127.0.0.1, drives each endpoint with wrk (Debian: apt-get install wrk) and
 # prints requests/s, p50/p99 latency, errors and the server's RSS; then soaks it with a mix of valid and
-# invalid requests and checks: no 5xx, no connection errors, RSS after the soak within 10% of RSS after
+# invalid requests and checks: no 5xx, no connection errors, RSS after the soak at most 10% above RSS after
 # warm-up, and the same reconstruction bytes for the same input before and after. Everything it starts,
 # it stops; every wrk run is bounded in time.
 #
@@ -107,7 +107,7 @@ echo "reconstruction sha256 before $before, after $after"
 verdict=pass
 [ "$server_errors" -eq 0 ] || verdict=fail
 [ "$socket_errors" -eq 0 ] || verdict=fail
-[ "${growth#-}" -le 10 ] || verdict=fail
+[ "$growth" -le 10 ] || verdict=fail # a leak grows; memory the runtime hands back after warm-up is no failure
 [ "$before" = "$after" ] || verdict=fail
 [ "$total" -ge "$soak_requests" ] || verdict=fail
 echo "soak: $verdict"

@@ -72,7 +72,7 @@ run() { # name path content-type body accept
 
 # Warm-up, not reported: the runtime recompiles hot code, optimised, in its first seconds under load.
 BENCH_PATH=/reconstruct BENCH_TYPE=image/png BENCH_BODY="$work/digit.png" BENCH_ACCEPT=image/png \
-  wrk -t2 -c"$connections" -d3s --timeout 10s -s bench/wrk/request.lua "$base" >/dev/null
+  wrk -t2 -c"$connections" -d10s --timeout 10s -s bench/wrk/request.lua "$base" >/dev/null
 
 echo "== each endpoint for ${seconds} s"
 run "reconstruct (PNG in, PNG out)" /reconstruct image/png "$work/digit.png" image/png

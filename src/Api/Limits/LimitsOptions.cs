@@ -62,7 +62,8 @@ public sealed class LimitsOptions
 
     /// <summary>
     /// Pixels being decoded at once, all requests together; an image waits until its pixels fit. 0: two per core
-    /// images of the largest size allowed (Images:MaxPixels), the same worst case as two requests per core.
+    /// images of the largest size allowed (Images:MaxPixels), the same worst case as two requests per core. Never
+    /// less than one image of the largest size, or that image could never be decoded.
     /// </summary>
     [Range(0, long.MaxValue)]
     public long DecodePixelBudget { get; set; }

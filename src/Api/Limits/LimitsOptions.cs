@@ -39,13 +39,17 @@ public sealed class LimitsOptions
     public double RequestTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
-    /// Inference requests with a body over <see cref="SmallRequestBytes"/>, or of undeclared length, served at once;
-    /// 0: two per core. Each may buffer a body of up to <see cref="MaxUploadBodyBytes"/> (or a bulk window).
+    /// Inference requests that are not small (see <see cref="SmallRequestBytes"/>: larger uploads, bulk bodies, bodies
+    /// of undeclared length) served at once; 0: two per core. Each may buffer a body of up to
+    /// <see cref="MaxUploadBodyBytes"/>, or a bulk body and what it expands to.
     /// </summary>
     [Range(0, 10_000)]
     public int InferenceConcurrency { get; set; }
 
-    /// <summary>Largest declared body (Content-Length) of a small inference request, such as a digit's PNG.</summary>
+    /// <summary>
+    /// Largest declared body (Content-Length) of a small inference request: an image upload such as a digit's PNG, or
+    /// a sixteenth of this for JSON latents. Bulk bodies are never small.
+    /// </summary>
     [Range(0, long.MaxValue)]
     public long SmallRequestBytes { get; set; } = 1024 * 1024;
 

@@ -20,6 +20,9 @@ public static class RequestLimits
     private const string SmallPartition = "small";
     private const string LargePartition = "large";
 
+    /// <summary>How much larger than its JSON a batch of latents becomes as float pixels (20 numbers in, 784 out).</summary>
+    private const int JsonExpansion = 16;
+
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -75,8 +78,30 @@ public static class RequestLimits
         return services;
     }
 
-    /// <summary>Whether a request declares a body small enough for the small requests' slots.</summary>
-    public static bool IsSmall(HttpRequest request, LimitsOptions limits) => request.ContentLength is { } length && length <= limits.SmallRequestBytes;
+    /// <summary>
+    /// Whether a request takes one of the small requests' slots: an image upload (raw or multipart) that declares a
+    /// body of at most <see cref="LimitsOptions.SmallRequestBytes"/>, or a JSON body of at most a sixteenth of that
+    /// (latents as JSON grow about sixteen-fold when decoded to pixels). Bulk bodies (.npy, IDX) and bodies of
+    /// undeclared length never do: what they expand to is bounded only by the bulk limits. An image's own expansion
+    /// is bounded by the <see cref="DecodeBudget"/>.
+    /// </summary>
+    public static bool IsSmall(HttpRequest request, LimitsOptions limits)
+    {
+        if (request.ContentLength is not { } length)
+        {
+            return false;
+        }
+
+        if (request.HasJsonContentType())
+        {
+            return length <= limits.SmallRequestBytes / JsonExpansion;
+        }
+
+        var type = request.ContentType;
+        return length <= limits.SmallRequestBytes
+            && type is not null
+            && (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase));
+    }
 
     private static ConcurrencyLimiterOptions Concurrency(int permits, int queue) => new()
     {

@@ -83,6 +83,34 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public async Task BulkBodiesTakeTheLargeSlotsHoweverSmallTheyAre()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
+        using var client = factory.CreateClient();
+        var latents = TwoLatentsNpy();
+        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/decode", latents, "application/x-npy");
+        await Task.Delay(200); // the held bulk body takes the only slot for large requests
+
+        using var secondBulk = await client.PostAsync("/decode", Raw(latents, "application/x-npy"));
+        using var image = await client.PostAsync("/reconstruct", Raw(Digits.Png(3), "image/png"));
+        using var latent = await client.PostAsync("/decode", new StringContent($"{{\"latent\":[{string.Join(",", Enumerable.Repeat("0.5", 20))}]}}", System.Text.Encoding.UTF8, "application/json"));
+        var completed = await held.FinishAsync();
+
+        await secondBulk.AssertProblemAsync(503, "inference slot");
+        Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, latent.StatusCode);
+        Assert.Equal(200, completed);
+    }
+
+    /// <summary>A float32 [2, 20] .npy of a few hundred bytes.</summary>
+    private static byte[] TwoLatentsNpy()
+    {
+        var values = new byte[2 * 20 * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values.AsSpan()).Fill(0.5f);
+        return [.. Autoencoder.Api.Endpoints.Npy.Header(2, 20), .. values];
+    }
+
+    [Fact]
     public async Task AnImageWaitsForDecodeBudgetAndIsDecodedOnceItFits()
     {
         using var factory = new KestrelApiFactory();

@@ -51,4 +51,14 @@ public static class HttpExtensions
         Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Asserts a 200 answer holding a 28x28 PNG, and returns its gray values.</summary>
+    public static async Task<byte[]> AssertDigitPngAsync(this HttpResponseMessage response)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        var (width, height, pixels) = Digits.Decode(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal((28, 28), (width, height));
+        return pixels;
+    }
 }

@@ -40,10 +40,7 @@ public sealed class InferenceApiTests(AutoencoderApiFactory factory) : IClassFix
         using var png = await client.PostAsJsonAsync("/decode", new { latent });
         using var json = await client.PostAsync("/decode", JsonContent.Create(new { latent }), "application/json");
 
-        Assert.Equal(HttpStatusCode.OK, png.StatusCode);
-        Assert.Equal("image/png", png.Content.Headers.ContentType?.MediaType);
-        var (width, height, pixels) = Digits.Decode(await png.Content.ReadAsByteArrayAsync());
-        Assert.Equal((28, 28), (width, height));
+        var pixels = await png.AssertDigitPngAsync();
         var expected = onnx.Decode(latent);
         Assert.Equal(expected.Select(Quantise), pixels);
 
@@ -77,10 +74,7 @@ public sealed class InferenceApiTests(AutoencoderApiFactory factory) : IClassFix
     {
         using var response = await client.PostAsync("/reconstruct", Raw(Digits.Png(2), "image/png"));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
-        var (width, height, _) = Digits.Decode(await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal((28, 28), (width, height));
+        await response.AssertDigitPngAsync();
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed record ModelManifest
     public const string FileName = "model.json";
     public const string EncoderFileName = "encoder.onnx";
     public const string DecoderFileName = "decoder.onnx";
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
@@ -22,6 +22,9 @@ public sealed record ModelManifest
     public required ArchitectureInfo Architecture { get; init; }
 
     public required ImageShape Image { get; init; }
+
+    /// <summary>How the API turns an uploaded picture into this model's input: one of <see cref="ImageHandlings"/>.</summary>
+    public required string ImageHandling { get; init; }
 
     public required int LatentSize { get; init; }
 
@@ -36,6 +39,9 @@ public sealed record ModelManifest
     public required MetricsInfo Metrics { get; init; }
 
     public required ProvenanceInfo Provenance { get; init; }
+
+    /// <summary>Per-image reconstruction error (MSE, [0,1] units) on the held-out validation images: where a new image's error falls.</summary>
+    public ReconstructionErrors? ReconstructionErrors { get; init; }
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -52,13 +58,48 @@ public sealed record ModelManifest
     public static ModelManifest Load(string path) => FromJson(File.ReadAllText(path));
 }
 
-/// <summary>The network's shape, enough to rebuild it.</summary>
-public sealed record ArchitectureInfo(
-    string Kind,
-    IReadOnlyList<int> EncoderLayerSizes,
-    string HiddenActivation,
-    string LatentActivation,
-    string OutputActivation);
+/// <summary>The network's shape, enough to rebuild it: the layer sizes of a fully connected one, the stages of a convolutional one.</summary>
+public sealed record ArchitectureInfo
+{
+    /// <summary>"fc" or "conv".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>fc: pixels, hidden and latent sizes of the encoder (the decoder mirrors them).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? EncoderLayerSizes { get; init; }
+
+    /// <summary>conv: output channels of each encoder stage; each stage halves height and width.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? ConvolutionChannels { get; init; }
+
+    /// <summary>conv: 3x3 convolutions in each stage, the last of them strided.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ConvolutionsPerStage { get; init; }
+
+    public required string HiddenActivation { get; init; }
+
+    public required string LatentActivation { get; init; }
+
+    public required string OutputActivation { get; init; }
+
+    /// <summary>Trainable parameters of encoder and decoder together.</summary>
+    public long Parameters { get; init; }
+}
+
+/// <summary>The names of the ways an uploaded picture becomes a model's input.</summary>
+public static class ImageHandlings
+{
+    /// <summary>MNIST's own recipe: invert light paper, crop to the ink, fit it in 20x20 of 28x28, centre of mass in the middle.</summary>
+    public const string MnistDigit = "mnist-digit";
+
+    /// <summary>For objects that fill the frame: invert a light background, crop to the object, fit its longer side to the whole image, centred.</summary>
+    public const string Fit = "fit";
+
+    /// <summary>The picture must already have the model's size; it is only converted to gray.</summary>
+    public const string None = "none";
+
+    public static IReadOnlyList<string> All { get; } = [MnistDigit, Fit, None];
+}
 
 /// <summary>Channels x height x width of the images the model takes and produces.</summary>
 public sealed record ImageShape(int Channels, int Height, int Width)
@@ -107,8 +148,17 @@ public sealed record RecipeInfo(
     int Epochs,
     string Augmentation);
 
-/// <summary>What the model was trained and validated on.</summary>
-public sealed record DatasetInfo(string Name, int TrainImages, int ValidationImages, string ValidationSplit);
+/// <summary>
+/// What the model was trained on, which images chose its best epoch (validation: held out of the training images,
+/// never the test split), and which images its test error was measured on.
+/// </summary>
+public sealed record DatasetInfo(
+    string Name,
+    int TrainImages,
+    int ValidationImages,
+    string ValidationSplit,
+    int TestImages,
+    string TestSplit);
 
 /// <summary>How the run went.</summary>
 public sealed record TrainingInfo(
@@ -126,12 +176,19 @@ public sealed record MeanSquaredError(double Unit, double Pixel2)
     public static MeanSquaredError FromUnit(double unit) => new(unit, unit * 255.0 * 255.0);
 }
 
-/// <summary>Train and validation error at the last epoch run and at the best (exported) epoch.</summary>
+/// <summary>
+/// Train and validation error at the last epoch run and at the best (exported) epoch, and the exported model's
+/// error on the test split, measured once after training.
+/// </summary>
 public sealed record MetricsInfo(
     MeanSquaredError FinalTrain,
     MeanSquaredError FinalValidation,
     MeanSquaredError BestTrain,
-    MeanSquaredError BestValidation);
+    MeanSquaredError BestValidation,
+    MeanSquaredError Test);
+
+/// <summary>The distribution of per-image reconstruction MSE over a split: its mean and the 0th..100th percentiles (101 values).</summary>
+public sealed record ReconstructionErrors(string Split, int Images, double Mean, IReadOnlyList<double> Percentiles);
 
 /// <summary>Who made the files, when and with what.</summary>
 public sealed record ProvenanceInfo(

@@ -64,6 +64,74 @@ internal sealed class Arguments
         return value;
     }
 
+    public double? Double(string name, double min, double max)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value >= min && value <= max))
+        {
+            throw new UsageException($"{name} must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}, not '{text}'");
+        }
+
+        return value;
+    }
+
+    /// <summary>A comma-separated list of whole numbers, e.g. "--channels 32,64".</summary>
+    public IReadOnlyList<int>? IntList(string name, int min, int max)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) || values[i] < min || values[i] > max)
+            {
+                throw new UsageException($"{name} must be comma-separated whole numbers from {min} to {max}, not '{text}'");
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>An image size, "HEIGHTxWIDTH" or one number for a square.</summary>
+    public (int Height, int Width)? Size(string name, int min, int max)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        var parts = text.Split('x', 'X');
+        if (parts.Length is < 1 or > 2
+            || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var height)
+            || !int.TryParse(parts[^1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var width)
+            || height < min || height > max || width < min || width > max)
+        {
+            throw new UsageException($"{name} must be HEIGHTxWIDTH (or one number), each from {min} to {max}, not '{text}'");
+        }
+
+        return (height, width);
+    }
+
+    /// <summary>One of a fixed set of words, compared without case.</summary>
+    public string? Word(string name, IReadOnlyList<string> words)
+    {
+        if (String(name) is not { } text)
+        {
+            return null;
+        }
+
+        return words.FirstOrDefault(word => word.Equals(text, StringComparison.OrdinalIgnoreCase))
+            ?? throw new UsageException($"{name} must be one of {string.Join(", ", words)}, not '{text}'");
+    }
+
     public T? Choice<T>(string name, IReadOnlyDictionary<string, T> choices)
         where T : class
     {

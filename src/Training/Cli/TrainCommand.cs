@@ -2,6 +2,7 @@ using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Export;
+using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
 using Autoencoder.Training.Training;
@@ -15,14 +16,23 @@ internal static class TrainCommand
 {
     public const string Usage = """
         train --data DIR --out DIR [options]
-          --data DIR          folder with the four MNIST-format IDX files (.gz or raw)
+          --data DIR          MNIST-format IDX files (.gz or raw), or a folder of PNG/JPEG pictures (class sub-folders
+                              become labels; "train" and "test" sub-folders become the splits, else a tenth is the test split)
           --out DIR           where encoder.onnx, decoder.onnx, model.json, history.csv and the pictures go
           --recipe NAME       default (recommended) or article (the article's exact recipe); default: default
+          --arch KIND         fc (the article's fully connected network) or conv (strided convolutions); default fc
           --name NAME         model name in model.json; default: the data folder's name
           --epochs N          override the recipe's epoch count
           --batch-size N      override the recipe's batch size
-          --hidden N          hidden layer width; default 100
+          --hidden N          fc: hidden layer width; default 100
+          --channels A,B,...  conv: channels of each stage, each halving the image; default 32,64
+          --convolutions N    conv: 3x3 convolutions a stage, the last strided; default 2
           --latent N          latent size; default 20
+          --validation F      share of the training images held out to choose the best epoch; default 0.1
+          --augment KIND      shift, flip or none; default: shift for MNIST digits, none otherwise
+          --image-handling H  how the API prepares uploads for this model: mnist-digit, fit or none;
+                              default: mnist-digit for MNIST digits, fit otherwise
+          --image-size HxW    size pictures from a folder are resized to; default 28x28
           --seed N            random seed; default 1
           --threads N         CPU threads; default: all cores
           --limit N           use only the first N training and N test images (quick runs)
@@ -33,28 +43,42 @@ internal static class TrainCommand
         """;
 
     private static readonly HashSet<string> Options =
-        ["--data", "--out", "--recipe", "--name", "--epochs", "--batch-size", "--hidden", "--latent", "--seed", "--threads", "--limit", "--device", "--mirror", "--checksums"];
+    [
+        "--data", "--out", "--recipe", "--arch", "--name", "--epochs", "--batch-size", "--hidden", "--channels", "--convolutions", "--latent",
+        "--validation", "--augment", "--image-handling", "--image-size", "--seed", "--threads", "--limit", "--device", "--mirror", "--checksums",
+    ];
 
     private static readonly HashSet<string> Switches = ["--download"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         var arguments = Arguments.Parse(args, Options, Switches);
+        var defaults = new NetworkOptions();
         var options = new TrainingOptions
         {
             DataDirectory = arguments.RequiredString("--data"),
             OutputDirectory = arguments.RequiredString("--out"),
             Recipe = arguments.Choice("--recipe", Recipe.All) ?? Recipe.Default,
+            Network = new NetworkOptions
+            {
+                Kind = arguments.Enum<ArchitectureKind>("--arch") ?? ArchitectureKind.Fc,
+                Hidden = arguments.Int("--hidden", 1, 100_000) ?? defaults.Hidden,
+                Latent = arguments.Int("--latent", 1, 100_000) ?? defaults.Latent,
+                Channels = arguments.IntList("--channels", 1, 4096) ?? defaults.Channels,
+                ConvolutionsPerStage = arguments.Int("--convolutions", 1, 16) ?? defaults.ConvolutionsPerStage,
+            },
             Name = arguments.String("--name"),
             Epochs = arguments.Int("--epochs", 1, 100_000),
             BatchSize = arguments.Int("--batch-size", 1, 1_000_000),
-            Hidden = arguments.Int("--hidden", 1, 100_000) ?? Recipe.DefaultHidden,
-            Latent = arguments.Int("--latent", 1, 100_000) ?? Recipe.DefaultLatent,
             Seed = arguments.Int("--seed", 0, int.MaxValue) ?? 1,
             Threads = arguments.Int("--threads", 1, 1024) ?? Environment.ProcessorCount,
             Limit = arguments.Int("--limit", 1, int.MaxValue),
+            ValidationFraction = arguments.Double("--validation", 0.001, 0.5) ?? TrainingOptions.DefaultValidationFraction,
+            Augmentation = arguments.Enum<Augmentation>("--augment"),
             Device = arguments.Enum<DeviceChoice>("--device") ?? DeviceChoice.Auto,
         };
+        var imageHandling = arguments.Word("--image-handling", ImageHandlings.All);
+        var imageSize = arguments.Size("--image-size", 4, 4096);
 
         if (arguments.Has("--download"))
         {
@@ -69,7 +93,7 @@ internal static class TrainCommand
             throw new UsageException("--mirror and --checksums only make sense with --download");
         }
 
-        var dataset = MnistDataset.Load(options.DataDirectory);
+        var dataset = LoadData(options, imageSize);
         var progress = new ConsoleProgress(output, interactive: !Console.IsOutputRedirected && output == Console.Out);
         var outcome = new Trainer(options, progress).Run(dataset, cancellationToken);
         if (outcome.Interrupted)
@@ -81,35 +105,52 @@ internal static class TrainCommand
 
         using (outcome.Model)
         {
-            var manifest = Save(options, dataset, outcome, progress);
+            var handling = imageHandling ?? DatasetConventions.DefaultImageHandling(dataset.Name);
+            var manifest = ModelFolder.Write(options.OutputDirectory, staging => Save(staging, options, dataset, outcome, handling, progress));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"done: {options.OutputDirectory}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5} ({manifest.Metrics.BestValidation.Pixel2:F1} px²)  {outcome.Elapsed.TotalSeconds:F1} s"));
+                $"done: {options.OutputDirectory}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
+                $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²)  {outcome.Elapsed.TotalSeconds:F1} s"));
         }
 
         return outcome.Interrupted ? 130 : 0;
     }
 
-    private static ModelManifest Save(TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, ConsoleProgress progress)
+    private static MnistDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
     {
-        var directory = options.OutputDirectory;
-        Directory.CreateDirectory(directory);
+        if (ImageFolderDataset.HoldsIdxFiles(options.DataDirectory))
+        {
+            if (imageSize is not null)
+            {
+                throw new UsageException("--image-size is for a folder of pictures; IDX files have their own size");
+            }
+
+            return MnistDataset.Load(options.DataDirectory);
+        }
+
+        var (height, width) = imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width);
+        return ImageFolderDataset.Load(options.DataDirectory, height, width, options.Seed);
+    }
+
+    private static ModelManifest Save(string directory, TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, string imageHandling, ConsoleProgress progress)
+    {
         var model = outcome.Model;
-        var shape = model.Network.Shape;
+        var network = model.Network;
         var name = options.Name ?? dataset.Name;
         var test = options.Limit is { } limit ? dataset.Test.Take(limit) : dataset.Test;
         using var testImages = Trainer.ToTensor(test.Images, 1f, CPU);
-        model.Network.to(CPU);
+        network.to(CPU);
 
         var metadata = new Dictionary<string, string>
         {
             ["producer"] = "autoencoder-train",
             ["model"] = name,
-            ["architecture"] = $"fc {shape.Image.PixelCount}-{shape.Hidden}-{shape.Latent}",
+            ["architecture"] = network.Summary,
             ["dataset"] = dataset.Name,
             ["recipe"] = options.Recipe.Name,
-            ["latent_size"] = shape.Latent.ToString(CultureInfo.InvariantCulture),
-            ["description"] = $"{name}: fully connected autoencoder ({options.Recipe.Name} recipe) trained on {dataset.Name}",
+            ["latent_size"] = network.Latent.ToString(CultureInfo.InvariantCulture),
+            ["image_handling"] = imageHandling,
+            ["description"] = $"{name}: {network.Summary} autoencoder ({options.Recipe.Name} recipe) trained on {dataset.Name}",
         };
         using (var samples = testImages.narrow(0, 0, Math.Min(256, testImages.shape[0])))
         {
@@ -123,17 +164,19 @@ internal static class TrainCommand
         var manifest = new ModelManifest
         {
             Name = name,
-            Architecture = new ArchitectureInfo(
-                "fc",
-                [shape.Image.PixelCount, shape.Hidden, shape.Latent],
-                ActivationName(shape.HiddenActivation),
-                ActivationName(shape.LatentActivation),
-                ActivationName(shape.OutputActivation)),
-            Image = shape.Image,
-            LatentSize = shape.Latent,
+            Architecture = network.Describe(),
+            Image = network.Image,
+            ImageHandling = imageHandling,
+            LatentSize = network.Latent,
             Contract = TensorContract.Standard,
-            Recipe = options.Recipe.Describe(options.EffectiveEpochs, options.EffectiveBatchSize),
-            Dataset = new DatasetInfo(dataset.Name, options.Limit is { } n ? Math.Min(n, dataset.Train.Count) : dataset.Train.Count, test.Count, "test"),
+            Recipe = options.Recipe.Describe(options.EffectiveEpochs, options.EffectiveBatchSize, DatasetConventions.Describe(outcome.Augmentation)),
+            Dataset = new DatasetInfo(
+                dataset.Name,
+                outcome.TrainImages,
+                outcome.ValidationImages,
+                string.Create(CultureInfo.InvariantCulture, $"{options.ValidationFraction:P0} of the training images, held out at random (seed {options.Seed})"),
+                outcome.TestImages,
+                "test"),
             Training = new TrainingInfo(
                 options.Seed,
                 outcome.History.Count,
@@ -146,7 +189,9 @@ internal static class TrainCommand
                 MeanSquaredError.FromUnit(final.TrainMse),
                 MeanSquaredError.FromUnit(final.ValidationMse),
                 MeanSquaredError.FromUnit(outcome.Best.TrainMse),
-                MeanSquaredError.FromUnit(outcome.Best.ValidationMse)),
+                MeanSquaredError.FromUnit(outcome.Best.ValidationMse),
+                MeanSquaredError.FromUnit(outcome.TestMse)),
+            ReconstructionErrors = outcome.ValidationErrors,
             Provenance = new ProvenanceInfo(
                 "autoencoder-train",
                 DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
@@ -156,13 +201,11 @@ internal static class TrainCommand
         File.WriteAllText(Path.Combine(directory, ModelManifest.FileName), manifest.ToJson());
         EpochRecord.WriteCsv(Path.Combine(directory, "history.csv"), outcome.History);
 
-        LossPlot.Save(Path.Combine(directory, "loss.png"), outcome.History, $"{name}: {options.Recipe.Name} recipe");
+        LossPlot.Save(Path.Combine(directory, "loss.png"), outcome.History, $"{name}: {network.Summary}, {options.Recipe.Name} recipe");
         ReconstructionReport.SaveReconstructions(Path.Combine(directory, "reconstructions.png"), model, testImages, count: 10, options.Seed);
         ReconstructionReport.SaveInterpolation(Path.Combine(directory, "interpolation.png"), model, testImages, options.Seed);
         return manifest;
     }
-
-    private static string ActivationName(Models.Activation activation) => Models.ActivationModules.Name(activation);
 
     private static Dictionary<string, string> LibraryVersions() => new()
     {

@@ -12,6 +12,18 @@ internal sealed record IdxImages(int Count, int Rows, int Columns, byte[] Pixels
 
     public IdxImages Take(int count) =>
         count >= Count ? this : new IdxImages(count, Rows, Columns, Pixels[..(count * PixelsPerImage)]);
+
+    /// <summary>The images at <paramref name="indices"/>, in that order.</summary>
+    public IdxImages Select(IReadOnlyList<int> indices)
+    {
+        var pixels = new byte[indices.Count * PixelsPerImage];
+        for (var i = 0; i < indices.Count; i++)
+        {
+            Image(indices[i]).CopyTo(pixels.AsSpan(i * PixelsPerImage));
+        }
+
+        return new IdxImages(indices.Count, Rows, Columns, pixels);
+    }
 }
 
 /// <summary>

@@ -7,9 +7,38 @@ internal sealed record LabelledImages(IdxImages Images, byte[] Labels)
 
     public LabelledImages Take(int count) =>
         count >= Count ? this : new LabelledImages(Images.Take(count), Labels[..count]);
+
+    public LabelledImages Select(IReadOnlyList<int> indices) =>
+        new(Images.Select(indices), [.. indices.Select(index => Labels[index])]);
+
+    /// <summary>
+    /// Holds out <paramref name="fraction"/> of the images, drawn at random with <paramref name="seed"/>: the rest to
+    /// train on, the held-out part to choose the best epoch with, so that the test split is never looked at.
+    /// </summary>
+    public (LabelledImages Train, LabelledImages Validation) Split(double fraction, int seed)
+    {
+        var validationCount = (int)Math.Round(Count * fraction);
+        if (fraction > 0 && validationCount == 0)
+        {
+            validationCount = 1;
+        }
+
+        if (validationCount >= Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, $"holding out {validationCount} of {Count} images leaves nothing to train on");
+        }
+
+        var order = Enumerable.Range(0, Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var validation = order[..validationCount];
+        var train = order[validationCount..];
+        Array.Sort(validation);
+        Array.Sort(train);
+        return (Select(train), Select(validation));
+    }
 }
 
-/// <summary>A training split and a test split in MNIST's file layout (MNIST, Fashion-MNIST, ...).</summary>
+/// <summary>A training split and a test split of labelled grayscale images: MNIST-format IDX files (MNIST, Fashion-MNIST, ...) or a folder of pictures.</summary>
 internal sealed record MnistDataset(string Name, LabelledImages Train, LabelledImages Test)
 {
     public static MnistDataset Load(string directory)

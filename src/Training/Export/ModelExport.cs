@@ -13,10 +13,10 @@ internal static class ModelExport
 
     public static IReadOnlyList<ParityResult> Write(AutoencoderModel model, string directory, Tensor sampleImages, IReadOnlyDictionary<string, string> metadata)
     {
-        var shape = model.Network.Shape;
+        var network = model.Network;
         var contract = TensorContract.Standard;
-        long?[] imageShape = [null, shape.Image.Channels, shape.Image.Height, shape.Image.Width];
-        long?[] latentShape = [null, shape.Latent];
+        long?[] imageShape = [null, network.Image.Channels, network.Image.Height, network.Image.Width];
+        long?[] latentShape = [null, network.Latent];
 
         var encoder = OnnxExporter.Export(
             model.ContractEncoder,

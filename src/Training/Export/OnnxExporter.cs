@@ -11,7 +11,7 @@ internal sealed record OnnxSignature(string InputName, long?[] InputShape, strin
 /// <summary>
 /// Writes a TorchSharp module tree as a standard ONNX model with its weights as initializers. TorchSharp has
 /// no exporter of its own; this one knows the layers our models use, one small converter each, so that a new
-/// layer (Conv2d, ConvTranspose2d, ...) is one more entry in <see cref="Converters"/>.
+/// layer (BatchNorm2d, Upsample, ...) is one more entry in <see cref="Converters"/>.
 /// </summary>
 internal static class OnnxExporter
 {
@@ -26,6 +26,8 @@ internal static class OnnxExporter
     {
         [typeof(Sequential)] = ConvertSequential,
         [typeof(Linear)] = ConvertLinear,
+        [typeof(Conv2d)] = (module, path, input, graph) => ConvertConvolution("Conv", (Convolution)module, path, input, graph),
+        [typeof(ConvTranspose2d)] = (module, path, input, graph) => ConvertConvolution("ConvTranspose", (Convolution)module, path, input, graph),
         [typeof(Flatten)] = ConvertFlatten,
         [typeof(Unflatten)] = ConvertUnflatten,
         [typeof(ReLU)] = (_, path, input, graph) => graph.Node("Relu", path, [input]),
@@ -92,6 +94,33 @@ internal static class OnnxExporter
 
         // y = x W^T + b: Gemm with the weight transposed, exactly torch's Linear on a [N, in] input.
         return graph.Node("Gemm", path, inputs, OnnxGraphBuilder.IntAttribute("transB", 1));
+    }
+
+    private static string ConvertConvolution(string opType, Convolution convolution, string path, string input, OnnxGraphBuilder graph)
+    {
+        if (convolution.padding_mode != TorchSharp.PaddingModes.Zeros || convolution.padding_type is not null || convolution.padding is not { } padding)
+        {
+            throw new NotSupportedException($"layer '{path}': only explicit zero padding is exported");
+        }
+
+        var weight = graph.Weight($"{path}.weight", convolution.weight!);
+        var inputs = convolution.bias is null ? new[] { input, weight } : [input, weight, graph.Weight($"{path}.bias", convolution.bias)];
+
+        // ONNX pads list every spatial axis's start, then every axis's end; torch pads both ends alike.
+        var attributes = new List<AttributeProto>
+        {
+            OnnxGraphBuilder.IntsAttribute("kernel_shape", convolution.kernel_size),
+            OnnxGraphBuilder.IntsAttribute("strides", convolution.stride),
+            OnnxGraphBuilder.IntsAttribute("pads", [.. padding, .. padding]),
+            OnnxGraphBuilder.IntsAttribute("dilations", convolution.dilation),
+            OnnxGraphBuilder.IntAttribute("group", convolution.groups),
+        };
+        if (convolution.transposed)
+        {
+            attributes.Add(OnnxGraphBuilder.IntsAttribute("output_padding", convolution.output_padding));
+        }
+
+        return graph.Node(opType, path, inputs, [.. attributes]);
     }
 
     private static string ConvertFlatten(nn.Module module, string path, string input, OnnxGraphBuilder graph)

@@ -10,7 +10,7 @@ namespace Autoencoder.Training.Models;
 /// </summary>
 internal sealed class AutoencoderModel : IDisposable
 {
-    public AutoencoderModel(FullyConnectedAutoencoder network, float pixelScale)
+    public AutoencoderModel(AutoencoderNetwork network, float pixelScale)
     {
         Network = network;
         PixelScale = pixelScale;
@@ -30,7 +30,7 @@ internal sealed class AutoencoderModel : IDisposable
             decoder.Add(("to_unit_scale", new Scale(1f / pixelScale)));
         }
 
-        if (network.Shape.OutputActivation != Activation.Sigmoid)
+        if (network.OutputActivation != Activation.Sigmoid)
         {
             decoder.Add(("to_pixel_range", new Clamp(0f, 1f)));
         }
@@ -38,7 +38,7 @@ internal sealed class AutoencoderModel : IDisposable
         ContractDecoder = nn.Sequential(decoder);
     }
 
-    public FullyConnectedAutoencoder Network { get; }
+    public AutoencoderNetwork Network { get; }
 
     /// <summary>What a [0,1] pixel is multiplied by before the network sees it (255 for the article's recipe).</summary>
     public float PixelScale { get; }

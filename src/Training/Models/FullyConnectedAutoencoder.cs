@@ -18,14 +18,16 @@ internal sealed record FullyConnectedShape(
 /// latent -> Linear(latent, hidden) -> act -> Linear(hidden, pixels) -> act -> Unflatten = image.
 /// Works in the recipe's own pixel scale; <see cref="AutoencoderModel"/> adds the contract around it.
 /// </summary>
-internal sealed class FullyConnectedAutoencoder : nn.Module<Tensor, Tensor>
+internal sealed class FullyConnectedAutoencoder : AutoencoderNetwork
 {
+    public const string Kind = "fc";
+
     // Field names are the checkpoint keys.
     private readonly Sequential encoder;
     private readonly Sequential decoder;
 
     public FullyConnectedAutoencoder(FullyConnectedShape shape)
-        : base("fc")
+        : base(Kind)
     {
         Shape = shape;
         var pixels = shape.Image.PixelCount;
@@ -46,16 +48,25 @@ internal sealed class FullyConnectedAutoencoder : nn.Module<Tensor, Tensor>
 
     public FullyConnectedShape Shape { get; }
 
-    public Sequential Encoder => encoder;
+    public override ImageShape Image => Shape.Image;
 
-    public Sequential Decoder => decoder;
+    public override int Latent => Shape.Latent;
 
-    public override Tensor forward(Tensor input)
+    public override Activation OutputActivation => Shape.OutputActivation;
+
+    public override Sequential Encoder => encoder;
+
+    public override Sequential Decoder => decoder;
+
+    public override string Summary => $"{Kind} {Shape.Image.PixelCount}-{Shape.Hidden}-{Shape.Latent}";
+
+    public override ArchitectureInfo Describe() => new()
     {
-        using var latent = encoder.forward(input);
-        return decoder.forward(latent);
-    }
-
-    private static Sequential Layers(params (string Name, nn.Module<Tensor, Tensor>? Module)[] layers) =>
-        nn.Sequential(layers.Where(layer => layer.Module is not null).Select(layer => (layer.Name, layer.Module!)));
+        Kind = Kind,
+        EncoderLayerSizes = [Shape.Image.PixelCount, Shape.Hidden, Shape.Latent],
+        HiddenActivation = ActivationModules.Name(Shape.HiddenActivation),
+        LatentActivation = ActivationModules.Name(Shape.LatentActivation),
+        OutputActivation = ActivationModules.Name(Shape.OutputActivation),
+        Parameters = ParameterCount,
+    };
 }

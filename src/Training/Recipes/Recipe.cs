@@ -27,12 +27,8 @@ internal sealed record Recipe(
     double WeightDecay,
     LearningRateSchedule Schedule,
     int BatchSize,
-    int Epochs,
-    int MaxShift)
+    int Epochs)
 {
-    public const int DefaultHidden = 100;
-    public const int DefaultLatent = 20;
-
     /// <summary>
     /// "Autoencoders with TensorFlow" as published: raw 0..255 pixels, ReLU everywhere including the latent and
     /// the output, MSE, Adam(1e-3), batch 64, 50 epochs.
@@ -48,14 +44,13 @@ internal sealed record Recipe(
         WeightDecay: 0,
         Schedule: LearningRateSchedule.Constant,
         BatchSize: 64,
-        Epochs: 50,
-        MaxShift: 0);
+        Epochs: 50);
 
     /// <summary>
     /// What we recommend at the same sizes, each choice measured on the 10,000-image MNIST subset: [0,1] pixels and a
     /// sigmoid output trained with binary cross-entropy; a linear latent (a ReLU there leaves dimensions dead);
     /// LeakyReLU hidden layers; a one-cycle schedule peaking at 1e-2 (momentum not cycled); 200 epochs; and each
-    /// batch shifted by up to one pixel in x and y, because 10,000 digits are few enough to overfit.
+    /// batch shifted by up to one pixel in x and y (the data set's augmentation), because 10,000 digits are few enough to overfit.
     /// </summary>
     public static Recipe Default { get; } = new(
         Name: "default",
@@ -68,16 +63,12 @@ internal sealed record Recipe(
         WeightDecay: 0,
         Schedule: LearningRateSchedule.OneCycle,
         BatchSize: 64,
-        Epochs: 200,
-        MaxShift: 1);
+        Epochs: 200);
 
     public static IReadOnlyDictionary<string, Recipe> All { get; } =
         new[] { Default, Article }.ToDictionary(recipe => recipe.Name, StringComparer.OrdinalIgnoreCase);
 
-    public FullyConnectedShape Shape(ImageShape image, int hidden, int latent) =>
-        new(image, hidden, latent, HiddenActivation, LatentActivation, OutputActivation);
-
-    public RecipeInfo Describe(int epochs, int batchSize) => new(
+    public RecipeInfo Describe(int epochs, int batchSize, string augmentation) => new(
         Name,
         Loss == LossFunction.MeanSquaredError ? "mse" : "binary-cross-entropy",
         PixelScale == 1f ? "[0,1]" : $"[0,{PixelScale:0}]",
@@ -87,5 +78,5 @@ internal sealed record Recipe(
         Schedule == LearningRateSchedule.Constant ? "constant" : "one-cycle (peak learning rate, no momentum cycling)",
         batchSize,
         epochs,
-        MaxShift == 0 ? "none" : $"random shift of each batch by up to {MaxShift} pixel in x and y");
+        augmentation);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
@@ -8,19 +9,29 @@ using static TorchSharp.torch;
 
 namespace Autoencoder.Training.Training;
 
-/// <summary>What a finished (or interrupted) run produced: the model at its best validation epoch, and the history.</summary>
+/// <summary>
+/// What a finished (or interrupted) run produced: the model at its best validation epoch, the history, the images it
+/// was trained, validated and tested on, its test error, and the distribution of its validation errors.
+/// </summary>
 internal sealed record TrainingOutcome(
     AutoencoderModel Model,
     IReadOnlyList<EpochRecord> History,
     EpochRecord Best,
     TimeSpan Elapsed,
     bool Interrupted,
-    string Device);
+    string Device,
+    Augmentation Augmentation,
+    int TrainImages,
+    int ValidationImages,
+    int TestImages,
+    double TestMse,
+    ReconstructionErrors ValidationErrors);
 
 /// <summary>
-/// Trains an autoencoder with a recipe: shuffled mini-batches, validation on the test split after every epoch,
-/// and the weights of the best validation epoch kept. Cancellation stops after the current batch; the best
-/// epoch so far is what the run returns.
+/// Trains an autoencoder with a recipe: a share of the training images is held out for validation, the rest is
+/// shuffled into mini-batches (augmented as the data set allows), and after every epoch the validation error decides
+/// whether these are the best weights so far. The test split is looked at once, at the end, to report the kept
+/// model's error. Cancellation stops after the current batch; the best epoch so far is what the run returns.
 /// </summary>
 internal sealed class Trainer(TrainingOptions options, ITrainingProgress progress)
 {
@@ -33,15 +44,17 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         torch.set_num_threads(options.Threads);
         torch.manual_seed(options.Seed);
 
-        var train = options.Limit is { } limit ? dataset.Train.Take(limit) : dataset.Train;
+        var all = options.Limit is { } limit ? dataset.Train.Take(limit) : dataset.Train;
         var test = options.Limit is { } testLimit ? dataset.Test.Take(testLimit) : dataset.Test;
-        var image = new Autoencoder.Core.ImageShape(1, train.Images.Rows, train.Images.Columns);
-        var network = new FullyConnectedAutoencoder(recipe.Shape(image, options.Hidden, options.Latent));
+        var (train, validation) = all.Split(options.ValidationFraction, options.Seed);
+        var augmentation = options.Augmentation ?? DatasetConventions.DefaultAugmentation(dataset.Name);
+        var image = new ImageShape(1, train.Images.Rows, train.Images.Columns);
+        var network = options.Network.Create(recipe, image);
         network.to(device);
         var model = new AutoencoderModel(network, recipe.PixelScale);
 
         using var trainImages = ToTensor(train.Images, recipe.PixelScale, device);
-        using var testImages = ToTensor(test.Images, 1f, device);
+        using var validationImages = ToTensor(validation.Images, 1f, device);
         var epochs = options.EffectiveEpochs;
         var batchSize = options.EffectiveBatchSize;
         var batches = (train.Count + batchSize - 1) / batchSize;
@@ -51,9 +64,9 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
             ? optim.lr_scheduler.OneCycleLR(optimizer, recipe.LearningRate, total_steps: epochs * batches, cycle_momentum: false)
             : null;
 
-        progress.Started($"{recipe.Name} recipe, {image.Height}x{image.Width} -> {options.Hidden} -> {options.Latent}, " +
-            $"{train.Count} training / {test.Count} validation images, batch {batchSize}, {epochs} epochs, seed {options.Seed}, " +
-            $"{device.type.ToString().ToLowerInvariant()} with {options.Threads} threads");
+        progress.Started($"{recipe.Name} recipe, {network.Summary} ({network.ParameterCount:N0} parameters), " +
+            $"{train.Count} training / {validation.Count} validation images, augmentation {augmentation.ToString().ToLowerInvariant()}, " +
+            $"batch {batchSize}, {epochs} epochs, seed {options.Seed}, {device.type.ToString().ToLowerInvariant()} with {options.Threads} threads");
 
         var history = new List<EpochRecord>();
         Dictionary<string, Tensor>? bestWeights = null;
@@ -61,7 +74,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         var total = Stopwatch.StartNew();
         var interrupted = false;
         var pixelScaleSquared = (double)recipe.PixelScale * recipe.PixelScale;
-        var shifts = new Random(options.Seed);
+        var random = new Random(options.Seed);
 
         for (var epoch = 1; epoch <= epochs && !interrupted; epoch++)
         {
@@ -82,7 +95,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                     using var scope = NewDisposeScope();
                     var start = batch * batchSize;
                     var count = Math.Min(batchSize, train.Count - start);
-                    var input = Augment(trainImages.index_select(0, order.narrow(0, start, count)), recipe.MaxShift, shifts);
+                    var input = Augment(trainImages.index_select(0, order.narrow(0, start, count)), augmentation, random);
                     var output = network.forward(input);
                     var loss = Loss(recipe.Loss, output, input);
                     optimizer.zero_grad();
@@ -112,7 +125,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 epoch,
                 lossSum / seen,
                 mseSum / seen,
-                Evaluate(model, testImages),
+                Evaluate(model, validationImages),
                 scheduler?.get_last_lr().First() ?? recipe.LearningRate,
                 trainSeconds,
                 seen / trainSeconds);
@@ -138,12 +151,31 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         else
         {
             // Stopped before the first epoch ended: what there is, measured as it is.
-            var validation = Evaluate(model, testImages);
-            best = new EpochRecord(0, double.NaN, double.NaN, validation, recipe.LearningRate, total.Elapsed.TotalSeconds, 0);
+            var validationMse = Evaluate(model, validationImages);
+            best = new EpochRecord(0, double.NaN, double.NaN, validationMse, recipe.LearningRate, total.Elapsed.TotalSeconds, 0);
         }
 
         network.eval();
-        return new TrainingOutcome(model, history, best!, total.Elapsed, interrupted, device.type.ToString().ToLowerInvariant());
+        var validationErrors = ErrorDistribution("validation", PerImageErrors(model, validationImages));
+        double testMse;
+        using (var testImages = ToTensor(test.Images, 1f, device))
+        {
+            testMse = Evaluate(model, testImages);
+        }
+
+        return new TrainingOutcome(
+            model,
+            history,
+            best!,
+            total.Elapsed,
+            interrupted,
+            device.type.ToString().ToLowerInvariant(),
+            augmentation,
+            train.Count,
+            validation.Count,
+            test.Count,
+            testMse,
+            validationErrors);
     }
 
     /// <summary>Mean squared error per pixel, in [0,1] units, of the contract models on the given [0,1] images.</summary>
@@ -164,6 +196,40 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         return sum / (count * images.shape[1] * images.shape[2] * images.shape[3]);
     }
 
+    /// <summary>Each image's mean squared error per pixel, in [0,1] units, through the contract models.</summary>
+    public static double[] PerImageErrors(AutoencoderModel model, Tensor images)
+    {
+        model.Network.eval();
+        using var _ = no_grad();
+        var errors = new List<double>((int)images.shape[0]);
+        for (long start = 0; start < images.shape[0]; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, images.shape[0] - start));
+            var reconstruction = model.ContractDecoder.forward(model.ContractEncoder.forward(chunk));
+            using var perImage = reconstruction.sub(chunk).square().mean([1, 2, 3]).to_type(ScalarType.Float64).cpu();
+            errors.AddRange(perImage.data<double>().ToArray());
+        }
+
+        return [.. errors];
+    }
+
+    /// <summary>Mean and the 0th..100th percentiles (linear between order statistics, as numpy's default) of some errors.</summary>
+    public static ReconstructionErrors ErrorDistribution(string split, IReadOnlyList<double> errors)
+    {
+        var sorted = errors.Order().ToArray();
+        var percentiles = new double[101];
+        for (var p = 0; p <= 100; p++)
+        {
+            var position = (sorted.Length - 1) * p / 100.0;
+            var below = (int)Math.Floor(position);
+            var above = Math.Min(below + 1, sorted.Length - 1);
+            percentiles[p] = sorted[below] + ((sorted[above] - sorted[below]) * (position - below));
+        }
+
+        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), percentiles);
+    }
+
     /// <summary>[N,1,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>
     public static Tensor ToTensor(IdxImages images, float pixelScale, Device device)
     {
@@ -172,16 +238,20 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         return floats.mul(pixelScale / 255f).to(device);
     }
 
-    /// <summary>Shifts the whole batch by up to <paramref name="maxShift"/> pixels in x and y (wrapping; digits have empty borders).</summary>
-    private static Tensor Augment(Tensor batch, int maxShift, Random random)
+    /// <summary>Varies a batch as <paramref name="augmentation"/> says (see <see cref="Augmentation"/>).</summary>
+    private static Tensor Augment(Tensor batch, Augmentation augmentation, Random random)
     {
-        if (maxShift == 0)
+        switch (augmentation)
         {
-            return batch;
+            case Augmentation.Shift:
+                var (dy, dx) = (random.Next(-1, 2), random.Next(-1, 2));
+                return dy == 0 && dx == 0 ? batch : batch.roll((dy, dx), (2, 3));
+            case Augmentation.Flip:
+                var mirror = rand([batch.shape[0], 1, 1, 1], device: batch.device).lt(0.5);
+                return where(mirror, batch.flip(3), batch);
+            default:
+                return batch;
         }
-
-        var (dy, dx) = (random.Next(-maxShift, maxShift + 1), random.Next(-maxShift, maxShift + 1));
-        return dy == 0 && dx == 0 ? batch : batch.roll((dy, dx), (2, 3));
     }
 
     private static Device ChooseDevice(DeviceChoice choice) => choice switch

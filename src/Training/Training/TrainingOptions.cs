@@ -1,3 +1,5 @@
+using Autoencoder.Training.Data;
+using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 
 namespace Autoencoder.Training.Training;
@@ -5,17 +7,17 @@ namespace Autoencoder.Training.Training;
 /// <summary>One training run, as the command line describes it.</summary>
 internal sealed record TrainingOptions
 {
+    public const double DefaultValidationFraction = 0.1;
+
     public required string DataDirectory { get; init; }
 
     public required string OutputDirectory { get; init; }
 
     public required Recipe Recipe { get; init; }
 
+    public NetworkOptions Network { get; init; } = new();
+
     public string? Name { get; init; }
-
-    public int Hidden { get; init; } = Recipe.DefaultHidden;
-
-    public int Latent { get; init; } = Recipe.DefaultLatent;
 
     public int? Epochs { get; init; }
 
@@ -25,8 +27,14 @@ internal sealed record TrainingOptions
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Train on only the first N training images (and validate on the first N test images); for quick runs.</summary>
+    /// <summary>Train on only the first N training images (and test on the first N test images); for quick runs.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>Share of the training images held out to choose the best epoch and to place reconstruction errors.</summary>
+    public double ValidationFraction { get; init; } = DefaultValidationFraction;
+
+    /// <summary>Null: what the data set suggests (<see cref="DatasetConventions"/>).</summary>
+    public Augmentation? Augmentation { get; init; }
 
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 

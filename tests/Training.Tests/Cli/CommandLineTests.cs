@@ -80,7 +80,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(20, manifest.LatentSize);
         Assert.Equal(ImageShape.Mnist, manifest.Image);
         Assert.Equal("default", manifest.Recipe.Name);
-        Assert.Equal(300, manifest.Dataset.TrainImages);
+        Assert.Equal((270, 30, 300), (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages, manifest.Dataset.TestImages));
         Assert.Equal(2, manifest.Training.EpochsRun);
         Assert.Equal(manifest.Metrics.BestValidation.Unit * 65025, manifest.Metrics.BestValidation.Pixel2, 6);
         Assert.Equal("0.107.0", manifest.Provenance.Libraries["TorchSharp"]);
@@ -92,6 +92,64 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("export: encoder.onnx matches TorchSharp", log, StringComparison.Ordinal);
         Assert.Contains("epoch   2/2", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainBuildsAConvolutionalNetworkWhenAsked()
+    {
+        var output = temp.File("conv");
+
+        var (exitCode, _, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--arch", "conv", "--channels", "4,8", "--convolutions", "1", "--limit", "200", "--epochs", "1", "--threads", "1");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Equal("conv", manifest.Architecture.Kind);
+        Assert.Equal([4, 8], manifest.Architecture.ConvolutionChannels);
+        Assert.Null(manifest.Architecture.EncoderLayerSizes);
+        Assert.Equal(ImageHandlings.MnistDigit, manifest.ImageHandling);
+        Assert.StartsWith("random wrap-around shift", manifest.Recipe.Augmentation, StringComparison.Ordinal);
+        Assert.Equal((180, 20, 200), (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages, manifest.Dataset.TestImages));
+        Assert.True(manifest.Metrics.Test.Unit > 0);
+    }
+
+    [Fact]
+    public async Task TrainTakesAFolderOfPicturesWithClassFolders()
+    {
+        var pictures = Directory.CreateDirectory(temp.File("shapes")).FullName;
+        PictureFolders.Write(pictures, perClass: 12);
+        var output = temp.File("model");
+
+        var (exitCode, log, error) = await Run(
+            "train", "--data", pictures, "--out", output, "--arch", "conv", "--channels", "4", "--convolutions", "1", "--image-size", "16", "--epochs", "1", "--threads", "1");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Equal(new ImageShape(1, 16, 16), manifest.Image);
+        Assert.Equal("shapes", manifest.Dataset.Name);
+        Assert.Equal(ImageHandlings.Fit, manifest.ImageHandling);
+        Assert.Equal("none", manifest.Recipe.Augmentation);
+
+        // 36 pictures: a tenth is the test split, a tenth of the rest validation.
+        Assert.Equal((29, 3, 4), (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages, manifest.Dataset.TestImages));
+        Assert.Contains("29 training / 3 validation images", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnreadablePictureIsNamedAndNothingIsWrittenToTheOutputFolder()
+    {
+        var pictures = Directory.CreateDirectory(temp.File("pictures")).FullName;
+        PictureFolders.Write(pictures, perClass: 3);
+        var broken = Path.Combine(pictures, "circle", "broken.png");
+        File.WriteAllText(broken, "not a picture");
+        var output = temp.File("model");
+
+        var (exitCode, _, error) = await Run("train", "--data", pictures, "--out", output, "--epochs", "1");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith($"error: {broken}: not a readable PNG or JPEG picture", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]

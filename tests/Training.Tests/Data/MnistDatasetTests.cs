@@ -67,4 +67,22 @@ public sealed class MnistDatasetTests : IDisposable
         Assert.Equal(temp.File("t10k-images-idx3-ubyte") + "[.gz]", error.FilePath);
         Assert.Contains("file not found", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void HoldingOutAValidationShareGivesDisjointSplitsThatDependOnlyOnTheSeed()
+    {
+        var images = new IdxImages(100, 1, 1, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
+        var all = new LabelledImages(images, [.. Enumerable.Range(0, 100).Select(i => (byte)(i % 10))]);
+
+        var (train, validation) = all.Split(0.1, seed: 5);
+        var (_, again) = all.Split(0.1, seed: 5);
+        var (_, other) = all.Split(0.1, seed: 6);
+
+        Assert.Equal((90, 10), (train.Count, validation.Count));
+        Assert.Empty(train.Images.Pixels.Intersect(validation.Images.Pixels));
+        Assert.Equal(100, train.Images.Pixels.Union(validation.Images.Pixels).Count());
+        Assert.Equal(validation.Images.Pixels.Select(pixel => (byte)(pixel % 10)), validation.Labels);
+        Assert.Equal(validation.Images.Pixels, again.Images.Pixels);
+        Assert.NotEqual(validation.Images.Pixels, other.Images.Pixels);
+    }
 }

@@ -52,6 +52,59 @@ public sealed class ModelExportTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(28, 28, 2)]
+    [InlineData(16, 24, 1)]
+    public void ConvolutionalModelsExportAsConvAndConvTransposeAndComputeWhatTorchSharpComputes(int height, int width, int convolutionsPerStage)
+    {
+        manual_seed(5);
+        var image = new ImageShape(1, height, width);
+        var network = new NetworkOptions { Kind = ArchitectureKind.Conv, Channels = [8, 16], ConvolutionsPerStage = convolutionsPerStage, Latent = 6 }
+            .Create(Recipes.Recipe.Default, image);
+        using var model = new AutoencoderModel(network, 1f);
+        model.Network.eval();
+        using var images = rand(9, 1, height, width);
+
+        var results = ModelExport.Write(model, temp.Path, images, Metadata);
+
+        Assert.All(results, result => Assert.True(result.Passed, $"{result.Model}: {result.MaxAbsoluteDifference}"));
+        var encoderGraph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp.File(ModelManifest.EncoderFileName))).Graph;
+        var decoderGraph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(temp.File(ModelManifest.DecoderFileName))).Graph;
+        Assert.Equal(2 * convolutionsPerStage, encoderGraph.Node.Count(node => node.OpType == "Conv"));
+        Assert.Equal(2, decoderGraph.Node.Count(node => node.OpType == "ConvTranspose"));
+        using var decoder = new InferenceSession(temp.File(ModelManifest.DecoderFileName));
+        using var _ = no_grad();
+        using var latent = model.ContractEncoder.forward(images.narrow(0, 0, 3));
+        var decoded = Run(decoder, "latent", latent, "image", out var shape);
+        Assert.Equal([3, 1, height, width], shape);
+        using var expected = model.ContractDecoder.forward(latent);
+        AssertClose(expected, decoded, 1e-5);
+    }
+
+    [Fact]
+    public void AnImageThatDoesNotHalveEvenlyAtEveryStageIsRefusedByName()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new NetworkOptions { Kind = ArchitectureKind.Conv }.Create(Recipes.Recipe.Default, new ImageShape(1, 27, 28)));
+
+        Assert.Contains("27x28 image does not halve evenly", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OnnxCheckerAcceptsAConvolutionalModel()
+    {
+        manual_seed(1);
+        using var model = new AutoencoderModel(new NetworkOptions { Kind = ArchitectureKind.Conv }.Create(Recipes.Recipe.Default, ImageShape.Mnist), 1f);
+        model.Network.eval();
+        using var images = rand(4, 1, 28, 28);
+        ModelExport.Write(model, temp.Path, images, Metadata);
+
+        foreach (var file in new[] { ModelManifest.EncoderFileName, ModelManifest.DecoderFileName })
+        {
+            var (exitCode, output) = OnnxChecker.Check(temp.File(file));
+            Assert.True(exitCode == 0, $"onnx.checker rejected {file}: {output}");
+        }
+    }
+
     [Fact]
     public void SignatureHasTheContractNamesAndADynamicBatch()
     {

@@ -1,4 +1,5 @@
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Training;
 using static TorchSharp.torch;
@@ -84,7 +85,53 @@ public sealed class TrainerTests
         }
     }
 
-    private static Tensor ValidationImages() => Trainer.ToTensor(Mnist.Value.Test.Take(300).Images, 1f, CPU);
+    [Fact]
+    public void TheBestEpochIsChosenOnImagesHeldOutOfTrainingAndTheTestSplitIsScoredOnce()
+    {
+        var outcome = Train(Options("default", epochs: 2));
+
+        using (outcome.Model)
+        using (var test = Trainer.ToTensor(Mnist.Value.Test.Take(300).Images, 1f, CPU))
+        {
+            Assert.Equal((270, 30, 300), (outcome.TrainImages, outcome.ValidationImages, outcome.TestImages));
+            Assert.Equal(outcome.TestMse, Trainer.Evaluate(outcome.Model, test), 6);
+            Assert.NotEqual(outcome.TestMse, outcome.Best.ValidationMse);
+
+            var errors = outcome.ValidationErrors;
+            Assert.Equal(("validation", 30), (errors.Split, errors.Images));
+            Assert.Equal(101, errors.Percentiles.Count);
+            Assert.Equal(errors.Percentiles.Order(), errors.Percentiles);
+            Assert.Equal(outcome.Best.ValidationMse, errors.Mean, 5);
+        }
+    }
+
+    [Fact]
+    public void AConvolutionalNetworkTrainsThroughTheSameLoop()
+    {
+        var outcome = Train(Options("default", epochs: 3) with { Network = new NetworkOptions { Kind = ArchitectureKind.Conv, Channels = [8, 16], ConvolutionsPerStage = 1 } });
+
+        using (outcome.Model)
+        {
+            Assert.IsType<ConvolutionalAutoencoder>(outcome.Model.Network);
+            Assert.True(outcome.History[^1].TrainMse < outcome.History[0].TrainMse, Describe(outcome));
+            Assert.Equal("conv", outcome.Model.Network.Describe().Kind);
+        }
+    }
+
+    [Fact]
+    public void ErrorPercentilesInterpolateBetweenOrderStatisticsAsNumpyDoes()
+    {
+        var errors = Trainer.ErrorDistribution("validation", [4.0, 1.0, 3.0, 2.0, 5.0]);
+
+        Assert.Equal(3.0, errors.Mean);
+        Assert.Equal(1.0, errors.Percentiles[0]);
+        Assert.Equal(2.0, errors.Percentiles[25]);
+        Assert.Equal(3.0, errors.Percentiles[50]);
+        Assert.Equal(4.96, errors.Percentiles[99], 10);
+        Assert.Equal(5.0, errors.Percentiles[100]);
+    }
+
+    private static Tensor ValidationImages() => Trainer.ToTensor(Mnist.Value.Train.Take(300).Split(0.1, 7).Validation.Images, 1f, CPU);
 
     private static TrainingOptions Options(string recipe, int epochs) => new()
     {

@@ -1,0 +1,44 @@
+using Autoencoder.Core;
+using Autoencoder.Training.Recipes;
+
+namespace Autoencoder.Training.Models;
+
+/// <summary>The network layouts the trainer can build.</summary>
+internal enum ArchitectureKind
+{
+    /// <summary>The article's fully connected autoencoder.</summary>
+    Fc,
+
+    /// <summary>The follow-up's convolutional autoencoder.</summary>
+    Conv,
+}
+
+/// <summary>Which network to build and its sizes; the recipe supplies the activations.</summary>
+internal sealed record NetworkOptions
+{
+    public const int DefaultHidden = 100;
+    public const int DefaultLatent = 20;
+
+    public ArchitectureKind Kind { get; init; } = ArchitectureKind.Fc;
+
+    /// <summary>fc: width of the hidden layer.</summary>
+    public int Hidden { get; init; } = DefaultHidden;
+
+    public int Latent { get; init; } = DefaultLatent;
+
+    /// <summary>conv: output channels of each stage.</summary>
+    public IReadOnlyList<int> Channels { get; init; } = [32, 64];
+
+    /// <summary>conv: 3x3 convolutions a stage, the last strided.</summary>
+    public int ConvolutionsPerStage { get; init; } = 2;
+
+    /// <summary>The one place a network is constructed: everything downstream sees only <see cref="AutoencoderNetwork"/>.</summary>
+    public AutoencoderNetwork Create(Recipe recipe, ImageShape image) => Kind switch
+    {
+        ArchitectureKind.Fc => new FullyConnectedAutoencoder(new FullyConnectedShape(
+            image, Hidden, Latent, recipe.HiddenActivation, recipe.LatentActivation, recipe.OutputActivation)),
+        ArchitectureKind.Conv => new ConvolutionalAutoencoder(new ConvolutionalShape(
+            image, Channels, ConvolutionsPerStage, Latent, recipe.HiddenActivation, recipe.LatentActivation, recipe.OutputActivation)),
+        _ => throw new InvalidOperationException($"unknown architecture {Kind}"),
+    };
+}

@@ -40,7 +40,7 @@ var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
     var i = t;
     while (Stopwatch.GetTimestamp() < deadline)
     {
-        var input = images.ToModelInputAsync(pngs[i++ % pngs.Length], shape, preprocess: true, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var input = images.ToModelInputAsync(pngs[i++ % pngs.Length], shape, model.Manifest.ImageHandling, CancellationToken.None).AsTask().GetAwaiter().GetResult();
         var output = model.Decode(model.Encode(input, 1), 1);
         _ = images.ToPng(output, shape);
         done[t]++;

@@ -7,6 +7,8 @@ namespace Autoencoder.Api.Tests;
 public static class TestData
 {
     private static readonly Lazy<byte[][]> TestDigits = new(() => ReadIdxImages(Path.Combine(Mnist, "t10k-images-idx3-ubyte.gz")));
+    private static readonly Lazy<byte[][]> FashionTestItems = new(() => ReadIdxImages(Path.Combine(FashionMnist, "t10k-images-idx3-ubyte.gz")));
+    private static readonly Lazy<byte[]> FashionTestLabels = new(() => ReadIdxLabels(Path.Combine(FashionMnist, "t10k-labels-idx1-ubyte.gz")));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -17,15 +19,42 @@ public static class TestData
         Environment.GetEnvironmentVariable("AUTOENCODER_MNIST")
         ?? Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "data", "mnist"));
 
+    /// <summary>Full Fashion-MNIST (Debian's dataset-fashion-mnist); AUTOENCODER_FASHION_MNIST overrides.</summary>
+    public static string FashionMnist =>
+        Environment.GetEnvironmentVariable("AUTOENCODER_FASHION_MNIST") ?? "/usr/share/datasets/fashion-mnist";
+
     /// <summary>The 784 gray bytes of the t10k test digit at <paramref name="index"/>.</summary>
     public static byte[] TestDigit(int index) => TestDigits.Value[index];
 
-    private static byte[][] ReadIdxImages(string path)
+    /// <summary>The 784 gray bytes of the Fashion-MNIST test item at <paramref name="index"/>.</summary>
+    public static byte[] FashionItem(int index) => FashionTestItems.Value[index];
+
+    /// <summary>The index of the first Fashion-MNIST test item of a class (6 is "shirt", 0 "T-shirt/top", 7 "sneaker").</summary>
+    public static int FirstFashionItemOfClass(byte label) => Array.IndexOf(FashionTestLabels.Value, label);
+
+    /// <summary>The first <paramref name="count"/> images of a gzip IDX file, as an IDX file (raw) of its own.</summary>
+    public static byte[] IdxFile(string gzipPath, int count)
+    {
+        var bytes = Inflate(gzipPath);
+        var size = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)) * BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
+        var file = bytes[..(16 + (count * size))];
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), count);
+        return file;
+    }
+
+    private static byte[] Inflate(string path)
     {
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
         using var memory = new MemoryStream();
         gzip.CopyTo(memory);
-        var bytes = memory.ToArray();
+        return memory.ToArray();
+    }
+
+    private static byte[] ReadIdxLabels(string path) => Inflate(path)[8..];
+
+    private static byte[][] ReadIdxImages(string path)
+    {
+        var bytes = Inflate(path);
         var count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
         var size = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)) * BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
         return [.. Enumerable.Range(0, count).Select(i => bytes.AsSpan(16 + (i * size), size).ToArray())];

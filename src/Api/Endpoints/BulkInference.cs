@@ -75,6 +75,36 @@ public static class BulkInference
         }
     }
 
+    /// <summary>
+    /// All images of an IDX file (raw or gzip) as model inputs, [count, pixels] row-major, for answers that need every
+    /// image before they start (scores). The same header, length and size limits as <see cref="EncodeIdxAsync"/>.
+    /// </summary>
+    public static async Task<(float[] Images, int Count)> ReadIdxAsync(
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var shape = model.Manifest.Image;
+        await using var content = isGzip
+            ? new GZipStream(new MemoryStream(body), CompressionMode.Decompress)
+            : (Stream)new MemoryStream(body, writable: false);
+        try
+        {
+            var header = new byte[IdxImages.HeaderBytes];
+            var headerRead = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            var count = IdxImages.ReadHeader(header.AsSpan(0, headerRead), shape, limits.MaxBulkImages);
+            IdxImages.RequireLength(isGzip ? GzipLength(body, IdxImages.HeaderBytes + ((long)count * shape.PixelCount)) : body.Length, count, shape);
+            var pixels = new byte[count * shape.PixelCount];
+            await content.ReadExactlyAsync(pixels, cancellationToken);
+            var images = new float[pixels.Length];
+            IdxImages.ToModelInput(pixels, images);
+            return (images, count);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw ClientInputException.BadRequest($"The body is not a complete IDX file: {e.Message}");
+        }
+    }
+
     /// <summary>Parses a .npy matrix of latents, one row each.</summary>
     public static async Task<(float[] Latents, int Count)> ReadNpyAsync(
         HttpRequest request, OnnxAutoencoder model, ImageUploads uploads, LimitsOptions limits, CancellationToken cancellationToken)

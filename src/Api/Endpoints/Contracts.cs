@@ -31,7 +31,26 @@ public sealed record BulkDecodeResponse(string Model, int Count, int Width, int 
 /// <param name="Latent">The latent vector of the (preprocessed) input.</param>
 /// <param name="Image">The reconstruction as a base64-encoded 8-bit grayscale PNG.</param>
 /// <param name="MeanSquaredError">Mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
-public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError);
+/// <param name="Percentile">Share (percent) of the model's validation images that it reconstructed better; null if the model records none.</param>
+public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile);
+
+/// <summary>How unusual an image is to the model.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="MeanSquaredError">Reconstruction error: mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
+/// <param name="Percentile">Share (percent) of the model's validation images that it reconstructed better; null if the model records none.</param>
+/// <param name="Threshold">The error above which an image is unusual: ?threshold=, else the validation images' 99th percentile.</param>
+/// <param name="Unusual">Whether the error is above the threshold.</param>
+public sealed record ScoreResponse(string Model, double MeanSquaredError, double? Percentile, double Threshold, bool Unusual);
+
+/// <summary>How unusual each image of an IDX file is to the model.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="Count">How many images.</param>
+/// <param name="Threshold">The error above which an image is unusual.</param>
+/// <param name="UnusualCount">How many images are above the threshold.</param>
+/// <param name="MeanSquaredErrors">Each image's reconstruction error, in file order.</param>
+/// <param name="Percentiles">Each error's percentile among the validation images (null if the model records none).</param>
+/// <param name="Unusual">Each image's verdict.</param>
+public sealed record BulkScoreResponse(string Model, int Count, double Threshold, int UnusualCount, double[] MeanSquaredErrors, double?[] Percentiles, bool[] Unusual);
 
 /// <summary>Decodings of blends of two images' latents.</summary>
 /// <param name="Model">The model used.</param>
@@ -48,8 +67,10 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="Architecture">Network kind, layer sizes and activations.</param>
 /// <param name="LatentSize">Length of a latent vector.</param>
 /// <param name="Image">Channels, height and width of the images it takes and gives.</param>
-/// <param name="Dataset">What it was trained and validated on.</param>
-/// <param name="TestMeanSquaredError">Its validation (test split) error at the exported epoch.</param>
+/// <param name="ImageHandling">How uploads are prepared for it: mnist-digit, fit or none.</param>
+/// <param name="Dataset">What it was trained, validated and tested on.</param>
+/// <param name="TestMeanSquaredError">The exported model's error on the test split.</param>
+/// <param name="ValidationErrors">Its per-image errors on the held-out validation images (mean and percentiles), which /score places a new error among; null if not recorded.</param>
 /// <param name="Contract">Tensor names, layout and pixel range of the ONNX files.</param>
 /// <param name="Recipe">How it was trained.</param>
 /// <param name="ExecutionProvider">Where it runs: CUDAExecutionProvider or CPUExecutionProvider.</param>
@@ -60,8 +81,10 @@ public sealed record ModelInfo(
     ArchitectureInfo Architecture,
     int LatentSize,
     ImageShape Image,
+    string ImageHandling,
     DatasetInfo Dataset,
     MeanSquaredError TestMeanSquaredError,
+    ReconstructionErrors? ValidationErrors,
     TensorContract Contract,
     RecipeInfo Recipe,
     string ExecutionProvider,

@@ -1,6 +1,7 @@
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
+using Autoencoder.Core;
 using Autoencoder.Api.OpenApi;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ namespace Autoencoder.Api.Endpoints;
 
 /// <summary>Query parameters every inference endpoint takes.</summary>
 /// <param name="Model">Which model to use; without it, the default model (see GET /models).</param>
-/// <param name="Preprocess">"auto" (default): make any image MNIST-like first; "none": the image is already exactly the model's input.</param>
+/// <param name="Preprocess">"auto" (default): prepare any image as the model's model.json says (imageHandling); "none": the image is already exactly the model's input.</param>
 public readonly record struct InferenceQuery([FromQuery(Name = "model")] string? Model, [FromQuery(Name = "preprocess")] string? Preprocess)
 {
     public bool ShouldPreprocess => Preprocess?.ToLowerInvariant() switch
@@ -19,6 +20,9 @@ public readonly record struct InferenceQuery([FromQuery(Name = "model")] string?
         "none" => false,
         _ => throw Errors.ClientInputException.BadRequest($"'preprocess' must be 'auto' or 'none', not '{Preprocess}'."),
     };
+
+    /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
+    public string ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandlings.None;
 }
 
 /// <summary>encode, decode, reconstruct and interpolate: images and latents in, PNG or JSON out.</summary>
@@ -66,6 +70,13 @@ public static class InferenceApi
             .WithMetadata(new ImageUploadMetadata(ImageField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
+        api.MapPost("/score", Score)
+            .WithName("Score")
+            .WithSummary("How unusual an image, or each image of an IDX file, is to the model")
+            .WithDescription("Reconstruction error as an anomaly score: the error, its percentile among the model's held-out validation images, and whether it is above the threshold (?threshold=, default the validation 99th percentile). Send an image as for /reconstruct, or an IDX file (Content-Type application/x-idx, raw or gzip) for every image's score. With Accept: image/png, one image gives a heat map: input, reconstruction and per-pixel error side by side.")
+            .WithMetadata(new ImageUploadMetadata(ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png"))
+            .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
+
         api.MapPost("/interpolate", Interpolate)
             .WithName("Interpolate")
             .WithSummary("Blend two images in latent space")
@@ -86,7 +97,7 @@ public static class InferenceApi
         }
 
         var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        var input = await images.ToModelInputAsync(upload, model.Manifest.Image, query.ShouldPreprocess, cancellationToken);
+        var input = await images.ToModelInputAsync(upload, model.Manifest.Image, query.ImageHandlingFor(model), cancellationToken);
         return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
     }
 
@@ -137,12 +148,53 @@ public static class InferenceApi
         var model = Resolve(request, service, query.Model);
         var shape = model.Manifest.Image;
         var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        var input = await images.ToModelInputAsync(upload, shape, query.ShouldPreprocess, cancellationToken);
+        var input = await images.ToModelInputAsync(upload, shape, query.ImageHandlingFor(model), cancellationToken);
         var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
         var png = images.ToPng(reconstruction.Image, shape);
         return ResponseFormat.PrefersJson(request)
-            ? TypedResults.Ok(new ReconstructResponse(model.Name, reconstruction.Latent, Convert.ToBase64String(png), reconstruction.MeanSquaredError))
+            ? TypedResults.Ok(new ReconstructResponse(
+                model.Name, reconstruction.Latent, Convert.ToBase64String(png), reconstruction.MeanSquaredError, AnomalyScores.Percentile(model.Manifest, reconstruction.MeanSquaredError)))
             : TypedResults.File(png, "image/png");
+    }
+
+    /// <param name="request">The request.</param>
+    /// <param name="query">Model and preprocessing.</param>
+    /// <param name="threshold">The error above which an image is unusual (a finite number above 0); default: the model's validation 99th percentile.</param>
+    /// <param name="uploads">Reads the uploads.</param>
+    /// <param name="images">Converts images.</param>
+    /// <param name="service">Runs the model.</param>
+    /// <param name="limits">Bulk limits.</param>
+    /// <param name="cancellationToken">Request aborted.</param>
+    public static async Task<Results<FileContentHttpResult, Ok<ScoreResponse>, Ok<BulkScoreResponse>>> Score(
+        HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "threshold")] string? threshold, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+    {
+        var model = Resolve(request, service, query.Model);
+        var manifest = model.Manifest;
+        var limit = AnomalyScores.Threshold(manifest, ParseThreshold(threshold));
+        if (BulkInference.IsBulkEncode(request))
+        {
+            var (pixels, count) = await BulkInference.ReadIdxAsync(request, model, limits.Value, cancellationToken);
+            var scores = service.ReconstructionErrors(model, pixels, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, limit)).ToArray();
+            return TypedResults.Ok(new BulkScoreResponse(
+                model.Name,
+                count,
+                limit,
+                scores.Count(score => score.Unusual),
+                [.. scores.Select(score => score.MeanSquaredError)],
+                [.. scores.Select(score => score.Percentile)],
+                [.. scores.Select(score => score.Unusual)]));
+        }
+
+        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
+        var input = await images.ToModelInputAsync(upload, manifest.Image, query.ImageHandlingFor(model), cancellationToken);
+        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
+        if (!ResponseFormat.PrefersJson(request))
+        {
+            return TypedResults.File(images.ToHeatMap(reconstruction.Input, reconstruction.Image, manifest.Image), "image/png");
+        }
+
+        var result = AnomalyScores.Score(manifest, reconstruction.MeanSquaredError, limit);
+        return TypedResults.Ok(new ScoreResponse(model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual));
     }
 
     /// <param name="request">The request.</param>
@@ -159,8 +211,8 @@ public static class InferenceApi
         var stepCount = ParseSteps(steps);
         var shape = model.Manifest.Image;
         var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
-        var first = await images.ToModelInputAsync(firstBytes, shape, query.ShouldPreprocess, cancellationToken);
-        var second = await images.ToModelInputAsync(secondBytes, shape, query.ShouldPreprocess, cancellationToken);
+        var first = await images.ToModelInputAsync(firstBytes, shape, query.ImageHandlingFor(model), cancellationToken);
+        var second = await images.ToModelInputAsync(secondBytes, shape, query.ImageHandlingFor(model), cancellationToken);
         var interpolation = await service.InterpolateAsync(model, first, second, stepCount, cancellationToken);
 
         if (!ResponseFormat.PrefersJson(request))
@@ -193,6 +245,14 @@ public static class InferenceApi
         AutoencoderService.InterpolationWeights(value); // validates the range, with the message clients see
         return value;
     }
+
+    /// <summary>The threshold arrives as text so that "abc" gets the same clear message as -1 or NaN.</summary>
+    private static double? ParseThreshold(string? threshold) =>
+        threshold is null
+            ? null
+            : double.TryParse(threshold, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw Errors.ClientInputException.BadRequest($"'threshold' must be a finite number above 0, not '{threshold}'.");
 
     private static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
     {

@@ -9,15 +9,22 @@ namespace Autoencoder.Api.Images;
 public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
 {
     /// <summary>
-    /// Decodes an upload and turns it into the model's [0,1] input (see <see cref="MnistPreprocessor"/>). The decode
-    /// waits until its pixels fit the <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
+    /// Decodes an upload and turns it into the model's [0,1] input the way <paramref name="imageHandling"/> (one of
+    /// <see cref="ImageHandlings"/>, from the model's model.json) says. The decode waits until its pixels fit the
+    /// <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
     /// </summary>
-    public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, bool preprocess, CancellationToken cancellationToken)
+    public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, string imageHandling, CancellationToken cancellationToken)
     {
         var inspected = decoder.Inspect(upload);
         using var reservation = await budget.ReserveAsync(inspected.Pixels, cancellationToken);
         using var image = decoder.Load(inspected);
-        return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess);
+        return imageHandling switch
+        {
+            ImageHandlings.MnistDigit => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true),
+            ImageHandlings.Fit => MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height),
+            ImageHandlings.None => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: false),
+            _ => throw new ArgumentOutOfRangeException(nameof(imageHandling), imageHandling, "checked when the model is loaded"),
+        };
     }
 
     public byte[] ToPng(float[] pixels, ImageShape shape) => PngImages.Encode(pixels, shape.Width, shape.Height);
@@ -25,6 +32,9 @@ public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
     /// <summary>Many images in one PNG, in a grid as close to square as the count allows.</summary>
     public byte[] ToGrid(float[] pixels, int count, ImageShape shape) =>
         PngImages.EncodeGrid(pixels, count, shape.Width, shape.Height, columns: (int)Math.Ceiling(Math.Sqrt(count)));
+
+    /// <summary>Input, reconstruction and their per-pixel error side by side (see <see cref="HeatMap"/>).</summary>
+    public byte[] ToHeatMap(float[] input, float[] reconstruction, ImageShape shape) => HeatMap.Encode(input, reconstruction, shape.Width, shape.Height);
 
     public byte[] ToStrip(IReadOnlyList<float[]> frames, ImageShape shape) => PngImages.EncodeStrip(frames, shape.Width, shape.Height);
 }

@@ -6,20 +6,7 @@ namespace Autoencoder.Api.Inference;
 public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image)
 {
     /// <summary>Mean squared error per pixel between input and reconstruction; computed when asked (JSON answers only).</summary>
-    public double MeanSquaredError
-    {
-        get
-        {
-            double sum = 0;
-            for (var i = 0; i < Input.Length; i++)
-            {
-                var difference = (double)Image[i] - Input[i];
-                sum += difference * difference;
-            }
-
-            return sum / Input.Length;
-        }
-    }
+    public double MeanSquaredError => AnomalyScores.MeanSquaredError(Input, Image);
 }
 
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
@@ -35,7 +22,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public OnnxAutoencoder Model(string? name) =>
         registry.TryGet(name, out var model)
             ? model
-            : throw ClientInputException.ModelNotFound(name ?? "", registry.All.Select(known => known.Name));
+            : throw ClientInputException.ModelNotFound(name ?? "", registry.All.Select(known => known.Name).Order(StringComparer.Ordinal));
 
     public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 
@@ -74,6 +61,29 @@ public sealed class AutoencoderService(ModelRegistry registry)
         var latent = await model.EncodeAsync(image, 1, cancellationToken);
         var output = await model.DecodeAsync(latent, 1, cancellationToken);
         return new Reconstruction(image, latent, output);
+    }
+
+    /// <summary>
+    /// Each image's reconstruction error among many (row-major [count, pixels]), in runs of <paramref name="chunk"/>;
+    /// no request batching (the runs are batches already).
+    /// </summary>
+    public double[] ReconstructionErrors(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken, int chunk = 256)
+    {
+        var pixels = model.PixelCount;
+        var errors = new double[count];
+        var chunks = (count + chunk - 1) / chunk;
+        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, index =>
+        {
+            var start = index * chunk;
+            var rows = Math.Min(chunk, count - start);
+            var input = images.AsMemory(start * pixels, rows * pixels);
+            var output = model.Decode(model.Encode(input, rows, cancellationToken), rows, cancellationToken);
+            for (var row = 0; row < rows; row++)
+            {
+                errors[start + row] = AnomalyScores.MeanSquaredError(input.Span.Slice(row * pixels, pixels), output.AsSpan(row * pixels, pixels));
+            }
+        });
+        return errors;
     }
 
     /// <summary>

@@ -84,6 +84,16 @@ public sealed class OnnxAutoencoder : IDisposable
             throw new ModelLoadException(manifestPath, $"not a valid model.json ({e.Message})");
         }
 
+        if (!ImageHandlings.All.Contains(manifest.ImageHandling))
+        {
+            throw new ModelLoadException(manifestPath, $"imageHandling '{manifest.ImageHandling}' is not one of {string.Join(", ", ImageHandlings.All)}");
+        }
+
+        if (manifest.ReconstructionErrors is { Percentiles.Count: not 101 } errors)
+        {
+            throw new ModelLoadException(manifestPath, $"reconstructionErrors.percentiles must hold the 0th to 100th percentiles (101 numbers), not {errors.Percentiles.Count}");
+        }
+
         var provider = selector.Provider;
         var encoderPath = Path.Combine(directory, ModelManifest.EncoderFileName);
         var decoderPath = Path.Combine(directory, ModelManifest.DecoderFileName);

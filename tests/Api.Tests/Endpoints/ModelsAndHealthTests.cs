@@ -9,12 +9,37 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
     private readonly HttpClient client = factory.CreateClient();
 
     [Fact]
-    public async Task ModelsListsTheBundledModelWithItsContractAndProvider()
+    public async Task ModelsListsEveryBundledModelWithItsArchitectureImageHandlingAndTestError()
     {
         using var response = await client.GetAsync("/models");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var model = Assert.Single((await response.JsonAsync()).EnumerateArray());
+        var models = (await response.JsonAsync()).EnumerateArray().ToDictionary(model => model.GetProperty("name").GetString()!);
+        Assert.Equal(["fashion", "mnist", "mnist-conv"], models.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(("conv", "fit", "fashion-mnist"), Describe(models["fashion"]));
+        Assert.Equal(("conv", "mnist-digit", "mnist"), Describe(models["mnist-conv"]));
+        Assert.Equal(("fc", "mnist-digit", "mnist"), Describe(models["mnist"]));
+        Assert.Single(models.Values, model => model.GetProperty("isDefault").GetBoolean());
+        foreach (var model in models.Values)
+        {
+            Assert.InRange(model.GetProperty("testMeanSquaredError").GetProperty("unit").GetDouble(), 0.001, 0.02);
+            Assert.Equal(101, model.GetProperty("validationErrors").GetProperty("percentiles").GetArrayLength());
+            Assert.True(model.GetProperty("architecture").GetProperty("parameters").GetInt64() > 0);
+        }
+
+        static (string?, string?, string?) Describe(JsonElement model) => (
+            model.GetProperty("architecture").GetProperty("kind").GetString(),
+            model.GetProperty("imageHandling").GetString(),
+            model.GetProperty("dataset").GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task TheDefaultModelIsTheArticlesWithItsContractAndProvider()
+    {
+        using var response = await client.GetAsync("/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var model = Assert.Single((await response.JsonAsync()).EnumerateArray(), model => model.GetProperty("isDefault").GetBoolean());
         Assert.Equal("mnist", model.GetProperty("name").GetString());
         Assert.True(model.GetProperty("isDefault").GetBoolean());
         Assert.Equal(20, model.GetProperty("latentSize").GetInt32());
@@ -51,9 +76,9 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
-        var model = Assert.Single(body.GetProperty("models").EnumerateArray());
-        Assert.Equal("mnist", model.GetProperty("name").GetString());
-        Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString());
+        var models = body.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(["fashion", "mnist", "mnist-conv"], models.Select(model => model.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(models, model => Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString()));
     }
 
     [Fact]
@@ -76,7 +101,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
-            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct"],
+            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct", "/score"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));
         var reconstruct = paths.GetProperty("/reconstruct").GetProperty("post");
         Assert.Equal("Reconstruct", reconstruct.GetProperty("operationId").GetString());

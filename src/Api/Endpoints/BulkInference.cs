@@ -35,6 +35,56 @@ public static class BulkInference
     public static async Task<PushStreamHttpResult> EncodeIdxAsync(
         HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
     {
+        var (content, count) = await OpenIdxAsync(request, model, limits, cancellationToken);
+        var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
+        return TypedResults.Stream(
+            async output =>
+            {
+                await using (content)
+                {
+                    var latents = EncodeStreamingAsync(model, content, count, cancellationToken);
+                    await (format == Npy.MediaType
+                        ? WriteNpyAsync(output, model, latents, count, cancellationToken)
+                        : WriteJsonAsync(output, model, latents, count, cancellationToken));
+                }
+            },
+            format);
+    }
+
+    /// <summary>
+    /// All images of an IDX file (raw or gzip) as model inputs, [count, pixels] row-major, for answers that need every
+    /// image before they start (scores). The same header, length and size limits as <see cref="EncodeIdxAsync"/>.
+    /// </summary>
+    public static async Task<(float[] Images, int Count)> ReadIdxAsync(
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (content, count) = await OpenIdxAsync(request, model, limits, cancellationToken);
+        await using (content)
+        {
+            var pixels = new byte[count * model.PixelCount];
+            try
+            {
+                await content.ReadExactlyAsync(pixels, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                throw ClientInputException.BadRequest($"The body is not a complete IDX file: {e.Message}");
+            }
+
+            var images = new float[pixels.Length];
+            IdxImages.ToModelInput(pixels, images);
+            return (images, count);
+        }
+    }
+
+    /// <summary>
+    /// The pixels of an IDX file, positioned after a header that was checked against the model and the limits, and
+    /// the image count. gzip records the uncompressed length (modulo 2^32) in its last four bytes: a truncated or
+    /// padded file is refused here, with a 400, rather than found halfway through a response already under way.
+    /// </summary>
+    private static async Task<(Stream Content, int Count)> OpenIdxAsync(
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
         var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var shape = model.Manifest.Image;
         var content = isGzip
@@ -45,23 +95,8 @@ public static class BulkInference
             var header = new byte[IdxImages.HeaderBytes];
             var headerRead = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
             var count = IdxImages.ReadHeader(header.AsSpan(0, headerRead), shape, limits.MaxBulkImages);
-
-            // gzip records the uncompressed length (modulo 2^32) in its last four bytes: a truncated or padded file
-            // is refused here, with a 400, rather than found halfway through a response already under way.
             IdxImages.RequireLength(isGzip ? GzipLength(body, IdxImages.HeaderBytes + ((long)count * shape.PixelCount)) : body.Length, count, shape);
-            var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
-            return TypedResults.Stream(
-                async output =>
-                {
-                    await using (content)
-                    {
-                        var latents = EncodeStreamingAsync(model, content, count, cancellationToken);
-                        await (format == Npy.MediaType
-                            ? WriteNpyAsync(output, model, latents, count, cancellationToken)
-                            : WriteJsonAsync(output, model, latents, count, cancellationToken));
-                    }
-                },
-                format);
+            return (content, count);
         }
         catch (InvalidDataException e)
         {
@@ -72,36 +107,6 @@ public static class BulkInference
         {
             await content.DisposeAsync();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// All images of an IDX file (raw or gzip) as model inputs, [count, pixels] row-major, for answers that need every
-    /// image before they start (scores). The same header, length and size limits as <see cref="EncodeIdxAsync"/>.
-    /// </summary>
-    public static async Task<(float[] Images, int Count)> ReadIdxAsync(
-        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
-    {
-        var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
-        var shape = model.Manifest.Image;
-        await using var content = isGzip
-            ? new GZipStream(new MemoryStream(body), CompressionMode.Decompress)
-            : (Stream)new MemoryStream(body, writable: false);
-        try
-        {
-            var header = new byte[IdxImages.HeaderBytes];
-            var headerRead = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-            var count = IdxImages.ReadHeader(header.AsSpan(0, headerRead), shape, limits.MaxBulkImages);
-            IdxImages.RequireLength(isGzip ? GzipLength(body, IdxImages.HeaderBytes + ((long)count * shape.PixelCount)) : body.Length, count, shape);
-            var pixels = new byte[count * shape.PixelCount];
-            await content.ReadExactlyAsync(pixels, cancellationToken);
-            var images = new float[pixels.Length];
-            IdxImages.ToModelInput(pixels, images);
-            return (images, count);
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
-        {
-            throw ClientInputException.BadRequest($"The body is not a complete IDX file: {e.Message}");
         }
     }
 

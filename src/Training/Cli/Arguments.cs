@@ -120,6 +120,20 @@ internal sealed class Arguments
         return (height, width);
     }
 
+    /// <summary>The network options shared by the commands that build one: --arch, --hidden, --latent, --channels, --convolutions.</summary>
+    public Models.NetworkOptions Network()
+    {
+        var defaults = new Models.NetworkOptions();
+        return new Models.NetworkOptions
+        {
+            Kind = Enum<Models.ArchitectureKind>("--arch") ?? defaults.Kind,
+            Hidden = Int("--hidden", 1, 100_000) ?? defaults.Hidden,
+            Latent = Int("--latent", 1, 100_000) ?? defaults.Latent,
+            Channels = IntList("--channels", 1, 4096) ?? defaults.Channels,
+            ConvolutionsPerStage = Int("--convolutions", 1, 16) ?? defaults.ConvolutionsPerStage,
+        };
+    }
+
     /// <summary>One of a fixed set of words, compared without case.</summary>
     public string? Word(string name, IReadOnlyList<string> words)
     {

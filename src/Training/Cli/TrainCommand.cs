@@ -53,20 +53,12 @@ internal static class TrainCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         var arguments = Arguments.Parse(args, Options, Switches);
-        var defaults = new NetworkOptions();
         var options = new TrainingOptions
         {
             DataDirectory = arguments.RequiredString("--data"),
             OutputDirectory = arguments.RequiredString("--out"),
             Recipe = arguments.Choice("--recipe", Recipe.All) ?? Recipe.Default,
-            Network = new NetworkOptions
-            {
-                Kind = arguments.Enum<ArchitectureKind>("--arch") ?? ArchitectureKind.Fc,
-                Hidden = arguments.Int("--hidden", 1, 100_000) ?? defaults.Hidden,
-                Latent = arguments.Int("--latent", 1, 100_000) ?? defaults.Latent,
-                Channels = arguments.IntList("--channels", 1, 4096) ?? defaults.Channels,
-                ConvolutionsPerStage = arguments.Int("--convolutions", 1, 16) ?? defaults.ConvolutionsPerStage,
-            },
+            Network = arguments.Network(),
             Name = arguments.String("--name"),
             Epochs = arguments.Int("--epochs", 1, 100_000),
             BatchSize = arguments.Int("--batch-size", 1, 1_000_000),

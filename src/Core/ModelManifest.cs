@@ -35,6 +35,9 @@ public sealed record ModelManifest
 
     public required MetricsInfo Metrics { get; init; }
 
+    /// <summary>Per-image reconstruction error (MSE, [0,1] units) on the held-out validation images: where a new image's error falls.</summary>
+    public ReconstructionErrors? ReconstructionErrors { get; init; }
+
     public required ProvenanceInfo Provenance { get; init; }
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
@@ -139,3 +142,6 @@ public sealed record ProvenanceInfo(
     string CreatedUtc,
     int OnnxOpset,
     IReadOnlyDictionary<string, string> Libraries);
+
+/// <summary>The distribution of per-image reconstruction MSE over a split: its mean and the 0th..100th percentiles (101 values).</summary>
+public sealed record ReconstructionErrors(string Split, int Images, double Mean, IReadOnlyList<double> Percentiles);

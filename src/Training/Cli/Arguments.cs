@@ -10,12 +10,14 @@ internal sealed class Arguments
 {
     private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> flags = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> repeated = new(StringComparer.Ordinal);
 
     private Arguments()
     {
     }
 
-    public static Arguments Parse(IReadOnlyList<string> args, IReadOnlySet<string> options, IReadOnlySet<string> switches)
+    /// <param name="repeatable">options that may be given more than once; read them with <see cref="Strings"/></param>
+    public static Arguments Parse(IReadOnlyList<string> args, IReadOnlySet<string> options, IReadOnlySet<string> switches, IReadOnlySet<string>? repeatable = null)
     {
         var parsed = new Arguments();
         for (var i = 0; i < args.Count; i++)
@@ -29,7 +31,12 @@ internal sealed class Arguments
             else if (options.Contains(name))
             {
                 var value = inline ?? (i + 1 < args.Count ? args[++i] : throw new UsageException($"{name} needs a value"));
-                if (!parsed.values.TryAdd(name, value))
+                if (repeatable?.Contains(name) == true)
+                {
+                    parsed.repeated.TryAdd(name, []);
+                    parsed.repeated[name].Add(value);
+                }
+                else if (!parsed.values.TryAdd(name, value))
                 {
                     throw new UsageException($"{name} is given twice");
                 }
@@ -48,6 +55,10 @@ internal sealed class Arguments
     public string? String(string name) => values.GetValueOrDefault(name);
 
     public string RequiredString(string name) => String(name) ?? throw new UsageException($"{name} is required");
+
+    /// <summary>Every value of a repeatable option, in order; at least one.</summary>
+    public IReadOnlyList<string> Strings(string name) =>
+        repeated.TryGetValue(name, out var list) ? list : throw new UsageException($"{name} is required");
 
     public int? Int(string name, int min, int max)
     {

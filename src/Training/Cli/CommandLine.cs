@@ -17,6 +17,8 @@ internal static class CommandLine
                 [] or ["--help" or "-h" or "help"] => Help(output),
                 ["train", .. var rest] => await TrainCommand.RunAsync(rest, output, cancellationToken),
                 ["benchmark", .. var rest] => BenchmarkCommand.Run(rest, output),
+                ["rate-distortion", .. var rest] => RateDistortionCommand.Run(rest, output),
+                ["anomaly-report", .. var rest] => AnomalyReportCommand.Run(rest, output),
                 [var unknown, ..] => throw new UsageException($"unknown command '{unknown}' (try --help)"),
             };
         }
@@ -48,6 +50,8 @@ internal static class CommandLine
         output.WriteLine();
         output.WriteLine(TrainCommand.Usage);
         output.WriteLine(BenchmarkCommand.Usage);
+        output.WriteLine(RateDistortionCommand.Usage);
+        output.WriteLine(AnomalyReportCommand.Usage);
         return 0;
     }
 }

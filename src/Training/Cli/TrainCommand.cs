@@ -166,7 +166,7 @@ internal static class TrainCommand
                 dataset.Name,
                 outcome.TrainImages,
                 outcome.ValidationImages,
-                string.Create(CultureInfo.InvariantCulture, $"{options.ValidationFraction:P0} of the training images, held out at random (seed {options.Seed})"),
+                string.Create(CultureInfo.InvariantCulture, $"{options.ValidationFraction * 100:0.#}% of the training images, held out at random (seed {options.Seed})"),
                 outcome.TestImages,
                 "test"),
             Training = new TrainingInfo(

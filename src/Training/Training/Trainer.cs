@@ -3,6 +3,7 @@ using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
+using Autoencoder.Training.Reports;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -156,7 +157,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         }
 
         network.eval();
-        var validationErrors = ErrorDistribution("validation", PerImageErrors(model, validationImages));
+        var validationErrors = ImageErrors.Summarise("validation", PerImageErrors(model, validationImages));
         double testMse;
         using (var testImages = ToTensor(test.Images, 1f, device))
         {
@@ -212,22 +213,6 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         }
 
         return [.. errors];
-    }
-
-    /// <summary>Mean and the 0th..100th percentiles (linear between order statistics, as numpy's default) of some errors.</summary>
-    public static ReconstructionErrors ErrorDistribution(string split, IReadOnlyList<double> errors)
-    {
-        var sorted = errors.Order().ToArray();
-        var percentiles = new double[101];
-        for (var p = 0; p <= 100; p++)
-        {
-            var position = (sorted.Length - 1) * p / 100.0;
-            var below = (int)Math.Floor(position);
-            var above = Math.Min(below + 1, sorted.Length - 1);
-            percentiles[p] = sorted[below] + ((sorted[above] - sorted[below]) * (position - below));
-        }
-
-        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), percentiles);
     }
 
     /// <summary>[N,1,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>

@@ -118,19 +118,6 @@ public sealed class TrainerTests
         }
     }
 
-    [Fact]
-    public void ErrorPercentilesInterpolateBetweenOrderStatisticsAsNumpyDoes()
-    {
-        var errors = Trainer.ErrorDistribution("validation", [4.0, 1.0, 3.0, 2.0, 5.0]);
-
-        Assert.Equal(3.0, errors.Mean);
-        Assert.Equal(1.0, errors.Percentiles[0]);
-        Assert.Equal(2.0, errors.Percentiles[25]);
-        Assert.Equal(3.0, errors.Percentiles[50]);
-        Assert.Equal(4.96, errors.Percentiles[99], 10);
-        Assert.Equal(5.0, errors.Percentiles[100]);
-    }
-
     private static Tensor ValidationImages() => Trainer.ToTensor(Mnist.Value.Train.Take(300).Split(0.1, 7).Validation.Images, 1f, CPU);
 
     private static TrainingOptions Options(string recipe, int epochs) => new()

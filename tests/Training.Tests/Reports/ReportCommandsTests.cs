@@ -67,25 +67,26 @@ public sealed class ReportCommandsTests : IDisposable
         var auc = double.Parse(row[4], CultureInfo.InvariantCulture);
         Assert.InRange(auc, 0.97, 1.0);
         Assert.InRange(double.Parse(row[6].TrimEnd('%'), CultureInfo.InvariantCulture), 80, 100);
+        Assert.Contains("mnist: the threshold is the 99th percentile recorded in model.json (validation, 1,000 images)", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnomalyReportFallsBackToTheTestErrorsWhenModelJsonRecordsNoValidationErrors()
+    {
+        var model = CopyBundledMnist(reconstructionErrors: null);
+
+        var (exitCode, log, error) = await Run(
+            "anomaly-report", "--model", model, "--in-distribution", TestData.Mnist, "--out-of-distribution", TestData.FashionMnist, "--limit", "100");
+
+        Assert.True(exitCode == 0, error);
         Assert.Contains("mnist: the threshold is the 99th percentile of the mnist test images' own errors (model.json records no validation errors)", log, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task AnomalyReportUsesTheValidationPercentilesInModelJsonWhenPresent()
     {
-        var model = temp.File("model");
-        Directory.CreateDirectory(model);
-        foreach (var file in Directory.GetFiles(BundledMnist, "*.onnx"))
-        {
-            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
-        }
-
-        // A threshold of 1.0 (the largest possible MSE): nothing is above it.
-        var manifest = ModelManifest.Load(Path.Combine(BundledMnist, ModelManifest.FileName)) with
-        {
-            ReconstructionErrors = new ReconstructionErrors("validation", 1000, 0.5, [.. Enumerable.Range(0, 101).Select(p => p / 100.0)]),
-        };
-        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
+        // A threshold of 0.99 (near the largest possible MSE): nothing is above it.
+        var model = CopyBundledMnist(new ReconstructionErrors("validation", 1000, 0.5, [.. Enumerable.Range(0, 101).Select(p => p / 100.0)]));
 
         var (exitCode, log, error) = await Run(
             "anomaly-report", "--model", model, "--in-distribution", TestData.Mnist, "--out-of-distribution", TestData.FashionMnist, "--limit", "100");
@@ -122,5 +123,19 @@ public sealed class ReportCommandsTests : IDisposable
         using var error = new StringWriter();
         var exitCode = await CommandLine.RunAsync(args, output, error, CancellationToken.None);
         return (exitCode, output.ToString(), error.ToString());
+    }
+
+    private string CopyBundledMnist(ReconstructionErrors? reconstructionErrors)
+    {
+        var model = temp.File("model");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(BundledMnist, "*.onnx"))
+        {
+            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        }
+
+        var manifest = ModelManifest.Load(Path.Combine(BundledMnist, ModelManifest.FileName)) with { ReconstructionErrors = reconstructionErrors };
+        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
+        return model;
     }
 }

@@ -50,6 +50,18 @@ public static class MnistPreprocessor
 
     private const int MidGray = byte.MaxValue / 2;
 
+    // The ink is scaled into a box of 20/28 of the field; an image eight fields across leaves even ink a quarter of
+    // its width enough pixels (56 for 28x28) to be shrunk rather than enlarged.
+    private const int UsefulSourceInFields = 8;
+
+    /// <summary>
+    /// The smallest image the preprocessing does as well with as with any larger one: a decoder may scale a larger
+    /// upload down to this (see <see cref="ImageDecoder.Inspect"/>).
+    /// </summary>
+    /// <param name="width">The model's input width.</param>
+    /// <param name="height">The model's input height.</param>
+    public static Size SmallestUsefulSource(int width, int height) => new(width * UsefulSourceInFields, height * UsefulSourceInFields);
+
     /// <summary>
     /// The model input for <paramref name="image"/>: <c>width * height</c> floats in [0, 1], row-major,
     /// white ink on black. See the type's remarks for what <paramref name="preprocess"/> does.

@@ -9,13 +9,14 @@ namespace Autoencoder.Api.Images;
 public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
 {
     /// <summary>
-    /// Decodes an upload and turns it into the model's [0,1] input (see <see cref="MnistPreprocessor"/>). The decode
-    /// waits until its pixels fit the <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
+    /// Decodes an upload and turns it into the model's [0,1] input (see <see cref="MnistPreprocessor"/>). A large JPEG
+    /// is decoded only as large as the preprocessing can use. The decode waits until its pixels fit the
+    /// <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
     /// </summary>
     public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, bool preprocess, CancellationToken cancellationToken)
     {
-        var inspected = decoder.Inspect(upload);
-        using var reservation = await budget.ReserveAsync(inspected.Pixels, cancellationToken);
+        var inspected = decoder.Inspect(upload, preprocess ? MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height) : null);
+        using var reservation = await budget.ReserveAsync(inspected.PixelsToReserve, cancellationToken);
         using var image = decoder.Load(inspected);
         return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess);
     }

@@ -71,7 +71,11 @@ public static class MnistPreprocessor
     /// <param name="height">The model's input height (28 for MNIST).</param>
     /// <param name="preprocess">Whether to make the image MNIST-like first; without it the image must already be <paramref name="width"/> x <paramref name="height"/>.</param>
     /// <exception cref="ImageRejectedException">400 when <paramref name="preprocess"/> is off and the image is not exactly the model's size.</exception>
-    public static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess)
+    public static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess) =>
+        ToModelInput(image, width, height, preprocess, Choices.Measured);
+
+    /// <summary>As <see cref="ToModelInput(Image{Rgba32}, int, int, bool)"/> with other choices, for measuring them.</summary>
+    internal static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess, Choices choices)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -96,12 +100,18 @@ public static class MnistPreprocessor
         }
 
         gray.MakeInkLightOnBlack(isLightBackground ? byte.MaxValue - background : background, invert: isLightBackground);
-        if (gray.InkBounds(InkThreshold) is not { } inkBounds)
+        if (gray.InkBounds(choices.InkThreshold) is not { } inkBounds)
         {
             return new float[width * height];
         }
 
-        var ink = ScaleIntoBox(gray.Crop(inkBounds), image.GetConfiguration(), width, height);
+        var cropped = gray.Crop(inkBounds);
+        if (choices.StretchInkToFull)
+        {
+            cropped.StretchToFull();
+        }
+
+        var ink = ScaleIntoBox(cropped, image.GetConfiguration(), width, height, choices);
         return Normalise(PlaceByCentreOfMass(ink, width, height).Pixels);
     }
 
@@ -141,7 +151,7 @@ public static class MnistPreprocessor
         ((channel * alpha) + (byte.MaxValue * (byte.MaxValue - alpha)) + MidGray) / byte.MaxValue;
 
     /// <summary>Resizes the ink so its longer side fills the MNIST box (20/28 of the field), keeping its aspect ratio.</summary>
-    private static GrayImage ScaleIntoBox(GrayImage ink, Configuration configuration, int fieldWidth, int fieldHeight)
+    private static GrayImage ScaleIntoBox(GrayImage ink, Configuration configuration, int fieldWidth, int fieldHeight, Choices choices)
     {
         var boxWidth = Math.Max(1, (int)Math.Round(fieldWidth * InkBoxFraction, MidpointRounding.AwayFromZero));
         var boxHeight = Math.Max(1, (int)Math.Round(fieldHeight * InkBoxFraction, MidpointRounding.AwayFromZero));
@@ -153,8 +163,7 @@ public static class MnistPreprocessor
             return ink;
         }
 
-        // Lanczos-3 keeps strokes crisp when shrinking; bicubic enlarges without Lanczos' ringing.
-        IResampler resampler = scale < 1 ? KnownResamplers.Lanczos3 : KnownResamplers.Bicubic;
+        var resampler = scale < 1 ? choices.Shrink : choices.Enlarge;
         using var image = Image.LoadPixelData<L8>(configuration, ink.Pixels, ink.Width, ink.Height);
         image.Mutate(context => context.Resize(scaledWidth, scaledHeight, resampler));
 
@@ -196,6 +205,16 @@ public static class MnistPreprocessor
         }
 
         return values;
+    }
+
+    /// <summary>The choices of the steps above that were measured (see the README), and alternatives to measure.</summary>
+    /// <param name="InkThreshold">Pixels brighter than this (0..255, after leveling) are ink for the crop.</param>
+    /// <param name="Shrink">The resampler that shrinks the ink into its box.</param>
+    /// <param name="Enlarge">The resampler that enlarges it.</param>
+    /// <param name="StretchInkToFull">Whether the brightest ink is made full white (255), as in MNIST.</param>
+    internal sealed record Choices(int InkThreshold, IResampler Shrink, IResampler Enlarge, bool StretchInkToFull)
+    {
+        public static Choices Measured { get; } = new(MnistPreprocessor.InkThreshold, KnownResamplers.Lanczos3, KnownResamplers.Bicubic, StretchInkToFull: false);
     }
 
     /// <summary>8-bit gray pixels, row-major; the preprocessing works on these rather than on ImageSharp images.</summary>
@@ -247,6 +266,26 @@ public static class MnistPreprocessor
                 Pixels[i] = value <= backgroundLevel
                     ? (byte)0
                     : (byte)((((value - backgroundLevel) * byte.MaxValue) + (range / 2)) / range);
+            }
+        }
+
+        /// <summary>Scales every pixel so the brightest becomes 255.</summary>
+        public void StretchToFull()
+        {
+            var brightest = 0;
+            foreach (var value in Pixels)
+            {
+                brightest = Math.Max(brightest, value);
+            }
+
+            if (brightest is 0 or byte.MaxValue)
+            {
+                return;
+            }
+
+            for (var i = 0; i < Pixels.Length; i++)
+            {
+                Pixels[i] = (byte)(((Pixels[i] * byte.MaxValue) + (brightest / 2)) / brightest);
             }
         }
 

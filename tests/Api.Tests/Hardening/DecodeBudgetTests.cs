@@ -28,7 +28,7 @@ public sealed class DecodeBudgetTests
         var first = await budget.ReserveAsync(60_000, CancellationToken.None);
 
         var second = budget.ReserveAsync(60_000, CancellationToken.None).AsTask();
-        await Task.Delay(100);
+        Assert.Equal(1, budget.Waiting);
         Assert.False(second.IsCompleted);
 
         first.Dispose();
@@ -44,7 +44,7 @@ public sealed class DecodeBudgetTests
         var large = budget.ReserveAsync(90_000, CancellationToken.None).AsTask();
 
         var small = budget.ReserveAsync(28 * 28, CancellationToken.None).AsTask();
-        await Task.Delay(100);
+        Assert.Equal(2, budget.Waiting);
         Assert.False(small.IsCompleted, "a small image went ahead of a large one waiting before it");
 
         held.Dispose();

@@ -36,8 +36,8 @@ public sealed class DecodeBudget : IDisposable
     /// <summary>Pixels that may be decoded now, without waiting.</summary>
     public long Available => limiter.GetStatistics()!.CurrentAvailablePermits * (long)PixelsPerPermit;
 
-    /// <summary>Reservations waiting for pixels to be given back.</summary>
-    public long Waiting => limiter.GetStatistics()!.CurrentQueuedCount;
+    /// <summary>Pixels that reservations are waiting for, rounded up to the budget's blocks.</summary>
+    public long WaitingPixels => limiter.GetStatistics()!.CurrentQueuedCount * (long)PixelsPerPermit;
 
     /// <summary>
     /// Waits until <paramref name="pixels"/> fit in the budget and reserves them until the lease is disposed. Takes no

@@ -25,9 +25,19 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
     public string Run(ReadOnlyMemory<byte> bytes)
     {
         Image<Rgba32> image;
+        Image<Rgba32> whole;
         try
         {
-            image = decoder.Decode(bytes);
+            // As the service decodes for preprocessing (a large JPEG at a reduced scale), and whole, as for
+            // preprocess=none.
+            var inspected = decoder.Inspect(bytes, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+            image = decoder.Load(inspected);
+            if (image.Width * (long)image.Height > inspected.DecodedPixels)
+            {
+                throw new InvalidOperationException($"Decoded {image.Width}x{image.Height}, more than the {inspected.DecodedPixels} pixels reserved.");
+            }
+
+            whole = inspected.ScaleDenominator == 1 ? image : decoder.Decode(bytes);
         }
         catch (ImageRejectedException rejection)
         {
@@ -35,14 +45,15 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
         }
 
         using (image)
+        using (whole == image ? null : whole)
         {
             // Past the decoder nothing may throw, not even a rejection: the only rejection the
             // preprocessor knows is for a raw input of the wrong size, which is never asked for here.
             RequireModelInput(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true), "preprocess=true");
-            var isModelSized = image.Width == shape.Width && image.Height == shape.Height;
+            var isModelSized = whole.Width == shape.Width && whole.Height == shape.Height;
             if (isModelSized)
             {
-                RequireModelInput(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: false), "preprocess=false");
+                RequireModelInput(MnistPreprocessor.ToModelInput(whole, shape.Width, shape.Height, preprocess: false), "preprocess=false");
             }
 
             return $"accepted: {image.Width}x{image.Height}, model input in range"

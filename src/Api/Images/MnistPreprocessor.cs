@@ -53,6 +53,18 @@ public static class MnistPreprocessor
     // Objects fade out towards their edges (a light garment on white); 5% of full separates them from paper noise.
     private const int ObjectThreshold = byte.MaxValue / 20;
 
+    // The ink is scaled into a box of 20/28 of the field; an image eight fields across leaves even ink a quarter of
+    // its width enough pixels (56 for 28x28) to be shrunk rather than enlarged.
+    private const int UsefulSourceInFields = 8;
+
+    /// <summary>
+    /// The smallest image the preprocessing does as well with as with any larger one: a decoder may scale a larger
+    /// upload down to this (see <see cref="ImageDecoder.Inspect"/>).
+    /// </summary>
+    /// <param name="width">The model's input width.</param>
+    /// <param name="height">The model's input height.</param>
+    public static Size SmallestUsefulSource(int width, int height) => new(width * UsefulSourceInFields, height * UsefulSourceInFields);
+
     /// <summary>
     /// The model input for <paramref name="image"/>: <c>width * height</c> floats in [0, 1], row-major,
     /// white ink on black. See the type's remarks for what <paramref name="preprocess"/> does.
@@ -62,7 +74,11 @@ public static class MnistPreprocessor
     /// <param name="height">The model's input height (28 for MNIST).</param>
     /// <param name="preprocess">Whether to make the image MNIST-like first; without it the image must already be <paramref name="width"/> x <paramref name="height"/>.</param>
     /// <exception cref="ImageRejectedException">400 when <paramref name="preprocess"/> is off and the image is not exactly the model's size.</exception>
-    public static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess)
+    public static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess) =>
+        ToModelInput(image, width, height, preprocess, Choices.Measured);
+
+    /// <summary>As <see cref="ToModelInput(Image{Rgba32}, int, int, bool)"/> with other choices, for measuring them.</summary>
+    internal static float[] ToModelInput(Image<Rgba32> image, int width, int height, bool preprocess, Choices choices)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -87,12 +103,18 @@ public static class MnistPreprocessor
         }
 
         gray.MakeInkLightOnBlack(isLightBackground ? byte.MaxValue - background : background, invert: isLightBackground);
-        if (gray.InkBounds(InkThreshold) is not { } inkBounds)
+        if (gray.InkBounds(choices.InkThreshold) is not { } inkBounds)
         {
             return new float[width * height];
         }
 
-        var ink = ScaleIntoBox(gray.Crop(inkBounds), image.GetConfiguration(), width, height, InkBoxFraction);
+        var cropped = gray.Crop(inkBounds);
+        if (choices.StretchInkToFull)
+        {
+            cropped.StretchToFull();
+        }
+
+        var ink = ScaleIntoBox(cropped, image.GetConfiguration(), width, height, InkBoxFraction, choices);
         return Normalise(PlaceByCentreOfMass(ink, width, height).Pixels);
     }
 
@@ -124,7 +146,7 @@ public static class MnistPreprocessor
             return new float[width * height];
         }
 
-        var fitted = ScaleIntoBox(gray.Crop(bounds), image.GetConfiguration(), width, height, boxFraction: 1);
+        var fitted = ScaleIntoBox(gray.Crop(bounds), image.GetConfiguration(), width, height, boxFraction: 1, Choices.Measured);
         var field = new GrayImage(width, height);
         var (left, top) = ((width - fitted.Width) / 2, (height - fitted.Height) / 2);
         for (var y = 0; y < fitted.Height; y++)
@@ -171,7 +193,7 @@ public static class MnistPreprocessor
         ((channel * alpha) + (byte.MaxValue * (byte.MaxValue - alpha)) + MidGray) / byte.MaxValue;
 
     /// <summary>Resizes the ink so its longer side fills a box of <paramref name="boxFraction"/> of the field (MNIST: 20/28), keeping its aspect ratio.</summary>
-    private static GrayImage ScaleIntoBox(GrayImage ink, Configuration configuration, int fieldWidth, int fieldHeight, double boxFraction)
+    private static GrayImage ScaleIntoBox(GrayImage ink, Configuration configuration, int fieldWidth, int fieldHeight, double boxFraction, Choices choices)
     {
         var boxWidth = Math.Max(1, (int)Math.Round(fieldWidth * boxFraction, MidpointRounding.AwayFromZero));
         var boxHeight = Math.Max(1, (int)Math.Round(fieldHeight * boxFraction, MidpointRounding.AwayFromZero));
@@ -183,8 +205,7 @@ public static class MnistPreprocessor
             return ink;
         }
 
-        // Lanczos-3 keeps strokes crisp when shrinking; bicubic enlarges without Lanczos' ringing.
-        IResampler resampler = scale < 1 ? KnownResamplers.Lanczos3 : KnownResamplers.Bicubic;
+        var resampler = scale < 1 ? choices.Shrink : choices.Enlarge;
         using var image = Image.LoadPixelData<L8>(configuration, ink.Pixels, ink.Width, ink.Height);
         image.Mutate(context => context.Resize(scaledWidth, scaledHeight, resampler));
 
@@ -226,6 +247,16 @@ public static class MnistPreprocessor
         }
 
         return values;
+    }
+
+    /// <summary>The choices of the steps above that were measured (see the README), and alternatives to measure.</summary>
+    /// <param name="InkThreshold">Pixels brighter than this (0..255, after leveling) are ink for the crop.</param>
+    /// <param name="Shrink">The resampler that shrinks the ink into its box.</param>
+    /// <param name="Enlarge">The resampler that enlarges it.</param>
+    /// <param name="StretchInkToFull">Whether the brightest ink is made full white (255), as in MNIST.</param>
+    internal sealed record Choices(int InkThreshold, IResampler Shrink, IResampler Enlarge, bool StretchInkToFull)
+    {
+        public static Choices Measured { get; } = new(MnistPreprocessor.InkThreshold, KnownResamplers.Lanczos3, KnownResamplers.Bicubic, StretchInkToFull: false);
     }
 
     /// <summary>8-bit gray pixels, row-major; the preprocessing works on these rather than on ImageSharp images.</summary>
@@ -277,6 +308,26 @@ public static class MnistPreprocessor
                 Pixels[i] = value <= backgroundLevel
                     ? (byte)0
                     : (byte)((((value - backgroundLevel) * byte.MaxValue) + (range / 2)) / range);
+            }
+        }
+
+        /// <summary>Scales every pixel so the brightest becomes 255.</summary>
+        public void StretchToFull()
+        {
+            var brightest = 0;
+            foreach (var value in Pixels)
+            {
+                brightest = Math.Max(brightest, value);
+            }
+
+            if (brightest is 0 or byte.MaxValue)
+            {
+                return;
+            }
+
+            for (var i = 0; i < Pixels.Length; i++)
+            {
+                Pixels[i] = (byte)(((Pixels[i] * byte.MaxValue) + (brightest / 2)) / brightest);
             }
         }
 

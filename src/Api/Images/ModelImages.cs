@@ -10,13 +10,14 @@ public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
 {
     /// <summary>
     /// Decodes an upload and turns it into the model's [0,1] input the way <paramref name="imageHandling"/> (one of
-    /// <see cref="ImageHandlings"/>, from the model's model.json) says. The decode waits until its pixels fit the
+    /// <see cref="ImageHandlings"/>, from the model's model.json) says. A large JPEG is decoded only as large as the
+    /// preprocessing can use. The decode waits until its pixels fit the
     /// <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
     /// </summary>
     public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, string imageHandling, CancellationToken cancellationToken)
     {
-        var inspected = decoder.Inspect(upload);
-        using var reservation = await budget.ReserveAsync(inspected.Pixels, cancellationToken);
+        var inspected = decoder.Inspect(upload, imageHandling == ImageHandlings.None ? null : MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+        using var reservation = await budget.ReserveAsync(inspected.PixelsToReserve, cancellationToken);
         using var image = decoder.Load(inspected);
         return imageHandling switch
         {

@@ -168,9 +168,9 @@ public sealed class OnnxAutoencoder : IDisposable
             metrics.Record(shape[0], System.Diagnostics.Stopwatch.GetElapsedTime(started));
             return output;
         }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        catch (OnnxRuntimeException terminated) when (cancellationToken.IsCancellationRequested)
         {
-            throw new OperationCanceledException("inference was cancelled", cancellationToken);
+            throw new OperationCanceledException("inference was cancelled", terminated, cancellationToken);
         }
     }
 
@@ -192,6 +192,14 @@ public sealed class OnnxAutoencoder : IDisposable
             logger.FallingBack(ExecutionProvider.Cpu, $"{reason} ({path})");
             provider = new ExecutionProvider(ExecutionProvider.Cpu, reason);
             return CreateSession(path, selector.CreateSessionOptions(ExecutionProvider.Cpu));
+        }
+        catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cuda && device == DeviceKind.Cuda)
+        {
+            // The provider loaded but the session could not be placed on the GPU (e.g. no such device).
+            throw new InvalidOperationException(
+                $"Inference:Device is 'cuda' but CUDA cannot be used: the CUDA session for {path} failed ({e.Message.Split('\n', 2)[0].Trim()}). "
+                + "Install CUDA 13 and cuDNN 9, or set Inference:Device to 'auto' or 'cpu'.",
+                e);
         }
         catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cpu)
         {

@@ -7,6 +7,8 @@ namespace Autoencoder.Api.Limits;
 /// small PNG can declare 16 million pixels, 64 MB as RGBA), so this, not a count of requests, is what keeps a burst
 /// from exhausting memory: a digit takes almost nothing from the budget and never waits behind other digits, while
 /// the largest images take turns. Waiters are served oldest first, so a large image is not starved by small ones.
+/// A reservation is for the pixels really decoded (<see cref="Images.InspectedImage.PixelsToReserve"/>): a phone photo's
+/// JPEG decoded at 1/8 scale takes a sixty-fourth of its declared size.
 /// </summary>
 public sealed class DecodeBudget : IDisposable
 {
@@ -33,6 +35,9 @@ public sealed class DecodeBudget : IDisposable
 
     /// <summary>Pixels that may be decoded now, without waiting.</summary>
     public long Available => limiter.GetStatistics()!.CurrentAvailablePermits * (long)PixelsPerPermit;
+
+    /// <summary>Pixels that reservations are waiting for, rounded up to the budget's blocks.</summary>
+    public long WaitingPixels => limiter.GetStatistics()!.CurrentQueuedCount * (long)PixelsPerPermit;
 
     /// <summary>
     /// Waits until <paramref name="pixels"/> fit in the budget and reserves them until the lease is disposed. Takes no

@@ -52,6 +52,18 @@ public sealed class DeviceTests
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
-        Assert.Contains("CUDA", error.ToString(), StringComparison.Ordinal);
+        // The refusal itself, not any failure on the way: it names the setting, the fix, and ONNX Runtime's reason.
+        var refusal = Assert.Single(Causes(error).OfType<InvalidOperationException>(),
+            e => e.Message.StartsWith("Inference:Device is 'cuda' but CUDA cannot be used: ", StringComparison.Ordinal));
+        Assert.Contains("Install CUDA 13 and cuDNN 9, or set Inference:Device to 'auto' or 'cpu'.", refusal.Message, StringComparison.Ordinal);
+        Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(refusal.InnerException);
+        Assert.DoesNotContain(factory.Logs.Events, e => e.MessageTemplate.Text.StartsWith("Falling back", StringComparison.Ordinal));
     }
+
+    private static IEnumerable<Exception> Causes(Exception error) => error switch
+    {
+        AggregateException aggregate => [aggregate, .. aggregate.InnerExceptions.SelectMany(Causes)],
+        { InnerException: { } inner } => [error, .. Causes(inner)],
+        _ => [error],
+    };
 }

@@ -28,7 +28,7 @@ public sealed class DecodeBudgetTests
         var first = await budget.ReserveAsync(60_000, CancellationToken.None);
 
         var second = budget.ReserveAsync(60_000, CancellationToken.None).AsTask();
-        await Task.Delay(100);
+        Assert.InRange(budget.WaitingPixels, 60_000, 60_000 + 4096);
         Assert.False(second.IsCompleted);
 
         first.Dispose();
@@ -44,7 +44,7 @@ public sealed class DecodeBudgetTests
         var large = budget.ReserveAsync(90_000, CancellationToken.None).AsTask();
 
         var small = budget.ReserveAsync(28 * 28, CancellationToken.None).AsTask();
-        await Task.Delay(100);
+        Assert.InRange(budget.WaitingPixels, 90_000 + (28 * 28), 90_000 + (28 * 28) + (2 * 4096));
         Assert.False(small.IsCompleted, "a small image went ahead of a large one waiting before it");
 
         held.Dispose();

@@ -3,6 +3,7 @@ using System.Net;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.ML.OnnxRuntime;
 using static Autoencoder.Api.Tests.HttpExtensions;
 
 namespace Autoencoder.Api.Tests.Hardening;
@@ -45,8 +46,9 @@ public sealed class LimitTests
     {
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:SmallRequestConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
+        using var slot = new SlotSignal(factory.Services);
         using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
-        await Task.Delay(200); // the held request takes the only slot
+        await slot.Leased; // the held request takes the only slot
 
         using var rejected = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
         using var health = await client.GetAsync("/health/ready");
@@ -69,8 +71,9 @@ public sealed class LimitTests
         });
         using var client = factory.CreateClient();
         var large = LargePng();
+        using var slot = new SlotSignal(factory.Services);
         using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", large, "image/png");
-        await Task.Delay(200); // the held upload takes the only slot for large requests
+        await slot.Leased; // the held upload takes the only slot for large requests
 
         using var small = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
         using var secondLarge = await client.PostAsync("/reconstruct", Raw(large, "image/png"));
@@ -88,8 +91,9 @@ public sealed class LimitTests
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
         var latents = TwoLatentsNpy();
+        using var slot = new SlotSignal(factory.Services);
         using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/decode", latents, "application/x-npy");
-        await Task.Delay(200); // the held bulk body takes the only slot for large requests
+        await slot.Leased; // the held bulk body takes the only slot for large requests
 
         using var secondBulk = await client.PostAsync("/decode", Raw(latents, "application/x-npy"));
         using var image = await client.PostAsync("/reconstruct", Raw(Digits.Png(3), "image/png"));
@@ -120,7 +124,7 @@ public sealed class LimitTests
         using var reserved = await budget.ReserveAsync(everything, CancellationToken.None);
 
         var waiting = client.PostAsync("/reconstruct", Raw(Digits.Png(2), "image/png"));
-        await Task.Delay(300);
+        Assert.True(SpinWait.SpinUntil(() => budget.WaitingPixels > 0, TimeSpan.FromSeconds(30)), "the request never waited for the budget");
         Assert.False(waiting.IsCompleted, "a request decoded with no budget left");
 
         reserved.Dispose();
@@ -162,18 +166,33 @@ public sealed class LimitTests
         var model = factory.Services.GetRequiredService<ModelRegistry>().All.Single(model => model.Name == "mnist");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(5));
         const int batch = 20_000;
-        var images = new float[batch * model.PixelCount];
+        var latents = new float[batch * model.LatentSize];
 
         Assert.Throws<OperationCanceledException>(() => model.Encode(new float[model.PixelCount], 1, cancelled.Token));
-        Assert.ThrowsAny<OperationCanceledException>(() =>
+
+        // A token that fires while ONNX Runtime runs one long batch must stop that run: only the terminate flag can,
+        // and ONNX Runtime then fails the run. A token that fires before the run starts, or a run that finishes first,
+        // proves nothing, so the delay is tried again, longer or shorter, until one fires mid-run.
+        OperationCanceledException? stopped = null;
+        for (var attempt = 0; attempt < 40 && stopped is null; attempt++)
         {
-            // Long enough that the token fires while ONNX Runtime is working on it.
-            for (var i = 0; i < 1000; i++)
+            using var soon = new CancellationTokenSource(TimeSpan.FromMilliseconds(1 << (attempt % 8)));
+            try
             {
-                model.Decode(model.Encode(images, batch, soon.Token), batch, soon.Token);
+                model.Decode(latents, batch, soon.Token);
             }
-        });
+            catch (OperationCanceledException cancellation) when (cancellation.InnerException is OnnxRuntimeException)
+            {
+                stopped = cancellation;
+            }
+            catch (OperationCanceledException)
+            {
+                // Fired before the run began.
+            }
+        }
+
+        Assert.NotNull(stopped);
+        Assert.Contains("terminate", stopped.InnerException!.Message, StringComparison.OrdinalIgnoreCase);
     }
 }

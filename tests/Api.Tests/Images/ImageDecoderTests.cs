@@ -54,11 +54,11 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void MetadataIsNeverReadSoIccAndExifParsersAreUnreachable()
+    public void ImageSharpNeverReadsMetadataSoItsIccAndExifParsersAreUnreachable()
     {
         // A JPEG that carries an ICC profile and EXIF (orientation 6: "rotate to view"). ImageSharp 2.1's
-        // ICC parsing has advisories without a 2.x fix, so the decoders are told to ignore metadata entirely:
-        // the images come back without profiles, and (the price) without turning by their EXIF orientation.
+        // ICC parsing has advisories without a 2.x fix, so its decoders are told to ignore metadata entirely:
+        // the images come back without profiles. The orientation is read by Skia, and applied.
         using var stored = TestImages.Rgba(16, 8, (x, _) => x < 8 ? new Rgba32(0, 0, 0) : new Rgba32(255, 255, 255));
         stored.Metadata.ExifProfile = new ExifProfile();
         stored.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
@@ -73,7 +73,9 @@ public sealed class ImageDecoderTests : IDisposable
 
         Assert.Null(decoded.Metadata.IccProfile);
         Assert.Null(decoded.Metadata.ExifProfile);
-        Assert.Equal((16, 8), (decoded.Width, decoded.Height));
+        Assert.Equal((8, 16), (decoded.Width, decoded.Height));
+        Assert.InRange(decoded[4, 2].R, 0, 10); // the stored left half is seen on top
+        Assert.InRange(decoded[4, 13].R, 245, 255);
     }
 
     [Fact]

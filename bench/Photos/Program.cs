@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using Autoencoder.Api.Images;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
+using Autoencoder.Api.Metrics;
+using Autoencoder.Bench.Photos;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
+
+// Photos through the API's image path, in-process, with the bundled model:
+//   photo-bench phone MODEL_DIR T10K_IMAGES_GZ OUT_DIR   time a phone photo's decode and preprocessing, before and after
+//                                                       the reduced-size JPEG decoding, and write the photos to OUT_DIR
+//   photo-bench digits MODEL_DIR T10K_IMAGES_GZ COUNT    mean MSE of reconstructions of photographed digits against the
+//                                                       digits, for each preprocessing choice, beside the model's own
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is not [var command, var modelDirectory, var idxGz, var last])
+{
+    Console.Error.WriteLine("Usage: photo-bench phone MODEL_DIR T10K_IMAGES_GZ OUT_DIR | photo-bench digits MODEL_DIR T10K_IMAGES_GZ COUNT");
+    return 2;
+}
+
+var selector = new ExecutionProviderSelector(Options.Create(new InferenceOptions { Device = DeviceKind.Cpu }), NullLogger<ExecutionProviderSelector>.Instance);
+using var model = OnnxAutoencoder.Load(
+    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
+using var decoder = new ImageDecoder(new ImageLimits());
+using var budget = new DecodeBudget(long.MaxValue);
+var images = new ModelImages(decoder, budget);
+var shape = model.Manifest.Image;
+var digits = DigitPhotos.Read(idxGz);
+
+return command switch
+{
+    "phone" => Phone(last),
+    "digits" => Digits(int.Parse(last, CultureInfo.InvariantCulture)),
+    _ => 2,
+};
+
+int Phone(string outputDirectory)
+{
+    Directory.CreateDirectory(outputDirectory);
+    var imageSharp = new Configuration(new JpegConfigurationModule());
+    imageSharp.ImageFormatsManager.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
+    const int Digit = 0;
+    foreach (var (name, sideways) in new[] { ("phone-photo.jpg", false), ("phone-photo-portrait.jpg", true) })
+    {
+        var photo = digits.PhonePhoto(Digit, sideways);
+        File.WriteAllBytes(Path.Combine(outputDirectory, name), photo);
+        Console.WriteLine($"{name}: {Image.Identify(photo).Width}x{Image.Identify(photo).Height}, {photo.Length / 1e6:F2} MB, EXIF orientation {(sideways ? 6 : 1)}");
+
+        // Before: ImageSharp decodes all twelve million pixels (and cannot see the orientation).
+        Time("  whole image, ImageSharp 2.1 (before)", () =>
+        {
+            using var image = Image.Load<Rgba32>(imageSharp, photo);
+            return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true);
+        });
+
+        // Whole image through Skia: what the scale alone saves.
+        Time("  whole image, Skia", () =>
+        {
+            using var image = decoder.Decode(photo);
+            return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true);
+        });
+
+        // After: what the service does.
+        var inspected = decoder.Inspect(photo, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+        Time($"  1/{inspected.ScaleDenominator} scale, Skia (the service)", () =>
+            images.ToModelInputAsync(photo, shape, preprocess: true, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+    }
+
+    return 0;
+
+    void Time(string label, Func<float[]> decodeAndPreprocess)
+    {
+        var input = decodeAndPreprocess();
+        for (var i = 0; i < 2; i++)
+        {
+            decodeAndPreprocess();
+        }
+
+        var milliseconds = new List<double>();
+        for (var i = 0; i < 9; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            decodeAndPreprocess();
+            milliseconds.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        milliseconds.Sort();
+        var error = Reconstruction(input, digits.Digit(Digit));
+        Console.WriteLine($"{label,-40} decode + preprocess {milliseconds[0],6:F1} / {milliseconds[4],6:F1} / {milliseconds[^1],6:F1} ms (min / median / max of 9), reconstruction MSE {error:F4}");
+    }
+}
+
+int Digits(int count)
+{
+    var sources = new (string Kind, Func<int, byte[]> Make)[] { ("JPEG on paper", digits.OnPaperJpeg), ("transparent PNG", digits.OnTransparentPng) };
+    var uploads = sources.Select(source => (source.Kind, Files: Enumerable.Range(0, count).Select(source.Make).ToArray())).ToArray();
+    var ownError = Enumerable.Range(0, count).Average(i => Reconstruction([.. digits.Digit(i).Select(value => value / 255f)], digits.Digit(i)));
+    Console.WriteLine($"the model on the {count} digits as they are: mean MSE {ownError:F4}");
+
+    var measured = MnistPreprocessor.Choices.Measured;
+    var resamplers = new (string Name, IResampler Resampler)[]
+    {
+        ("bilinear", KnownResamplers.Triangle), ("Lanczos-3", KnownResamplers.Lanczos3), ("box", KnownResamplers.Box),
+    };
+    var candidates = new List<(string Name, MnistPreprocessor.Choices Choices)> { ("the service's choices", measured) };
+    foreach (var threshold in new[] { 0, 5, 13, 25 })
+    {
+        foreach (var (name, resampler) in resamplers)
+        {
+            foreach (var stretch in new[] { false, true })
+            {
+                candidates.Add(($"ink > {threshold,2}, shrink {name,-9}, {(stretch ? "ink stretched" : "as leveled")}", measured with { InkThreshold = threshold, Shrink = resampler, StretchInkToFull = stretch }));
+            }
+        }
+    }
+
+    Console.WriteLine($"{"choices",-52} {string.Join("  ", uploads.Select(upload => $"{upload.Kind,22}"))}  (mean MSE, and x the model's own)");
+    foreach (var (name, choices) in candidates)
+    {
+        var errors = uploads.Select(upload => Enumerable.Range(0, count).Average(i =>
+        {
+            using var image = decoder.Load(decoder.Inspect(upload.Files[i], MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height)));
+            return Reconstruction(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, choices), digits.Digit(i));
+        }));
+        Console.WriteLine($"{name,-52} {string.Join("  ", errors.Select(error => $"{error,13:F4} ({error / ownError,4:F2}x)"))}");
+    }
+
+    return 0;
+}
+
+double Reconstruction(float[] input, byte[] digit)
+{
+    var output = model.Decode(model.Encode(input, 1), 1);
+    var sum = 0.0;
+    for (var i = 0; i < output.Length; i++)
+    {
+        var difference = output[i] - (digit[i] / 255.0);
+        sum += difference * difference;
+    }
+
+    return sum / output.Length;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Photos benchmark (run by hand; not part of the tests). Generates a 4032x3024 quality-90 phone photo of a t10k digit on
+# slightly noisy paper (and the same photo in portrait, stored sideways with EXIF orientation 6), then:
+#   1. in-process: decode + preprocess time, whole-image ImageSharp (before) against the service's reduced-scale decode;
+#   2. over HTTP: /reconstruct of each photo, 5 sequential requests and 8 at once, on a warm Release server;
+#   3. photographed digits: mean MSE of reconstructions against the digits, per preprocessing choice (COUNT of each kind).
+# Usage: bench/photos.sh [COUNT (200)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-200}"
+port="${BENCH_PORT:-5093}"
+base="http://127.0.0.1:${port}"
+t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
+
+work="$(mktemp -d)"
+server=""
+stop_server() {
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" 2>/dev/null || true; fi
+  server=""
+}
+trap 'stop_server; rm -rf "$work"' EXIT
+
+if curl -s -o /dev/null "$base/health/live"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
+dotnet build src/Api -c Release -v quiet -nologo >/dev/null
+dotnet build bench/Photos -c Release -v quiet -nologo >/dev/null
+bench=bench/Photos/bin/Release/net10.0/photo-bench.dll
+
+echo "== in-process: decode + preprocess of a phone photo ($(nproc) cores)"
+dotnet "$bench" phone models/mnist "$t10k" "$work"
+
+ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" \
+  dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
+server=$!
+until curl -sf "$base/health/ready" >/dev/null 2>&1; do
+  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  sleep 0.05
+done
+
+for photo in phone-photo.jpg phone-photo-portrait.jpg; do
+  for _ in 1 2 3; do # warm-up
+    curl -sf -o /dev/null -H "Content-Type: image/jpeg" --data-binary "@$work/$photo" "$base/reconstruct"
+  done
+  echo "== /reconstruct $photo: 5 sequential requests (seconds each)"
+  for _ in 1 2 3 4 5; do
+    curl -sf -o /dev/null -w "%{time_total} " -H "Content-Type: image/jpeg" --data-binary "@$work/$photo" "$base/reconstruct"
+  done
+  echo
+  echo "== /reconstruct $photo: 8 at once (seconds until all are answered)"
+  started=$(date +%s%N)
+  for _ in 1 2 3 4 5 6 7 8; do
+    curl -sf -o /dev/null -H "Content-Type: image/jpeg" --data-binary "@$work/$photo" "$base/reconstruct" &
+  done
+  wait $(jobs -p | grep -v "^$server$") 2>/dev/null || true
+  echo "$(( ($(date +%s%N) - started) / 1000000 )) ms"
+done
+echo "server RSS: $(( $(awk '/VmRSS/ {print $2}' /proc/$server/status) / 1024 )) MiB"
+stop_server
+
+echo "== photographed digits: $count of each kind"
+dotnet "$bench" digits models/mnist "$t10k" "$count"

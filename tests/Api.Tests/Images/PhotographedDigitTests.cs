@@ -1,0 +1,142 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using static Autoencoder.Api.Tests.HttpExtensions;
+
+namespace Autoencoder.Api.Tests.Images;
+
+/// <summary>
+/// t10k digits as people send them, scaled up tenfold (bilinear) and off-centre: dark ink on light paper as a JPEG
+/// of a 400x360 RGB page, and ink on a transparent PNG. Their reconstructions must come close to what the model
+/// makes of the digits themselves.
+/// </summary>
+public sealed class PhotographedDigitTests : IClassFixture<AutoencoderApiFactory>
+{
+    private const int Count = 150;
+
+    private readonly HttpClient client;
+
+    public PhotographedDigitTests(AutoencoderApiFactory factory) => client = factory.CreateClient();
+
+    [Theory]
+    [InlineData("JPEG on paper")]
+    [InlineData("transparent PNG")]
+    public async Task ReconstructionsOfPhotographedDigitsAreWithinTwiceTheModelsOwnError(string kind)
+    {
+        double photographed = 0, asTheyAre = 0;
+        for (var index = 0; index < Count; index++)
+        {
+            var (upload, contentType) = kind == "JPEG on paper" ? (OnPaperJpeg(index), "image/jpeg") : (OnTransparentPng(index), "image/png");
+            photographed += MeanSquaredError(await ReconstructAsync(upload, contentType), index);
+            asTheyAre += MeanSquaredError(await ReconstructAsync(Digits.Png(index), "image/png"), index);
+        }
+
+        Assert.InRange(photographed / asTheyAre, 0, 2.0);
+    }
+
+    [Fact]
+    public async Task APortraitPhotoStoredSidewaysIsReconstructedAsTheUprightOne()
+    {
+        var upright = await ReconstructAsync(Photo(3, sideways: false), "image/jpeg");
+        var sideways = await ReconstructAsync(Photo(3, sideways: true), "image/jpeg");
+
+        var difference = upright.Zip(sideways, (a, b) => Math.Abs(a - b)).Max();
+        Assert.InRange(difference, 0, 8);
+        Assert.InRange(MeanSquaredError(sideways, 3), 0, 2 * MeanSquaredError(await ReconstructAsync(Digits.Png(3), "image/png"), 3));
+    }
+
+    private async Task<byte[]> ReconstructAsync(byte[] upload, string contentType)
+    {
+        using var response = await client.PostAsync("/reconstruct", Raw(upload, contentType));
+        return await response.AssertDigitPngAsync();
+    }
+
+    private static double MeanSquaredError(byte[] reconstruction, int index)
+    {
+        var digit = TestData.TestDigit(index);
+        return reconstruction.Zip(digit, (a, b) => Math.Pow((a - b) / 255.0, 2)).Average();
+    }
+
+    private static byte[] OnPaperJpeg(int index)
+    {
+        var random = new Random(index);
+        using var ink = Enlarged(index, 10);
+        var (left, top) = (random.Next(0, 400 - ink.Width + 1), random.Next(0, 360 - ink.Height + 1));
+        using var page = new Image<Rgb24>(400, 360);
+        for (var y = 0; y < page.Height; y++)
+        {
+            for (var x = 0; x < page.Width; x++)
+            {
+                var inside = x >= left && x < left + ink.Width && y >= top && y < top + ink.Height;
+                var amount = inside ? ink[x - left, y - top].PackedValue / 255.0 : 0;
+                var noise = random.Next(-3, 4);
+                page[x, y] = new Rgb24(Mix(236 + noise, 28, amount), Mix(231 + noise, 28, amount), Mix(221 + noise, 40, amount));
+            }
+        }
+
+        return Encode(page, new JpegEncoder { Quality = 90 });
+    }
+
+    private static byte[] OnTransparentPng(int index)
+    {
+        var random = new Random(index);
+        using var ink = Enlarged(index, 10);
+        var (left, top) = (random.Next(0, 400 - ink.Width + 1), random.Next(0, 360 - ink.Height + 1));
+        using var canvas = new Image<Rgba32>(400, 360);
+        for (var y = 0; y < ink.Height; y++)
+        {
+            for (var x = 0; x < ink.Width; x++)
+            {
+                canvas[left + x, top + y] = new Rgba32(20, 20, 20, ink[x, y].PackedValue);
+            }
+        }
+
+        return Encode(canvas, new PngEncoder());
+    }
+
+    /// <summary>A 1600x1200 photo of the digit on paper; sideways, it is stored turned and tagged with EXIF orientation 6.</summary>
+    private static byte[] Photo(int index, bool sideways)
+    {
+        using var ink = Enlarged(index, 20);
+        using var page = new Image<Rgb24>(1600, 1200, new Rgb24(225, 222, 215));
+        page.Mutate(context => context.DrawImage(ink.CloneAs<Rgb24>(), new Point(700, 300), 1f));
+        page.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (ref var pixel in rows.GetRowSpan(y))
+                {
+                    pixel = pixel.R == 225 ? pixel : new Rgb24(Mix(225, 30, pixel.R / 255.0), Mix(222, 30, pixel.R / 255.0), Mix(215, 40, pixel.R / 255.0));
+                }
+            }
+        });
+        if (sideways)
+        {
+            page.Mutate(context => context.Rotate(RotateMode.Rotate270));
+            page.Metadata.ExifProfile = new ExifProfile();
+            page.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        }
+
+        return Encode(page, new JpegEncoder { Quality = 90 });
+    }
+
+    private static Image<L8> Enlarged(int index, int scale)
+    {
+        var image = Image.LoadPixelData<L8>(TestData.TestDigit(index), 28, 28);
+        image.Mutate(context => context.Resize(28 * scale, 28 * scale, KnownResamplers.Triangle));
+        return image;
+    }
+
+    private static byte Mix(int paper, int ink, double amount) => (byte)Math.Clamp(Math.Round((paper * (1 - amount)) + (ink * amount)), 0, 255);
+
+    private static byte[] Encode(Image image, IImageEncoder encoder)
+    {
+        using var stream = new MemoryStream();
+        image.Save(stream, encoder);
+        return stream.ToArray();
+    }
+}

@@ -17,6 +17,6 @@ public sealed class ProtocolErrorWriter(IOptions<ProblemDetailsOptions> options)
         options.Value.CustomizeProblemDetails?.Invoke(context);
         var problem = context.ProblemDetails;
         var message = problem.Detail ?? problem.Title ?? "The request failed.";
-        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(new ErrorResponse(message), context.HttpContext.RequestAborted));
+        return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(new ErrorResponse(message)));
     }
 }

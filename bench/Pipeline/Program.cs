@@ -45,9 +45,9 @@ if (encoderBatch > 0)
 
     foreach (var cores in new[] { 1, threads })
     {
-        var images = EncodeFor(cores, seconds / 2);
+        var rate = EncodeFor(cores, seconds / 2);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"encoder: {images:F0} images/s (batches of {encoderBatch}, {cores} thread(s), {seconds / 2:F1} s)"));
+            $"encoder: {rate:F0} images/s (batches of {encoderBatch}, {cores} thread(s), {seconds / 2:F1} s)"));
     }
 
     return;

@@ -65,7 +65,9 @@ infer 8 3 >/dev/null # warm-up: the runtime compiles hot code again, optimised, 
 
 for run in $(seq "$runs"); do
   echo "== run $run ($(nproc) cores)"
-  limit="$(dotnet bench/Pipeline/bin/Release/net10.0/pipeline-bench.dll models/mnist "$t10k" "$seconds" encoder "$batch" | tee /dev/stderr | tail -1 | awk '{ print $2 }')"
+  in_process="$(dotnet bench/Pipeline/bin/Release/net10.0/pipeline-bench.dll models/mnist "$t10k" "$seconds" encoder "$batch")"
+  echo "$in_process"
+  limit="$(tail -1 <<<"$in_process" | awk '{ print $2 }')"
   for connections in 4 16; do
     line="$(infer "$connections" "$seconds")"
     rps="$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$line")"

@@ -13,9 +13,12 @@ using Microsoft.Extensions.Options;
 // In-process throughput of what the API does, with no HTTP: (1) the single-image pipeline, PNG bytes ->
 // decode -> preprocess -> encoder + decoder -> PNG bytes, on every core at once; (2) encoding a whole IDX
 // file with the ONNX model in batches of 256. Usage: pipeline-bench MODEL_DIR IDX_GZ [SECONDS]
+// With "encoder BATCH" after SECONDS, only (3): the encoder alone on batches of BATCH images, on one core and on
+// every core at once, the in-process limit of a front door that hands the model whole batches.
 var modelDirectory = args[0];
 var idxPath = args[1];
 var seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+var encoderBatch = args.Length > 4 && args[3] == "encoder" ? int.Parse(args[4], CultureInfo.InvariantCulture) : 0;
 
 var inference = Options.Create(new InferenceOptions { Device = DeviceKind.Cpu, IntraOpThreads = int.Parse(Environment.GetEnvironmentVariable("INTRA_OP_THREADS") ?? "1", CultureInfo.InvariantCulture) });
 var selector = new ExecutionProviderSelector(inference, NullLogger<ExecutionProviderSelector>.Instance);
@@ -31,8 +34,43 @@ var count = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(4));
 var pngs = Enumerable.Range(0, 256).Select(i => PngImages.Encode(
     file.AsSpan(16 + (i * shape.PixelCount), shape.PixelCount).ToArray().Select(b => b / 255f).ToArray(), shape.Width, shape.Height)).ToArray();
 
-// (1) single-image pipeline on all cores
 var threads = Environment.ProcessorCount;
+if (encoderBatch > 0)
+{
+    var batch = new float[encoderBatch * shape.PixelCount];
+    for (var i = 0; i < batch.Length; i++)
+    {
+        batch[i] = file[16 + (i % (count * shape.PixelCount))] / 255f;
+    }
+
+    foreach (var cores in new[] { 1, threads })
+    {
+        var rate = EncodeFor(cores, seconds / 2);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"encoder: {rate:F0} images/s (batches of {encoderBatch}, {cores} thread(s), {seconds / 2:F1} s)"));
+    }
+
+    return;
+
+    double EncodeFor(int cores, double duration)
+    {
+        model.Encode(batch, encoderBatch); // warm-up
+        var end = Stopwatch.GetTimestamp() + (long)(duration * Stopwatch.Frequency);
+        var batches = new long[cores];
+        var timer = Stopwatch.StartNew();
+        Parallel.For(0, cores, new ParallelOptions { MaxDegreeOfParallelism = cores }, core =>
+        {
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                model.Encode(batch, encoderBatch);
+                batches[core]++;
+            }
+        });
+        return batches.Sum() * encoderBatch / timer.Elapsed.TotalSeconds;
+    }
+}
+
+// (1) single-image pipeline on all cores
 var deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
 var done = new long[threads];
 var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>

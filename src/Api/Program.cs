@@ -2,6 +2,7 @@ using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Extensions;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Limits;
+using Autoencoder.Api.OpenInference;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -23,6 +24,7 @@ app.UseSwaggerUi();
 app.MapInferenceApi();
 app.MapModelsApi();
 app.MapHealthApi();
+app.MapOpenInferenceApi();
 app.MapMetricsEndpoint();
 
 app.Run();

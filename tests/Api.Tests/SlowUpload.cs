@@ -45,6 +45,22 @@ public sealed class SlowUpload : IDisposable
         return int.Parse(statusLine.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>As <see cref="FinishAsync"/>, but reads the whole response (headers, then the body as sent) as text.</summary>
+    public async Task<string> FinishReadingAllAsync()
+    {
+        try
+        {
+            await stream!.WriteAsync(body.AsMemory(body.Length / 2));
+        }
+        catch (IOException)
+        {
+            // The server may have answered and closed already (a timeout, say).
+        }
+
+        using var reader = new StreamReader(stream!, Encoding.ASCII);
+        return await reader.ReadToEndAsync();
+    }
+
     public void Dispose()
     {
         stream?.Dispose();

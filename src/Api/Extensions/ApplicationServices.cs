@@ -6,6 +6,7 @@ using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
+using Autoencoder.Api.OpenInference;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -69,6 +70,9 @@ public static class ApplicationServices
 
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
+        // Writers are asked in the order registered: the Open Inference Protocol's routes answer {"error": ...}.
+        services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
+
         // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too.
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {

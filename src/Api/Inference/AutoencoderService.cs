@@ -43,17 +43,53 @@ public sealed class AutoencoderService(ModelRegistry registry)
     }
 
     /// <summary>Many latents at once, in runs of <paramref name="chunk"/>; no request batching (the runs are batches already).</summary>
-    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256)
+    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256) =>
+        RunInChunks(latents, count, model.LatentSize, model.PixelCount, chunk, (rows, size) => model.Decode(rows, size, cancellationToken));
+
+    /// <summary>
+    /// [count, C, H, W] images, each value within the contract's pixel range, to [count, latent] latents. A request that
+    /// fits a batch is batched with concurrent requests; a larger one runs in chunks of <paramref name="chunk"/>.
+    /// </summary>
+    public async Task<float[]> EncodeManyAsync(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken, int chunk = 256)
     {
-        var images = new float[(long)count * model.PixelCount];
+        var contract = model.Manifest.Contract;
+        var bad = Array.FindIndex(images, value => !(value >= contract.PixelMin && value <= contract.PixelMax));
+        if (bad >= 0)
+        {
+            throw ClientInputException.BadRequest(
+                $"Pixels must be in [{contract.PixelMin}, {contract.PixelMax}] for model '{model.Name}'; value {bad} (image {bad / model.PixelCount}) is {images[bad]}.");
+        }
+
+        return count <= chunk
+            ? await model.EncodeAsync(images, count, cancellationToken)
+            : RunInChunks(images, count, model.PixelCount, model.LatentSize, chunk, (rows, size) => model.Encode(rows, size, cancellationToken));
+    }
+
+    /// <summary>[count, latent] finite latents to [count, C, H, W] images; batched or chunked as <see cref="EncodeManyAsync"/>.</summary>
+    public async Task<float[]> DecodeManyAsync(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256)
+    {
+        var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
+        if (bad >= 0)
+        {
+            throw ClientInputException.BadRequest($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");
+        }
+
+        return count <= chunk
+            ? await model.DecodeAsync(latents, count, cancellationToken)
+            : DecodeMany(model, latents, count, cancellationToken, chunk);
+    }
+
+    /// <summary>Runs <paramref name="count"/> rows through a stage <paramref name="chunk"/> rows at a time, so no run needs memory for all of them.</summary>
+    private static float[] RunInChunks(float[] input, int count, int inputSize, int outputSize, int chunk, Func<Memory<float>, int, float[]> run)
+    {
+        var output = new float[(long)count * outputSize];
         for (var start = 0; start < count; start += chunk)
         {
             var rows = Math.Min(chunk, count - start);
-            var decoded = model.Decode(latents.AsMemory(start * model.LatentSize, rows * model.LatentSize), rows, cancellationToken);
-            decoded.CopyTo(images, (long)start * model.PixelCount);
+            run(input.AsMemory(start * inputSize, rows * inputSize), rows).CopyTo(output, (long)start * outputSize);
         }
 
-        return images;
+        return output;
     }
 
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)

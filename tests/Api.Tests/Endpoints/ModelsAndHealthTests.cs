@@ -101,7 +101,9 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
-            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct", "/score"],
+            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct", "/score",
+             "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
+             "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/versions/{version}/ready"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));
         var reconstruct = paths.GetProperty("/reconstruct").GetProperty("post");
         Assert.Equal("Reconstruct", reconstruct.GetProperty("operationId").GetString());

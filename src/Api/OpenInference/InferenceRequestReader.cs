@@ -1,0 +1,283 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Autoencoder.Api.Endpoints;
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Limits;
+
+namespace Autoencoder.Api.OpenInference;
+
+/// <summary>An inference request, checked against the model: its id, its input rows and how to send the output.</summary>
+/// <param name="Id">The request's id, to echo.</param>
+/// <param name="Rows">The input tensor's values, row-major.</param>
+/// <param name="Count">Its batch size.</param>
+/// <param name="BinaryOutput">Whether the output goes as binary data after the JSON.</param>
+public sealed record CheckedInference(string? Id, float[] Rows, int Count, bool BinaryOutput);
+
+/// <summary>
+/// Reads POST .../infer bodies: a JSON object, optionally followed by binary tensors (Triton's binary tensor data
+/// extension: the Inference-Header-Content-Length header gives the JSON's length, each binary input its
+/// "binary_data_size"; little-endian, row-major, in the order of the inputs). Every mistake is a 4xx that says what.
+/// </summary>
+public static class InferenceRequestReader
+{
+    public const string HeaderLengthHeader = "Inference-Header-Content-Length";
+    public const string BinaryDataSize = "binary_data_size";
+    public const string BinaryData = "binary_data";
+    public const string BinaryDataOutput = "binary_data_output";
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { AllowTrailingCommas = false, MaxDepth = 64 };
+
+    public static async Task<CheckedInference> ReadAsync(HttpRequest request, ProtocolModel model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var headerLength = HeaderLength(request);
+        if (headerLength is null && request.ContentLength > limits.MaxJsonBodyBytes)
+        {
+            throw ClientInputException.TooLarge($"A JSON inference request may have at most {limits.MaxJsonBodyBytes} bytes; send larger tensors as binary data.");
+        }
+
+        if (request.ContentLength == 0)
+        {
+            throw ClientInputException.BadRequest("The body is empty; send an inference request: a JSON object with 'inputs'.");
+        }
+
+        // Content-Encoding: gzip (as Triton's clients send when asked to compress) is undone here, within the same limit.
+        var body = await ImageUploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var jsonLength = headerLength ?? body.Length;
+        if (jsonLength > body.Length)
+        {
+            throw ClientInputException.BadRequest($"{HeaderLengthHeader} is {jsonLength}, but the body has only {body.Length} bytes.");
+        }
+
+        if (jsonLength > limits.MaxJsonBodyBytes)
+        {
+            throw ClientInputException.TooLarge($"The JSON part of an inference request may have at most {limits.MaxJsonBodyBytes} bytes.");
+        }
+
+        var inference = Parse(body.AsSpan(0, jsonLength));
+        return Check(inference, model, body.AsMemory(jsonLength), limits);
+    }
+
+    private static int? HeaderLength(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue(HeaderLengthHeader, out var values))
+        {
+            return null;
+        }
+
+        return int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
+            ? length
+            : throw ClientInputException.BadRequest($"{HeaderLengthHeader} must be the JSON object's length in bytes, not '{values}'.");
+    }
+
+    private static InferenceRequest Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<InferenceRequest>(json, JsonOptions)
+                ?? throw ClientInputException.BadRequest("The inference request must be a JSON object, not null.");
+        }
+        catch (JsonException e)
+        {
+            throw ClientInputException.BadRequest($"The inference request is not valid JSON for the protocol: {e.Message}");
+        }
+    }
+
+    private static CheckedInference Check(InferenceRequest inference, ProtocolModel model, ReadOnlyMemory<byte> binary, LimitsOptions limits)
+    {
+        var expected = model.Input;
+        if (inference.Inputs is not { Count: > 0 } inputs)
+        {
+            throw ClientInputException.BadRequest($"The request has no 'inputs'; model '{model.Name}' takes '{expected.Name}' {Describe(expected)}.");
+        }
+
+        var unknown = inputs.FirstOrDefault(input => input.Name != expected.Name);
+        if (unknown is not null)
+        {
+            throw ClientInputException.BadRequest($"Model '{model.Name}' has no input '{unknown.Name}'; it takes one input, '{expected.Name}' {Describe(expected)}.");
+        }
+
+        if (inputs.Count > 1)
+        {
+            throw ClientInputException.BadRequest($"Input '{expected.Name}' is given {inputs.Count} times; give it once.");
+        }
+
+        var input = inputs[0];
+        if (input.Datatype != ProtocolModel.Datatype)
+        {
+            throw ClientInputException.BadRequest($"Input '{expected.Name}' must have datatype {ProtocolModel.Datatype}, not '{input.Datatype}'.");
+        }
+
+        var count = CheckShape(input.Shape, expected, limits);
+        var values = (long)count * model.InputRowSize;
+        var rows = new float[values];
+        var binarySize = LongParameter(input.Parameters, BinaryDataSize, $"input '{expected.Name}'");
+        RejectSharedMemory(input.Parameters, $"input '{expected.Name}'");
+        if (binarySize is { } size)
+        {
+            if (input.Data.ValueKind != JsonValueKind.Undefined)
+            {
+                throw ClientInputException.BadRequest($"Input '{expected.Name}' has both '{BinaryDataSize}' and 'data'; send its values one way.");
+            }
+
+            if (size != values * sizeof(float))
+            {
+                throw ClientInputException.BadRequest(
+                    $"Input '{expected.Name}' of shape {Shape(input.Shape!)} is {values * sizeof(float)} bytes of {ProtocolModel.Datatype}, but '{BinaryDataSize}' says {size}.");
+            }
+
+            if (size != binary.Length)
+            {
+                throw ClientInputException.BadRequest(
+                    $"'{BinaryDataSize}' of input '{expected.Name}' is {size}, but {binary.Length} bytes of binary data follow the JSON ({HeaderLengthHeader}).");
+            }
+
+            ReadLittleEndian(binary.Span, rows);
+        }
+        else
+        {
+            if (binary.Length > 0)
+            {
+                throw ClientInputException.BadRequest($"{binary.Length} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
+            }
+
+            ReadJsonData(input.Data, rows, input.Shape!, expected.Name);
+        }
+
+        return new CheckedInference(inference.Id, rows, count, BinaryOutput(inference, model));
+    }
+
+    /// <summary>The batch size, once every other dimension matches the model's.</summary>
+    private static int CheckShape(long[]? shape, TensorMetadata expected, LimitsOptions limits)
+    {
+        if (shape is null)
+        {
+            throw ClientInputException.BadRequest($"Input '{expected.Name}' has no 'shape'; it must be {Shape(expected.Shape)}, -1 being the batch size.");
+        }
+
+        if (shape.Length != expected.Shape.Count || !shape.Skip(1).SequenceEqual(expected.Shape.Skip(1)) || shape[0] < 1)
+        {
+            throw ClientInputException.BadRequest($"Input '{expected.Name}' has shape {Shape(shape)}; it must be {Shape(expected.Shape)}, -1 being a batch size of at least 1.");
+        }
+
+        return shape[0] <= limits.MaxBulkImages
+            ? (int)shape[0]
+            : throw ClientInputException.TooLarge($"A batch of {shape[0]} is too large; at most {limits.MaxBulkImages} in one request.");
+    }
+
+    private static void ReadLittleEndian(ReadOnlySpan<byte> bytes, float[] rows)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(rows);
+            return;
+        }
+
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+        }
+    }
+
+    /// <summary>Flat or nested arrays of numbers, row-major; the count must be the shape's.</summary>
+    private static void ReadJsonData(JsonElement data, float[] rows, long[] shape, string name)
+    {
+        if (data.ValueKind != JsonValueKind.Array)
+        {
+            throw ClientInputException.BadRequest($"Input '{name}' needs 'data', an array of numbers (flat or nested, row-major), or '{BinaryDataSize}' with the values after the JSON.");
+        }
+
+        var written = 0;
+        Flatten(data, rows, ref written, name, shape);
+        if (written != rows.Length)
+        {
+            throw ClientInputException.BadRequest($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds {written}.");
+        }
+    }
+
+    private static void Flatten(JsonElement array, float[] rows, ref int written, string name, long[] shape)
+    {
+        foreach (var element in array.EnumerateArray())
+        {
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                Flatten(element, rows, ref written, name, shape);
+                continue;
+            }
+
+            if (element.ValueKind != JsonValueKind.Number || !element.TryGetSingle(out var value) || !float.IsFinite(value))
+            {
+                throw ClientInputException.BadRequest($"Input '{name}' must hold {ProtocolModel.Datatype} numbers; value {written} is {Truncate(element.GetRawText())}.");
+            }
+
+            if (written == rows.Length)
+            {
+                throw ClientInputException.BadRequest($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds more.");
+            }
+
+            rows[written++] = value;
+        }
+    }
+
+    /// <summary>An output's own "binary_data" decides; without one, the request's "binary_data_output"; else JSON.</summary>
+    private static bool BinaryOutput(InferenceRequest inference, ProtocolModel model)
+    {
+        var all = BoolParameter(inference.Parameters, BinaryDataOutput, "the request") ?? false;
+        if (inference.Outputs is not { Count: > 0 } outputs)
+        {
+            return all;
+        }
+
+        var expected = model.Output.Name;
+        var binary = all;
+        foreach (var output in outputs)
+        {
+            if (output.Name != expected)
+            {
+                throw ClientInputException.BadRequest($"Model '{model.Name}' has no output '{output.Name}'; it gives one output, '{expected}'.");
+            }
+
+            if (output.Parameters?.ContainsKey("classification") == true)
+            {
+                throw ClientInputException.BadRequest($"Output '{expected}' is a tensor of latents or pixels; the classification extension is not supported.");
+            }
+
+            RejectSharedMemory(output.Parameters, $"output '{expected}'");
+            binary = BoolParameter(output.Parameters, BinaryData, $"output '{expected}'") ?? all;
+        }
+
+        return binary;
+    }
+
+    private static void RejectSharedMemory(Dictionary<string, JsonElement>? parameters, string where)
+    {
+        if (parameters?.Keys.FirstOrDefault(key => key.StartsWith("shared_memory_", StringComparison.Ordinal)) is { } key)
+        {
+            throw ClientInputException.BadRequest($"'{key}' of {where}: the shared-memory extensions are not supported; send the data in the body.");
+        }
+    }
+
+    private static long? LongParameter(Dictionary<string, JsonElement>? parameters, string name, string where) =>
+        parameters is null || !parameters.TryGetValue(name, out var value)
+            ? null
+            : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0
+                ? number
+                : throw ClientInputException.BadRequest($"'{name}' of {where} must be a whole number of bytes, not {Truncate(value.GetRawText())}.");
+
+    private static bool? BoolParameter(Dictionary<string, JsonElement>? parameters, string name, string where) =>
+        parameters is null || !parameters.TryGetValue(name, out var value)
+            ? null
+            : value.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw ClientInputException.BadRequest($"'{name}' of {where} must be true or false, not {Truncate(value.GetRawText())}."),
+            };
+
+    private static string Describe(TensorMetadata tensor) => $"({tensor.Datatype} {Shape(tensor.Shape)})";
+
+    private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
+}

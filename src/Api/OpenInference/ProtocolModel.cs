@@ -1,0 +1,83 @@
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Inference;
+
+namespace Autoencoder.Api.OpenInference;
+
+/// <summary>Which half of an autoencoder a protocol model is.</summary>
+public enum Stage
+{
+    Encoder,
+    Decoder,
+}
+
+/// <summary>
+/// One half of a loaded autoencoder as the protocol sees it: "{name}-encoder" takes images and gives latents,
+/// "{name}-decoder" the reverse. Tensor names and shapes come from the model's manifest.
+/// </summary>
+public sealed class ProtocolModel
+{
+    /// <summary>Every model is served as one version, since a model folder holds one pair of ONNX files.</summary>
+    public const string Version = "1";
+
+    public const string Platform = "onnx_onnxv1";
+
+    public const string Datatype = "FP32";
+
+    private ProtocolModel(OnnxAutoencoder model, Stage stage)
+    {
+        Model = model;
+        Stage = stage;
+        Name = NameOf(model, stage);
+        var contract = model.Manifest.Contract;
+        var image = model.Manifest.Image;
+        TensorMetadata images = new(stage == Stage.Encoder ? contract.EncoderInput : contract.DecoderOutput, Datatype, [-1, image.Channels, image.Height, image.Width]);
+        TensorMetadata latents = new(stage == Stage.Encoder ? contract.EncoderOutput : contract.DecoderInput, Datatype, [-1, model.LatentSize]);
+        (Input, Output) = stage == Stage.Encoder ? (images, latents) : (latents, images);
+    }
+
+    public OnnxAutoencoder Model { get; }
+
+    public Stage Stage { get; }
+
+    public string Name { get; }
+
+    public TensorMetadata Input { get; }
+
+    public TensorMetadata Output { get; }
+
+    /// <summary>Values per row of the input tensor (one image or one latent).</summary>
+    public int InputRowSize => Stage == Stage.Encoder ? Model.PixelCount : Model.LatentSize;
+
+    /// <summary>The protocol model named <paramref name="name"/> (and <paramref name="version"/>, if given), or a 404 naming those there are.</summary>
+    public static ProtocolModel Find(ModelRegistry registry, string name, string? version)
+    {
+        foreach (var stage in Enum.GetValues<Stage>())
+        {
+            var suffix = Suffix(stage);
+            if (name.Length > suffix.Length
+                && name.EndsWith(suffix, StringComparison.Ordinal)
+                && registry.TryGet(name[..^suffix.Length], out var model))
+            {
+                return version is null or Version
+                    ? new ProtocolModel(model, stage)
+                    : throw new ClientInputException(StatusCodes.Status404NotFound, "Model not found", $"Model '{name}' has no version '{version}'; it has version {Version}.");
+            }
+        }
+
+        var known = registry.All
+            .SelectMany(model => Enum.GetValues<Stage>().Select(stage => NameOf(model, stage))).Order(StringComparer.Ordinal);
+        throw new ClientInputException(StatusCodes.Status404NotFound, "Model not found", $"There is no model '{name}'. Models: {string.Join(", ", known)}.");
+    }
+
+    public ModelMetadataResponse Metadata() => new(Name, [Version], Platform, [Input], [Output]);
+
+    /// <summary>Runs <paramref name="count"/> rows through this stage, by way of the service and its batching.</summary>
+    public Task<float[]> RunAsync(AutoencoderService service, float[] rows, int count, CancellationToken cancellationToken) =>
+        Stage == Stage.Encoder
+            ? service.EncodeManyAsync(Model, rows, count, cancellationToken)
+            : service.DecodeManyAsync(Model, rows, count, cancellationToken);
+
+    private static string NameOf(OnnxAutoencoder model, Stage stage) => model.Name + Suffix(stage);
+
+    private static string Suffix(Stage stage) => stage == Stage.Encoder ? "-encoder" : "-decoder";
+}

@@ -1,0 +1,68 @@
+using Autoencoder.Api.Tests.Hardening;
+using static Autoencoder.Api.Tests.OpenInference.BinaryTensors;
+using static Autoencoder.Api.Tests.OpenInference.ProtocolErrors;
+
+namespace Autoencoder.Api.Tests.OpenInference;
+
+/// <summary>The protocol's routes keep the service's limits, and say so in the protocol's error body.</summary>
+public sealed class OpenInferenceLimitTests
+{
+    [Fact]
+    public async Task ABodyOverTheBulkLimitIs413()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:MaxBulkBodyBytes"] = "100000" });
+        using var client = factory.CreateClient();
+
+        using var small = await client.PostAsync("/v2/models/mnist-encoder/infer", TritonClientRequest("image", [1, 1, 28, 28], Digits.ModelInput(0)));
+        using var large = await client.PostAsync("/v2/models/mnist-encoder/infer", TritonClientRequest("image", [64, 1, 28, 28], new float[64 * 784]));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, small.StatusCode);
+        await AssertErrorAsync(large, 413, "100000 bytes");
+    }
+
+    [Fact]
+    public async Task AJsonRequestOverTheJsonLimitIs413AndSaysToSendBinary()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:MaxJsonBodyBytes"] = "1000" });
+        using var client = factory.CreateClient();
+        var request = $$"""{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","data":[{{string.Join(",", new int[784])}}]}]}""";
+
+        using var response = await client.PostAsync("/v2/models/mnist-encoder/infer", Json(request));
+
+        await AssertErrorAsync(response, 413, "send larger tensors as binary data");
+    }
+
+    [Fact]
+    public async Task OverTheRateLimitIs429WithRetryAfter()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:RateLimitPermits"] = "1", ["Limits:RateLimitWindowSeconds"] = "30" });
+        using var client = factory.CreateClient();
+
+        using var first = await client.GetAsync("/v2/health/ready");
+        using var second = await client.PostAsync("/v2/models/mnist-encoder/infer", TritonClientRequest("image", [1, 1, 28, 28], Digits.ModelInput(0)));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, first.StatusCode);
+        await AssertErrorAsync(second, 429, "1 requests per 30 s");
+        Assert.True(second.Headers.Contains("Retry-After"));
+    }
+
+    [Fact]
+    public async Task ARequestOverTheTimeoutIs503WithAnErrorBody()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.3" });
+        using var client = factory.CreateClient();
+        const string request = """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32","data":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]}""";
+
+        // A first request (whatever its answer on a busy machine) compiles the route's code, so the slow one reaches
+        // its handler, and its timeout starts, well before the rest of its body is sent.
+        using var warmUp = await client.PostAsync("/v2/models/mnist-decoder/infer", Json(request));
+        using var slow = await SlowUpload.StartAsync(client.BaseAddress!, "/v2/models/mnist-decoder/infer", System.Text.Encoding.UTF8.GetBytes(request), "application/json");
+        await Task.Delay(2000);
+
+        var response = await slow.FinishReadingAllAsync();
+
+        Assert.StartsWith("HTTP/1.1 503", response, StringComparison.Ordinal);
+        Assert.Contains("{\"error\":\"The request took longer than the 0.3 s allowed", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"title\"", response, StringComparison.Ordinal);
+    }
+}

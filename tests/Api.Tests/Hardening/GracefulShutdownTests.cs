@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Autoencoder.Api.Tests.Hardening;
@@ -25,7 +26,7 @@ public sealed class GracefulShutdownTests
 
         using var inFlight = await SlowUpload.StartAsync(server, "/reconstruct", Digits.Png(0), "image/png");
         await Task.Delay(300);
-        Assert.Equal(0, SendSigTerm(service.Id));
+        PosixSignals.Terminate(service);
         var refused = await RefusesConnectionsWithinAsync(server, TimeSpan.FromSeconds(10)); // the request is still open
         var status = await inFlight.FinishAsync();
         var exited = service.WaitForExit(TimeSpan.FromSeconds(20));
@@ -145,11 +146,24 @@ public sealed class GracefulShutdownTests
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
 
-    private static int SendSigTerm(int pid)
+/// <summary>
+/// Sends SIGTERM from the test process itself: .NET 10 has no API for it (Process.Kill sends SIGKILL), and a minimal
+/// system has no kill program.
+/// </summary>
+internal static class PosixSignals
+{
+    private const int SigTerm = 15; // the same number on every Linux architecture and on macOS
+
+    public static void Terminate(Process process)
     {
-        using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-        return kill.ExitCode;
+        if (Kill(process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int processId, int signal);
 }

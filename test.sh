@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need beyond the .NET SDK, then runs every test.
+#
+#   ./test.sh                                    every test
+#   ./test.sh --filter "FullyQualifiedName~Png"  any other `dotnet test` options are passed through
+#
+# For Debian 12 / Ubuntu 24.04 and newer on x86-64. Missing packages are installed with apt-get, through
+# sudo when not run as root; set AUTOENCODER_SKIP_APT=1 to only report them.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# What the tests need from the system's packages: "package  why". A new kind of test adds one line here.
+prerequisites=(
+  "python3-onnx           ONNX's reference checker, which the export tests run on every exported model"
+  "dataset-fashion-mnist  full Fashion-MNIST (60,000 + 10,000 images), which the IDX reader is tested on"
+  "fonts-dejavu-core      the font the training pictures are captioned with"
+  # Browser tests (Debian's Chromium, driven by the page tests):
+  # Container tests (tests marked [Trait("Category", "Containers")]):
+)
+
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+installed() {
+  [[ "$(dpkg-query --show --showformat='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+}
+
+install_missing() {
+  local packages=() line package why
+  for line in "${prerequisites[@]}"; do
+    read -r package why <<<"$line"
+    if ! installed "$package"; then
+      ((${#packages[@]} > 0)) || say "the tests need these packages, which are not installed:"
+      printf '  %-22s %s\n' "$package" "$why" >&2
+      packages+=("$package")
+    fi
+  done
+  ((${#packages[@]} > 0)) || return 0
+
+  local as_root=()
+  if [[ "${AUTOENCODER_SKIP_APT:-}" == 1 ]] || ! command -v apt-get >/dev/null; then
+    say "not installing them (no apt-get, or AUTOENCODER_SKIP_APT=1); the tests that need them will fail"
+    return 0
+  elif ((EUID != 0)); then
+    if ! command -v sudo >/dev/null; then
+      say "install them as root: apt-get install ${packages[*]}"
+      exit 1
+    fi
+    as_root=(sudo)
+  fi
+
+  say "installing them with apt-get${as_root:+ through sudo}"
+  # The lock timeout waits for another apt (an unattended upgrade, say) instead of failing at once.
+  local apt=("${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
+  "${apt[@]}" update
+  "${apt[@]}" install -y --no-install-recommends "${packages[@]}"
+}
+
+check_dotnet() {
+  if ! command -v dotnet >/dev/null; then
+    say "the .NET SDK is not on PATH: install the SDK that global.json names (10.0), see https://learn.microsoft.com/dotnet/core/install/linux"
+    exit 1
+  fi
+}
+
+# Real MNIST is not packaged; the tests read it from beside the repository unless AUTOENCODER_MNIST says where.
+check_mnist() {
+  local mnist="${AUTOENCODER_MNIST:-../shared/data/mnist}"
+  if [[ ! -f "$mnist/t10k-images-idx3-ubyte.gz" ]]; then
+    say "real MNIST is not at $mnist (train-* and t10k-* IDX files); put it there or set AUTOENCODER_MNIST"
+    exit 1
+  fi
+}
+
+check_dotnet
+check_mnist
+if command -v dpkg-query >/dev/null; then
+  install_missing
+else
+  say "not a Debian-based system: install the equivalents of ${prerequisites[*]%% *} yourself"
+fi
+
+exec dotnet test Autoencoder.sln "$@"

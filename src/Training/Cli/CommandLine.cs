@@ -17,6 +17,7 @@ internal static class CommandLine
                 [] or ["--help" or "-h" or "help"] => Help(output),
                 ["train", .. var rest] => await TrainCommand.RunAsync(rest, output, cancellationToken),
                 ["benchmark", .. var rest] => BenchmarkCommand.Run(rest, output),
+                ["latent-map", .. var rest] => LatentMapCommand.Run(rest, output),
                 [var unknown, ..] => throw new UsageException($"unknown command '{unknown}' (try --help)"),
             };
         }
@@ -48,6 +49,7 @@ internal static class CommandLine
         output.WriteLine();
         output.WriteLine(TrainCommand.Usage);
         output.WriteLine(BenchmarkCommand.Usage);
+        output.WriteLine(LatentMapCommand.Usage);
         return 0;
     }
 }

@@ -13,6 +13,7 @@ builder.Services.AddSwagger();
 
 var app = builder.Build();
 
+app.UsePageAtRoot();
 app.UseRequestLogging();
 app.UseRequestMetrics();
 app.UseExceptionHandler();
@@ -22,8 +23,10 @@ app.UseSwaggerUi();
 
 app.MapInferenceApi();
 app.MapModelsApi();
+app.MapLatentMapApi();
 app.MapHealthApi();
 app.MapMetricsEndpoint();
+app.MapPage();
 
 app.Run();
 

@@ -161,9 +161,24 @@ public static class ApplicationServices
             swagger.UseSwagger();
             swagger.UseSwaggerUI(options => options.DocumentTitle = "Autoencoder API");
         });
+        return app;
+    }
 
-        // Until there is a home page, the API's own documentation is the front door.
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
+    /// <summary>
+    /// "/" is the page's index.html: rewritten before routing, so the static asset endpoint below serves it. Routing
+    /// is placed here explicitly because the framework would otherwise run it first, before any rewrite.
+    /// </summary>
+    public static WebApplication UsePageAtRoot(this WebApplication app)
+    {
+        app.UseDefaultFiles();
+        app.UseRouting();
+        return app;
+    }
+
+    /// <summary>The page (wwwroot), served with the build's precompressed copies, ETags and cache headers.</summary>
+    public static WebApplication MapPage(this WebApplication app)
+    {
+        app.MapStaticAssets();
         return app;
     }
 }

@@ -110,6 +110,9 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Testing");
+
+        // The page's files as the build lays them out (wwwroot and its precompressed copies), as in Development.
+        builder.UseStaticWebAssets();
             builder.UseSetting("Models:Directory", models);
         }
     }

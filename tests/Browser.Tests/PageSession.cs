@@ -53,6 +53,8 @@ public sealed class PageSession : IAsyncDisposable
             BaseURL = server.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
+        // Generous: on a busy two-core machine the service and Chromium share the cores with the build.
+        context.SetDefaultTimeout(60_000);
         var session = new PageSession(context, await context.NewPageAsync());
         await session.Page.GotoAsync("/");
         await session.Page.Locator("body[data-ready='true']").WaitForAsync();

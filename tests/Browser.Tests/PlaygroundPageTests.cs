@@ -48,13 +48,15 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         await DrawSevenAsync(page);
         await page.Locator("#reconstruction-view[data-lift-to-shown-ms]").WaitForAsync();
         var before = await page.GetAttributeAsync("#slider-view", "src");
+        var decodedBefore = await DecodesAsync(page);
 
         var slider = page.Locator("#latent-0");
         await slider.FocusAsync();
         await page.Keyboard.PressAsync("End");
-        await page.Locator("#slider-view[data-decodes='1']").WaitForAsync();
+        await page.WaitForFunctionAsync("count => Number(document.getElementById('slider-view').dataset.decodes ?? 0) > count", decodedBefore);
 
         Assert.NotEqual(before, await page.GetAttributeAsync("#slider-view", "src"));
+        var decodedAfterEnd = await DecodesAsync(page);
         Assert.Equal(await slider.GetAttributeAsync("max"), await slider.InputValueAsync());
 
         // A fast sweep: every key press asks for a decode, but only the latest waits while one runs.
@@ -67,7 +69,7 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
 
         var swept = stopwatch.Elapsed;
         await page.WaitForTimeoutAsync(300); // the last decode lands
-        var decodes = int.Parse((await page.GetAttributeAsync("#slider-view", "data-decodes"))!, CultureInfo.InvariantCulture) - 1;
+        var decodes = await DecodesAsync(page) - decodedAfterEnd;
         Assert.InRange(decodes, 1, Presses);
         output.WriteLine($"slider sweep: {Presses} moves in {swept.TotalMilliseconds:F0} ms gave {decodes} decodes ({decodes / swept.TotalSeconds:F0} a second); the rest were superseded before they were sent");
         session.AssertNoProblems();
@@ -207,8 +209,14 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
               .map(control => control.outerHTML)
             """);
         Assert.Empty(unlabelled);
-        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 375"), "the page scrolls sideways at 375 px");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "page-375.png"), FullPage = true });
+        var overflowing = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('body *')]
+              .filter(element => element.getBoundingClientRect().right > 375.5)
+              .map(element => `${element.tagName.toLowerCase()}#${element.id}.${element.className} ends at ${element.getBoundingClientRect().right}`)
+            """);
+        Assert.Empty(overflowing);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 375"), "the page scrolls sideways at 375 px");
         session.AssertNoProblems();
     }
 
@@ -250,6 +258,9 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
 
         await page.Mouse.UpAsync();
     }
+
+    private static async Task<int> DecodesAsync(IPage page) =>
+        int.Parse(await page.GetAttributeAsync("#slider-view", "data-decodes") ?? "0", CultureInfo.InvariantCulture);
 
     private async Task<JsonElement> ReconstructAsync(byte[] image, string fileName, string contentType)
     {

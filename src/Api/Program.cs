@@ -13,20 +13,19 @@ builder.Services.AddSwagger();
 
 var app = builder.Build();
 
-app.UsePageAtRoot();
 app.UseRequestLogging();
 app.UseRequestMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestLimits();
 app.UseSwaggerUi();
+app.UsePage();
 
 app.MapInferenceApi();
 app.MapModelsApi();
 app.MapLatentMapApi();
 app.MapHealthApi();
 app.MapMetricsEndpoint();
-app.MapPage();
 
 app.Run();
 

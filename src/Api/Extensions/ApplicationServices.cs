@@ -165,20 +165,25 @@ public static class ApplicationServices
     }
 
     /// <summary>
-    /// "/" is the page's index.html: rewritten before routing, so the static asset endpoint below serves it. Routing
-    /// is placed here explicitly because the framework would otherwise run it first, before any rewrite.
+    /// The page (wwwroot) at "/", served with the build's precompressed copies, ETags and cache headers. Its files
+    /// have a route table of their own: in the API's, the static assets' endpoints turned a wrong method on an API
+    /// path (GET /encode) from 405 into 404.
     /// </summary>
-    public static WebApplication UsePageAtRoot(this WebApplication app)
+    public static WebApplication UsePage(this WebApplication app)
     {
-        app.UseDefaultFiles();
-        app.UseRouting();
-        return app;
-    }
-
-    /// <summary>The page (wwwroot), served with the build's precompressed copies, ETags and cache headers.</summary>
-    public static WebApplication MapPage(this WebApplication app)
-    {
-        app.MapStaticAssets();
+        var routes = new HashSet<string>(StringComparer.Ordinal) { "/" };
+        var page = new ApplicationBuilder(app.Services);
+        page.UseDefaultFiles();
+        page.UseRouting();
+        page.UseEndpoints(endpoints =>
+        {
+            endpoints.MapStaticAssets();
+            routes.UnionWith(endpoints.DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>().Select(endpoint => "/" + endpoint.RoutePattern.RawText?.TrimStart('/')));
+        });
+        var serve = page.Build();
+        app.MapWhen(
+            context => (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && routes.Contains(context.Request.Path.Value ?? ""),
+            branch => branch.Run(serve));
         return app;
     }
 }

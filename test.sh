@@ -14,7 +14,7 @@ prerequisites=(
   "python3-onnx           ONNX's reference checker, which the export tests run on every exported model"
   "dataset-fashion-mnist  full Fashion-MNIST (60,000 + 10,000 images), which the IDX reader is tested on"
   "fonts-dejavu-core      the font the training pictures are captioned with"
-  # Browser tests (Debian's Chromium, driven by the page tests):
+  "chromium               the browser the page's tests drive with Playwright, which cannot download its own here"
   # Container tests (tests marked [Trait("Category", "Containers")]):
 )
 

@@ -20,9 +20,11 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestLimits();
 app.UseSwaggerUi();
+app.UsePage();
 
 app.MapInferenceApi();
 app.MapModelsApi();
+app.MapLatentMapApi();
 app.MapHealthApi();
 app.MapOpenInferenceApi();
 app.MapMetricsEndpoint();

@@ -18,6 +18,9 @@ public class AutoencoderApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+
+        // The page's files as the build lays them out (wwwroot and its precompressed copies), as in Development.
+        builder.UseStaticWebAssets();
         builder.UseSetting("Models:Directory", TestData.ModelsDirectory);
         foreach (var (key, value) in Settings)
         {

@@ -32,7 +32,8 @@ public sealed record BulkDecodeResponse(string Model, int Count, int Width, int 
 /// <param name="Image">The reconstruction as a base64-encoded 8-bit grayscale PNG.</param>
 /// <param name="MeanSquaredError">Mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
 /// <param name="Percentile">Share (percent) of the model's validation images that it reconstructed better; null if the model records none.</param>
-public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile);
+/// <param name="Input">The image as the model saw it (after preprocessing) as a base64-encoded 8-bit grayscale PNG.</param>
+public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile, string Input);
 
 /// <summary>How unusual an image is to the model.</summary>
 /// <param name="Model">The model used.</param>
@@ -75,6 +76,7 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="Recipe">How it was trained.</param>
 /// <param name="ExecutionProvider">Where it runs: CUDAExecutionProvider or CPUExecutionProvider.</param>
 /// <param name="FallbackReason">Why it runs on CPU although CUDA was allowed, if so.</param>
+/// <param name="HasLatentMap">Whether GET /models/{name}/latent-map has a map for it.</param>
 public sealed record ModelInfo(
     string Name,
     bool IsDefault,
@@ -88,4 +90,17 @@ public sealed record ModelInfo(
     TensorContract Contract,
     RecipeInfo Recipe,
     string ExecutionProvider,
-    string? FallbackReason);
+    string? FallbackReason,
+    bool HasLatentMap);
+
+/// <summary>A model's latent space in 2-D: a point (x, y) stands for the latent Mean + x * Components[0] + y * Components[1].</summary>
+/// <param name="Model">The model whose encoder placed the images.</param>
+/// <param name="Dataset">The images the points come from, e.g. "mnist t10k".</param>
+/// <param name="FittedImages">How many images the projection was fitted on.</param>
+/// <param name="Mean">The mean latent (latentSize numbers).</param>
+/// <param name="Components">The two principal components, each latentSize numbers of unit length.</param>
+/// <param name="ExplainedVariance">The share of the latents' variance along each component, in [0,1].</param>
+/// <param name="Points">Test images on the map, with their labels.</param>
+/// <param name="Examples">A few test images (the first of each label) as base64 PNG, to start from.</param>
+public sealed record LatentMapResponse(
+    string Model, string Dataset, int FittedImages, float[] Mean, float[][] Components, double[] ExplainedVariance, LatentMapPoint[] Points, LatentMapExample[] Examples);

@@ -66,7 +66,7 @@ public static class InferenceApi
         api.MapPost("/reconstruct", Reconstruct)
             .WithName("Reconstruct")
             .WithSummary("Encode and decode an image")
-            .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG and the mean squared error between the model's input and its reconstruction.")
+            .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG, the mean squared error between the model's input and its reconstruction, and the input as the model saw it (base64 PNG).")
             .WithMetadata(new ImageUploadMetadata(ImageField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
@@ -153,7 +153,12 @@ public static class InferenceApi
         var png = images.ToPng(reconstruction.Image, shape);
         return ResponseFormat.PrefersJson(request)
             ? TypedResults.Ok(new ReconstructResponse(
-                model.Name, reconstruction.Latent, Convert.ToBase64String(png), reconstruction.MeanSquaredError, AnomalyScores.Percentile(model.Manifest, reconstruction.MeanSquaredError)))
+                model.Name,
+                reconstruction.Latent,
+                Convert.ToBase64String(png),
+                reconstruction.MeanSquaredError,
+                AnomalyScores.Percentile(model.Manifest, reconstruction.MeanSquaredError),
+                Convert.ToBase64String(images.ToPng(input, shape))))
             : TypedResults.File(png, "image/png");
     }
 

@@ -36,6 +36,7 @@ public static class ModelsApi
             manifest.Contract,
             manifest.Recipe,
             model.Provider.Name,
-            model.Provider.FallbackReason);
+            model.Provider.FallbackReason,
+            model.LatentMap is not null);
     }
 }

@@ -165,9 +165,29 @@ public static class ApplicationServices
             swagger.UseSwagger();
             swagger.UseSwaggerUI(options => options.DocumentTitle = "Autoencoder API");
         });
+        return app;
+    }
 
-        // Until there is a home page, the API's own documentation is the front door.
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
+    /// <summary>
+    /// The page (wwwroot) at "/", served with the build's precompressed copies, ETags and cache headers. Its files
+    /// have a route table of their own: in the API's, the static assets' endpoints turned a wrong method on an API
+    /// path (GET /encode) from 405 into 404.
+    /// </summary>
+    public static WebApplication UsePage(this WebApplication app)
+    {
+        var routes = new HashSet<string>(StringComparer.Ordinal) { "/" };
+        var page = new ApplicationBuilder(app.Services);
+        page.UseDefaultFiles();
+        page.UseRouting();
+        page.UseEndpoints(endpoints =>
+        {
+            endpoints.MapStaticAssets();
+            routes.UnionWith(endpoints.DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>().Select(endpoint => "/" + endpoint.RoutePattern.RawText?.TrimStart('/')));
+        });
+        var serve = page.Build();
+        app.MapWhen(
+            context => (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && routes.Contains(context.Request.Path.Value ?? ""),
+            branch => branch.Run(serve));
         return app;
     }
 }

@@ -25,11 +25,12 @@ public sealed class OnnxAutoencoder : IDisposable
     private readonly InferenceBatcher? decoderBatcher;
 
     private OnnxAutoencoder(
-        string name, string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics)
+        string name, string directory, ModelManifest manifest, LatentMap? latentMap, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics)
     {
         Name = name;
         Directory = directory;
         Manifest = manifest;
+        LatentMap = latentMap;
         this.encoder = encoder;
         this.decoder = decoder;
         Provider = provider;
@@ -54,6 +55,9 @@ public sealed class OnnxAutoencoder : IDisposable
     public string Directory { get; }
 
     public ModelManifest Manifest { get; }
+
+    /// <summary>The test images' latents in 2-D (latent-map.json), if the model folder has one.</summary>
+    public LatentMap? LatentMap { get; }
 
     public ExecutionProvider Provider { get; }
 
@@ -94,6 +98,7 @@ public sealed class OnnxAutoencoder : IDisposable
             throw new ModelLoadException(manifestPath, $"reconstructionErrors.percentiles must hold the 0th to 100th percentiles (101 numbers), not {errors.Percentiles.Count}");
         }
 
+        var latentMap = LoadLatentMap(directory, manifest);
         var provider = selector.Provider;
         var encoderPath = Path.Combine(directory, ModelManifest.EncoderFileName);
         var decoderPath = Path.Combine(directory, ModelManifest.DecoderFileName);
@@ -101,7 +106,7 @@ public sealed class OnnxAutoencoder : IDisposable
         try
         {
             var decoder = OpenSession(decoderPath, selector, device, ref provider, logger);
-            var model = new OnnxAutoencoder(name, directory, manifest, encoder, decoder, provider, batching, metrics);
+            var model = new OnnxAutoencoder(name, directory, manifest, latentMap, encoder, decoder, provider, batching, metrics);
             try
             {
                 model.CheckSignatures(encoderPath, decoderPath);
@@ -213,6 +218,30 @@ public sealed class OnnxAutoencoder : IDisposable
         {
             return new InferenceSession(path, options);
         }
+    }
+
+    /// <summary>The optional latent map; one that is there but unreadable or made for other latents stops the start.</summary>
+    private static LatentMap? LoadLatentMap(string directory, ModelManifest manifest)
+    {
+        var path = Path.Combine(directory, LatentMap.FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        LatentMap map;
+        try
+        {
+            map = LatentMap.Load(path);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelLoadException(path, $"not a valid latent map ({e.Message})");
+        }
+
+        return map.Mismatch(manifest.LatentSize) is { } mismatch
+            ? throw new ModelLoadException(path, $"does not fit model.json: {mismatch}")
+            : map;
     }
 
     private void CheckSignatures(string encoderPath, string decoderPath)

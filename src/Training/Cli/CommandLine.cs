@@ -19,6 +19,7 @@ internal static class CommandLine
                 ["benchmark", .. var rest] => BenchmarkCommand.Run(rest, output),
                 ["rate-distortion", .. var rest] => RateDistortionCommand.Run(rest, output),
                 ["anomaly-report", .. var rest] => AnomalyReportCommand.Run(rest, output),
+                ["latent-map", .. var rest] => LatentMapCommand.Run(rest, output),
                 [var unknown, ..] => throw new UsageException($"unknown command '{unknown}' (try --help)"),
             };
         }
@@ -52,6 +53,7 @@ internal static class CommandLine
         output.WriteLine(BenchmarkCommand.Usage);
         output.WriteLine(RateDistortionCommand.Usage);
         output.WriteLine(AnomalyReportCommand.Usage);
+        output.WriteLine(LatentMapCommand.Usage);
         return 0;
     }
 }

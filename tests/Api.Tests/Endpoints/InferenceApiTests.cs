@@ -66,7 +66,21 @@ public sealed class InferenceApiTests(AutoencoderApiFactory factory) : IClassFix
             Assert.Equal(latent, body.GetProperty("latent").Floats());
             Assert.Equal(output.Select(Quantise), Digits.Decode(Convert.FromBase64String(body.GetProperty("image").GetString()!)).Pixels);
             Assert.Equal(input.Zip(output, (a, b) => (double)(a - b) * (a - b)).Average(), body.GetProperty("meanSquaredError").GetDouble(), 6);
+            Assert.Equal(TestData.TestDigit(index), Digits.Decode(Convert.FromBase64String(body.GetProperty("input").GetString()!)).Pixels);
         }
+    }
+
+    [Fact]
+    public async Task ReconstructJsonShowsTheInputAsTheModelSawItAfterPreprocessing()
+    {
+        // A large dark-on-light "photo" of a digit reaches the model as a centred 28x28 white-on-black digit.
+        using var response = await client.PostAsync("/reconstruct", PngForm("image", Digits.UpscaledInvertedPng(3, scale: 6)), "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (width, height, pixels) = Digits.Decode(Convert.FromBase64String((await response.JsonAsync()).GetProperty("input").GetString()!));
+        Assert.Equal((28, 28), (width, height));
+        Assert.Equal(0, pixels[0]);
+        Assert.True(pixels.Count(value => value > 128) > 40, "the digit's ink is bright in the model's input");
     }
 
     [Fact]

@@ -82,16 +82,58 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
     }
 
     [Fact]
-    public async Task TheRootRedirectsToSwaggerUi()
+    public async Task TheRootIsThePageLinkingToSwaggerUi()
     {
-        using var noRedirects = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-
-        using var response = await noRedirects.GetAsync("/");
+        using var response = await client.GetAsync("/");
         using var ui = await client.GetAsync("/swagger/index.html");
 
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/swagger", response.Headers.Location?.ToString());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-cache", response.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("<title>Autoencoder", page, StringComparison.Ordinal);
+        Assert.Contains("href=\"/swagger\"", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    [Fact]
+    public async Task ThePagesScriptsAndStylesAreServedCompressedWithValidators()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/app.js");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("gzip", response.Content.Headers.ContentEncoding);
+        Assert.NotNull(response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task TheLatentMapGivesPointsLabelsAndTheProjectionBack()
+    {
+        using var response = await client.GetAsync("/models/mnist/latent-map");
+        var models = await client.GetFromJsonAsync<JsonElement>("/models");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var map = await response.JsonAsync();
+        Assert.Equal("mnist", map.GetProperty("model").GetString());
+        Assert.Equal(20, map.GetProperty("mean").GetArrayLength());
+        Assert.All(map.GetProperty("components").EnumerateArray(), component => Assert.Equal(1, Math.Sqrt(component.Floats().Sum(value => value * value)), 3));
+        Assert.True(map.GetProperty("points").GetArrayLength() >= 1000);
+        Assert.All(map.GetProperty("points").EnumerateArray(), point => Assert.InRange(point.GetProperty("label").GetInt32(), 0, 9));
+        Assert.Equal(10, map.GetProperty("examples").GetArrayLength());
+        Assert.True(models[0].GetProperty("hasLatentMap").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TheLatentMapOfAnUnknownModelIs404()
+    {
+        using var response = await client.GetAsync("/models/cifar/latent-map");
+
+        await response.AssertProblemAsync(404, "There is no model 'cifar'");
     }
 
     [Fact]
@@ -101,7 +143,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
-            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/reconstruct", "/score",
+            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
              "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
              "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/versions/{version}/ready"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));

@@ -72,6 +72,30 @@ public sealed class StartupValidationTests : IDisposable
         Assert.True((bool)list[0]!["isDefault"]!);
     }
 
+    [Fact]
+    public void ALatentMapMadeForOtherLatentsIsNamed()
+    {
+        var path = Path.Combine(models, "mnist", "latent-map.json");
+        var map = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.ModelsDirectory, "mnist", "latent-map.json")))!;
+        map["mean"] = new JsonArray(1, 2, 3);
+        File.WriteAllText(path, map.ToJsonString());
+
+        Assert.Contains(path + ": does not fit model.json: its mean has 3 numbers, but the model's latents have 20", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AModelWithoutALatentMapIsServedAndSaysSo()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Models:Directory"] = models });
+        using var client = factory.CreateClient();
+
+        var list = JsonNode.Parse(await client.GetStringAsync("/models"))!.AsArray();
+        using var map = await client.GetAsync("/models/mnist/latent-map");
+
+        Assert.False((bool)list[0]!["hasLatentMap"]!);
+        await map.AssertProblemAsync(404, "Model 'mnist' has no latent map");
+    }
+
     private string StartFails(Dictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>(settings ?? []) { ["Models:Directory"] = models };

@@ -57,13 +57,14 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task HelpListsBothCommands()
+    public async Task HelpListsEveryCommand()
     {
         var (exitCode, output, _) = await Run("--help");
 
         Assert.Equal(0, exitCode);
         Assert.Contains("train --data DIR --out DIR", output, StringComparison.Ordinal);
         Assert.Contains("benchmark --data DIR", output, StringComparison.Ordinal);
+        Assert.Contains("latent-map --model DIR --images FILE --labels FILE", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,119 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+
+namespace Autoencoder.Browser.Tests;
+
+/// <summary>
+/// The real service on Kestrel (loopback, a port the OS picks) serving every bundled model plus a copy of the default
+/// one without a latent map, and one headless Chromium: Debian's, since Playwright cannot download browsers here.
+/// </summary>
+public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
+{
+    /// <summary>A second model, to switch to: the bundled MNIST model's files without its latent map.</summary>
+    public const string ModelWithoutMap = "mnist-without-map";
+
+    private readonly string models = Path.Combine(Path.GetTempPath(), "autoencoder-browser-" + Guid.NewGuid().ToString("N"));
+    private Factory? factory;
+    private IPlaywright? playwright;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The browser to drive; AUTOENCODER_CHROMIUM overrides Debian's.</summary>
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("AUTOENCODER_CHROMIUM") ?? "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(models);
+        var bundled = Path.Combine(RepositoryRoot, "models");
+        foreach (var folder in Directory.GetDirectories(bundled))
+        {
+            Directory.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(folder)), folder);
+        }
+
+        var withoutMap = Directory.CreateDirectory(Path.Combine(models, ModelWithoutMap)).FullName;
+        foreach (var file in new[] { "model.json", "encoder.onnx", "decoder.onnx" })
+        {
+            File.CreateSymbolicLink(Path.Combine(withoutMap, file), Path.Combine(bundled, "mnist", file));
+        }
+
+        factory = new Factory(models);
+        Client = factory.CreateClient();
+        BaseAddress = Client.BaseAddress!;
+
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package, or set AUTOENCODER_CHROMIUM.");
+        }
+
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+        playwright = null;
+        Dispose();
+    }
+
+    /// <summary>Stops the server and removes its models folder; safe to call more than once.</summary>
+    public void Dispose()
+    {
+        Client?.Dispose();
+        factory?.Dispose();
+        factory = null;
+        if (Directory.Exists(models))
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Autoencoder.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("tests must run from inside the repository");
+    }
+
+    private sealed class Factory : WebApplicationFactory<Program>
+    {
+        private readonly string models;
+
+        public Factory(string models)
+        {
+            this.models = models;
+
+            // 127.0.0.1 only, so nothing beyond this machine reaches the test server; port 0 so runs never collide.
+            UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+            StartServer();
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+
+        // The page's files as the build lays them out (wwwroot and its precompressed copies), as in Development.
+        builder.UseStaticWebAssets();
+            builder.UseSetting("Models:Directory", models);
+        }
+    }
+}

@@ -29,9 +29,11 @@ WORKDIR /app
 COPY --from=build /app/cpu ./
 COPY models/ models/
 # Nothing is written under /app; ASP.NET Core buffers large uploads in /tmp, so a read-only root needs a tmpfs there.
+# ONNX Runtime 1.31 collects usage telemetry and uploads it over HTTPS; ORT_DISABLE_TELEMETRY keeps a server to itself.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     Models__Directory=/app/models \
-    Inference__Device=cpu
+    Inference__Device=cpu \
+    ORT_DISABLE_TELEMETRY=1
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Autoencoder.Api.dll"]
@@ -53,7 +55,8 @@ ENV APP_UID=1654 \
     DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_HTTP_PORTS=8080 \
     Models__Directory=/app/models \
-    Inference__Device=cuda
+    Inference__Device=cuda \
+    ORT_DISABLE_TELEMETRY=1
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Autoencoder.Api.dll"]

@@ -196,7 +196,7 @@ if $compose; then
     check_reconstruct "http://127.0.0.1:$compose_port"
     check_user "$("${engine_cmd[@]}" inspect -f '{{.State.Pid}}' "$compose_container")"
     [[ "$("${engine_cmd[@]}" inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$compose_container")" == true ]] || fail "compose: root filesystem not read-only"
-    stop_and_check "$compose_container" $compose_tool -p "$compose_project" -f docker/compose.yaml stop
+    stop_and_check "$compose_container" $compose_tool -p "$compose_project" -f docker/compose.yaml stop autoencoder
   fi
 fi
 

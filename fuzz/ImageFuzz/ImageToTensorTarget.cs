@@ -50,6 +50,7 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
             // Past the decoder nothing may throw, not even a rejection: the only rejection the
             // preprocessor knows is for a raw input of the wrong size, which is never asked for here.
             RequireModelInput(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true), "preprocess=true");
+            RequireModelInput(MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height), "fit");
             var isModelSized = whole.Width == shape.Width && whole.Height == shape.Height;
             if (isModelSized)
             {

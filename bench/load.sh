@@ -18,16 +18,7 @@ base="http://127.0.0.1:${port}"
 
 command -v wrk >/dev/null || { echo "bench/load.sh needs wrk: apt-get install wrk" >&2; exit 1; }
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
-    kill -TERM "$server"
-    wait "$server" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/server.sh
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 # A server left on the port would answer in place of the one under test. The content root is the build output,

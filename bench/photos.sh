@@ -12,13 +12,7 @@ port="${BENCH_PORT:-5093}"
 base="http://127.0.0.1:${port}"
 t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
 
-work="$(mktemp -d)"
-server=""
-stop_server() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" 2>/dev/null || true; fi
-  server=""
-}
-trap 'stop_server; rm -rf "$work"' EXIT
+source bench/server.sh
 
 if curl -s -o /dev/null "$base/health/live"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null

@@ -125,7 +125,9 @@ status=$(curl -s -o "$work/interpolation.json" -w '%{http_code} %{content_type}'
 frames=$(grep -o '"frames":\[[^]]*\]' "$work/interpolation.json" | grep -o '"iVBOR' | wc -l)
 [[ "$frames" -eq 6 ]] || fail "POST /interpolate?steps=6 gave $frames frames"
 echo "POST /interpolate?steps=6: 200 application/json, 6 frames"
-curl -sf "$base/metrics" | grep -q '^autoencoder_model_info{model="mnist",provider="CPUExecutionProvider"} 1' \
+# Read the whole page first: grep -q stops at its match, and curl, cut off mid-write, would fail the pipeline.
+metrics="$(curl -sf "$base/metrics")"
+grep -q '^autoencoder_model_info{model="mnist",provider="CPUExecutionProvider"} 1' <<<"$metrics" \
   || fail "GET /metrics lacks autoencoder_model_info for mnist on CPU"
 echo "GET /metrics: autoencoder_model_info present"
 

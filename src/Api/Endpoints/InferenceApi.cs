@@ -151,15 +151,19 @@ public static class InferenceApi
         var input = await images.ToModelInputAsync(upload, shape, query.ImageHandlingFor(model), cancellationToken);
         var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
         var png = images.ToPng(reconstruction.Image, shape);
-        return ResponseFormat.PrefersJson(request)
-            ? TypedResults.Ok(new ReconstructResponse(
-                model.Name,
-                reconstruction.Latent,
-                Convert.ToBase64String(png),
-                reconstruction.MeanSquaredError,
-                AnomalyScores.Percentile(model.Manifest, reconstruction.MeanSquaredError),
-                Convert.ToBase64String(images.ToPng(input, shape))))
-            : TypedResults.File(png, "image/png");
+        if (!ResponseFormat.PrefersJson(request))
+        {
+            return TypedResults.File(png, "image/png");
+        }
+
+        var error = reconstruction.MeanSquaredError;
+        return TypedResults.Ok(new ReconstructResponse(
+            model.Name,
+            reconstruction.Latent,
+            Convert.ToBase64String(png),
+            error,
+            AnomalyScores.Percentile(model.Manifest, error),
+            Convert.ToBase64String(images.ToPng(input, shape))));
     }
 
     /// <param name="request">The request.</param>

@@ -68,7 +68,7 @@ public static class BulkInference
             }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
             {
-                throw ClientInputException.BadRequest($"The body is not a complete IDX file: {e.Message}");
+                throw ClientInputException.Invalid($"The body is not a complete IDX file: {e.Message}");
             }
 
             var images = new float[pixels.Length];
@@ -101,7 +101,7 @@ public static class BulkInference
         catch (InvalidDataException e)
         {
             await content.DisposeAsync();
-            throw ClientInputException.BadRequest($"The body is not valid gzip: {e.Message}");
+            throw ClientInputException.Invalid($"The body is not valid gzip: {e.Message}");
         }
         catch
         {
@@ -128,7 +128,7 @@ public static class BulkInference
     {
         if (request.ContentLength == 0)
         {
-            throw ClientInputException.BadRequest("The body is empty; send a JSON object with a 'latent' array of numbers, or an array of such arrays.");
+            throw ClientInputException.Invalid("The body is empty; send a JSON object with a 'latent' array of numbers, or an array of such arrays.");
         }
 
         JsonDocument document;
@@ -139,7 +139,7 @@ public static class BulkInference
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
             // ArgumentException: bytes that are not UTF-8 (DecoderFallbackException) before the parser sees a token.
-            throw ClientInputException.BadRequest($"The JSON body is not valid: {e.Message}");
+            throw ClientInputException.Invalid($"The JSON body is not valid: {e.Message}");
         }
 
         using (document)
@@ -158,13 +158,13 @@ public static class BulkInference
                 var ragged = Array.FindIndex(rows, row => row.Length != columns);
                 if (ragged >= 0)
                 {
-                    throw ClientInputException.BadRequest($"Latent [{ragged}] has {rows[ragged].Length} numbers, latent [0] has {columns}; all must have {model.LatentSize}.");
+                    throw ClientInputException.Invalid($"Latent [{ragged}] has {rows[ragged].Length} numbers, latent [0] has {columns}; all must have {model.LatentSize}.");
                 }
 
                 return (Validate([.. rows.SelectMany(row => row)], rows.Length, columns, model, limits), rows.Length, true);
             }
 
-            throw ClientInputException.BadRequest("The body must be a JSON object with a 'latent' array of numbers, or an array of such arrays.");
+            throw ClientInputException.Invalid("The body must be a JSON object with a 'latent' array of numbers, or an array of such arrays.");
         }
     }
 
@@ -176,7 +176,7 @@ public static class BulkInference
         {
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !float.IsFinite((float)value))
             {
-                throw ClientInputException.BadRequest($"'{where}' must hold finite numbers in float range; element {i} is {Describe(element)}.");
+                throw ClientInputException.Invalid($"'{where}' must hold finite numbers in float range; element {i} is {Describe(element)}.");
             }
 
             numbers[i++] = (float)value;
@@ -203,7 +203,7 @@ public static class BulkInference
     {
         if (columns != model.LatentSize)
         {
-            throw ClientInputException.BadRequest($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {columns}.");
+            throw ClientInputException.Invalid($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {columns}.");
         }
 
         if (rows > limits.MaxBulkImages)
@@ -214,7 +214,7 @@ public static class BulkInference
         var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
         if (bad >= 0)
         {
-            throw ClientInputException.BadRequest($"'latent' must hold finite numbers; latent[{bad / columns}][{bad % columns}] is {latents[bad]}.");
+            throw ClientInputException.Invalid($"'latent' must hold finite numbers; latent[{bad / columns}][{bad % columns}] is {latents[bad]}.");
         }
 
         return latents;

@@ -25,7 +25,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !RawImageTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase))
         {
-            throw ClientInputException.UnsupportedMediaType(
+            throw ClientInputException.UnsupportedFormat(
                 $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
         }
 
@@ -60,7 +60,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
         catch (InvalidDataException e)
         {
-            throw ClientInputException.BadRequest($"The body is not valid gzip: {e.Message}");
+            throw ClientInputException.Invalid($"The body is not valid gzip: {e.Message}");
         }
     }
 
@@ -68,7 +68,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     {
         if (!request.HasFormContentType)
         {
-            throw ClientInputException.UnsupportedMediaType(
+            throw ClientInputException.UnsupportedFormat(
                 $"Send the two images as multipart/form-data fields '{firstField}' and '{secondField}' (got '{request.ContentType ?? "none"}').");
         }
 
@@ -95,13 +95,13 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
         catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException))
         {
-            throw ClientInputException.BadRequest($"The multipart/form-data body is malformed: {e.Message.Trim()}");
+            throw ClientInputException.Invalid($"The multipart/form-data body is malformed: {e.Message.Trim()}");
         }
 
         var most = options.Value.MaxFormFiles;
         return form.Files.Count <= most
             ? form
-            : throw ClientInputException.BadRequest($"The form carries {form.Files.Count} files; at most {most} are accepted.");
+            : throw ClientInputException.Invalid($"The form carries {form.Files.Count} files; at most {most} are accepted.");
     }
 
     private async Task<byte[]> ReadFieldAsync(IFormCollection form, string field, CancellationToken cancellationToken)
@@ -110,12 +110,12 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         if (files.Count == 0)
         {
             var sent = form.Files.Count == 0 ? "no files" : "files in " + string.Join(", ", form.Files.Select(file => $"'{file.Name}'").Distinct());
-            throw ClientInputException.BadRequest($"Missing the image file in form field '{field}' (the request has {sent}).");
+            throw ClientInputException.Invalid($"Missing the image file in form field '{field}' (the request has {sent}).");
         }
 
         if (files.Count > 1)
         {
-            throw ClientInputException.BadRequest($"Form field '{field}' holds {files.Count} files; send exactly one.");
+            throw ClientInputException.Invalid($"Form field '{field}' holds {files.Count} files; send exactly one.");
         }
 
         await using var stream = files[0].OpenReadStream();
@@ -139,7 +139,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
                 return exact;
             }
 
-            throw ClientInputException.BadRequest($"{what} ended after {read} of the {length} bytes its length says.");
+            throw ClientInputException.Invalid($"{what} ended after {read} of the {length} bytes its length says.");
         }
 
         // A pooled chunk: a fresh one per request was most of what a digit upload allocated.
@@ -165,7 +165,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
 
         if (buffer.Length == 0)
         {
-            throw ClientInputException.BadRequest($"{what} is empty; {whenEmpty}.");
+            throw ClientInputException.Invalid($"{what} is empty; {whenEmpty}.");
         }
 
         return buffer.ToArray();

@@ -18,7 +18,7 @@ public readonly record struct InferenceQuery([FromQuery(Name = "model")] string?
     {
         null or "" or "auto" => true,
         "none" => false,
-        _ => throw Errors.ClientInputException.BadRequest($"'preprocess' must be 'auto' or 'none', not '{Preprocess}'."),
+        _ => throw Errors.ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{Preprocess}'."),
     };
 
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
@@ -120,7 +120,7 @@ public static class InferenceApi
         }
         else
         {
-            throw Errors.ClientInputException.UnsupportedMediaType(
+            throw Errors.ClientInputException.UnsupportedFormat(
                 $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{request.ContentType ?? "none"}'.");
         }
 
@@ -261,7 +261,7 @@ public static class InferenceApi
             ? null
             : double.TryParse(threshold, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
                 ? value
-                : throw Errors.ClientInputException.BadRequest($"'threshold' must be a finite number above 0, not '{threshold}'.");
+                : throw Errors.ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{threshold}'.");
 
     private static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
     {

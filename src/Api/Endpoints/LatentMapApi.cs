@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using Autoencoder.Api.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -11,21 +12,17 @@ public static class LatentMapApi
         var api = app.MapGroup("/models").WithTags("Models");
         api.MapGet("/{name}/latent-map", Get)
             .WithName("GetLatentMap")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The model's latent map: test images' latents projected onto their two principal components")
             .WithDescription("A point (x, y) of the map stands for the latent mean + x * components[0] + y * components[1]; POST it to /decode to see it. 404 for a model folder without latent-map.json (made by `autoencoder-train latent-map`); GET /models says which models have one.");
         return api;
     }
 
-    public static Results<Ok<LatentMapResponse>, ProblemHttpResult> Get(string name, AutoencoderService service)
+    public static Ok<LatentMapResponse> Get(string name, AutoencoderService service)
     {
         var model = service.Model(name);
-        if (model.LatentMap is not { } map)
-        {
-            return TypedResults.Problem(
-                $"Model '{model.Name}' has no latent map; `autoencoder-train latent-map` makes one (latent-map.json in its folder).",
-                statusCode: StatusCodes.Status404NotFound,
-                title: "Latent map not found");
-        }
+        var map = model.LatentMap ?? throw ClientInputException.NotFound(
+            $"Model '{model.Name}' has no latent map; `autoencoder-train latent-map` makes one (latent-map.json in its folder).");
 
         return TypedResults.Ok(new LatentMapResponse(model.Name, map.Dataset, map.FittedImages, map.Mean, map.Components, map.ExplainedVariance, map.Points, map.Examples));
     }

@@ -38,18 +38,18 @@ public static partial class Npy
     {
         if (file.Length < 10 || !file[..6].SequenceEqual(Magic))
         {
-            throw ClientInputException.BadRequest("Not a .npy file: it must start with \\x93NUMPY.");
+            throw ClientInputException.Invalid("Not a .npy file: it must start with \\x93NUMPY.");
         }
 
         var (headerLength, dataStart) = file[6] switch
         {
             1 => (BinaryPrimitives.ReadUInt16LittleEndian(file[8..]), 10),
             2 or 3 when file.Length >= 12 => ((int)BinaryPrimitives.ReadUInt32LittleEndian(file[8..]), 12),
-            _ => throw ClientInputException.BadRequest($".npy version {file[6]} is not supported; send version 1, 2 or 3."),
+            _ => throw ClientInputException.Invalid($".npy version {file[6]} is not supported; send version 1, 2 or 3."),
         };
         if (dataStart + headerLength > file.Length)
         {
-            throw ClientInputException.BadRequest("The .npy header is longer than the file.");
+            throw ClientInputException.Invalid("The .npy header is longer than the file.");
         }
 
         var header = Encoding.Latin1.GetString(file.Slice(dataStart, headerLength));
@@ -57,7 +57,7 @@ public static partial class Npy
         var shape = ShapePattern().Match(header);
         if (!descr.Success || !shape.Success || header.Contains("'fortran_order': True", StringComparison.Ordinal))
         {
-            throw ClientInputException.BadRequest("The .npy header must give 'descr' '<f4' or '<f8', C order and a 2-D 'shape' (rows, columns).");
+            throw ClientInputException.Invalid("The .npy header must give 'descr' '<f4' or '<f8', C order and a 2-D 'shape' (rows, columns).");
         }
 
         rows = int.Parse(shape.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -66,7 +66,7 @@ public static partial class Npy
         var data = file[(dataStart + headerLength)..];
         if (data.Length != (long)rows * columns * width)
         {
-            throw ClientInputException.BadRequest($"The .npy header says {rows}x{columns} of {width}-byte numbers ({(long)rows * columns * width} bytes) but {data.Length} follow.");
+            throw ClientInputException.Invalid($"The .npy header says {rows}x{columns} of {width}-byte numbers ({(long)rows * columns * width} bytes) but {data.Length} follow.");
         }
 
         var values = new float[rows * columns];

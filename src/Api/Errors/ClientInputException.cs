@@ -1,20 +1,21 @@
 namespace Autoencoder.Api.Errors;
 
 /// <summary>
-/// A request the client must change: becomes an RFC 9457 problem response with this status, title and detail.
+/// A request the client must change. The message is written for the client: it says what is wrong and what to send
+/// instead, and becomes the error response's detail.
 /// </summary>
-public class ClientInputException(int statusCode, string title, string detail) : Exception(detail)
+public class ClientInputException(InputFault fault, string detail, Exception? innerException = null) : Exception(detail, innerException)
 {
-    public int StatusCode { get; } = statusCode;
+    public InputFault Fault { get; } = fault;
 
-    public string Title { get; } = title;
+    public static ClientInputException Invalid(string detail) => new(InputFault.Invalid, detail);
 
-    public static ClientInputException BadRequest(string detail) => new(StatusCodes.Status400BadRequest, "Invalid request", detail);
+    public static ClientInputException UnsupportedFormat(string detail) => new(InputFault.UnsupportedFormat, detail);
 
-    public static ClientInputException UnsupportedMediaType(string detail) => new(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", detail);
+    public static ClientInputException TooLarge(string detail) => new(InputFault.TooLarge, detail);
 
-    public static ClientInputException TooLarge(string detail) => new(StatusCodes.Status413PayloadTooLarge, "Request too large", detail);
+    public static ClientInputException NotFound(string detail) => new(InputFault.NotFound, detail);
 
     public static ClientInputException ModelNotFound(string name, IEnumerable<string> known) =>
-        new(StatusCodes.Status404NotFound, "Model not found", $"There is no model '{name}'. Models: {string.Join(", ", known)}.");
+        NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
 }

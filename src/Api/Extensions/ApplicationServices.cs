@@ -1,5 +1,4 @@
 using Autoencoder.Api.Endpoints;
-using Autoencoder.Api.Errors;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
@@ -86,7 +85,7 @@ public static class ApplicationServices
                 _ => null,
             };
         });
-        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddExceptionHandler<ErrorResponses.ExceptionHandler>();
 
         // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using System.Buffers.Binary;
 using Autoencoder.Core;
 
@@ -26,14 +27,14 @@ public static class IdxImages
     {
         if (header.Length < HeaderLength)
         {
-            throw new ImageRejectedException(StatusCodes.Status400BadRequest, $"The IDX file is {header.Length} bytes, shorter than its 16-byte header.");
+            throw new ImageRejectedException(InputFault.Invalid, $"The IDX file is {header.Length} bytes, shorter than its 16-byte header.");
         }
 
         var magic = BinaryPrimitives.ReadInt32BigEndian(header);
         if (magic != Magic)
         {
             throw new ImageRejectedException(
-                StatusCodes.Status400BadRequest,
+                InputFault.Invalid,
                 $"Not an IDX image file: magic number 0x{magic:x8}, expected 0x{Magic:x8} (unsigned bytes, 3 dimensions).");
         }
 
@@ -43,14 +44,14 @@ public static class IdxImages
         if (rows != shape.Height || columns != shape.Width || shape.Channels != 1)
         {
             throw new ImageRejectedException(
-                StatusCodes.Status400BadRequest,
+                InputFault.Invalid,
                 $"The IDX file holds {rows}x{columns} images; this model takes {shape.Height}x{shape.Width} grayscale images.");
         }
 
         if (count <= 0 || count > maxImages)
         {
             throw new ImageRejectedException(
-                count <= 0 ? StatusCodes.Status400BadRequest : StatusCodes.Status413PayloadTooLarge,
+                count <= 0 ? InputFault.Invalid : InputFault.TooLarge,
                 $"The IDX file declares {count} images; a request may hold 1 to {maxImages}.");
         }
 
@@ -64,7 +65,7 @@ public static class IdxImages
         if (actual != expected)
         {
             throw new ImageRejectedException(
-                StatusCodes.Status400BadRequest,
+                InputFault.Invalid,
                 $"The IDX header declares {count} images ({expected - HeaderLength} pixel bytes), but the file has {actual - HeaderLength}: it is truncated or has trailing bytes.");
         }
     }

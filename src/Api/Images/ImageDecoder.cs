@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
@@ -106,7 +107,7 @@ public sealed class ImageDecoder : IDisposable
             if (format is PngFormat && HasMoreThanOneHeader(bytes.Span))
             {
                 throw new ImageRejectedException(
-                    StatusCodes.Status400BadRequest,
+                    InputFault.Invalid,
                     "The PNG has more than one IHDR header chunk; a PNG has exactly one. Save the image again.");
             }
 
@@ -118,7 +119,7 @@ public sealed class ImageDecoder : IDisposable
             if (format is JpegFormat && HasMoreScansThan(bytes.Span, MaxJpegScans))
             {
                 throw new ImageRejectedException(
-                    StatusCodes.Status400BadRequest,
+                    InputFault.Invalid,
                     $"The JPEG has more than {MaxJpegScans} scans (encoders write about ten): save it again as a baseline JPEG or a PNG.");
             }
 
@@ -208,7 +209,7 @@ public sealed class ImageDecoder : IDisposable
             SKCodecResult.Success or SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput =>
                 Upright(pixels, scaled.Width, scaled.Height, codec.EncodedOrigin),
             SKCodecResult.Unimplemented => throw new ImageRejectedException(
-                StatusCodes.Status415UnsupportedMediaType,
+                InputFault.UnsupportedFormat,
                 "Unsupported JPEG encoding: send a baseline or progressive JPEG, or a PNG."),
             SKCodecResult.InvalidScale or SKCodecResult.InvalidConversion or SKCodecResult.InvalidParameters =>
                 throw new InvalidOperationException($"Skia refused the decode it was asked for: {result}."),
@@ -310,11 +311,11 @@ public sealed class ImageDecoder : IDisposable
 
         // A PNG or JPEG variant the decoder does not implement (e.g. lossless JPEG).
         NotSupportedException => new ImageRejectedException(
-            StatusCodes.Status415UnsupportedMediaType,
+            InputFault.UnsupportedFormat,
             $"Unsupported image encoding ({exception.Message}): send a baseline or progressive JPEG, or a PNG.",
             exception),
         InvalidMemoryOperationException => new ImageRejectedException(
-            StatusCodes.Status413PayloadTooLarge,
+            InputFault.TooLarge,
             "The image needs more memory to decode than the service allows: send a smaller image.",
             exception),
         ImageFormatException => ImageRejectedException.Corrupt(exception.Message, exception),

@@ -25,12 +25,12 @@ public static class AnomalyScores
         {
             return double.IsFinite(value) && value > 0
                 ? value
-                : throw ClientInputException.BadRequest($"'threshold' must be a finite number above 0, not {value}.");
+                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not {value}.");
         }
 
         return manifest.ReconstructionErrors is { } errors
             ? errors.Percentiles[DefaultThresholdPercentile]
-            : throw ClientInputException.BadRequest($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
+            : throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
     }
 
     /// <summary>Where <paramref name="error"/> falls among the validation errors, 0 to 100, linear between recorded percentiles.</summary>

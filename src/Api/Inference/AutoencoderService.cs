@@ -30,13 +30,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         if (latent.Length != model.LatentSize)
         {
-            throw ClientInputException.BadRequest($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {latent.Length}.");
+            throw ClientInputException.Invalid($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {latent.Length}.");
         }
 
         var bad = Array.FindIndex(latent, value => !float.IsFinite(value));
         if (bad >= 0)
         {
-            throw ClientInputException.BadRequest($"'latent' must hold finite numbers; latent[{bad}] is {latent[bad]}.");
+            throw ClientInputException.Invalid($"'latent' must hold finite numbers; latent[{bad}] is {latent[bad]}.");
         }
 
         return model.DecodeAsync(latent, 1, cancellationToken);
@@ -56,7 +56,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
         var bad = Array.FindIndex(images, value => !(value >= contract.PixelMin && value <= contract.PixelMax));
         if (bad >= 0)
         {
-            throw ClientInputException.BadRequest(
+            throw ClientInputException.Invalid(
                 $"Pixels must be in [{contract.PixelMin}, {contract.PixelMax}] for model '{model.Name}'; value {bad} (image {bad / model.PixelCount}) is {images[bad]}.");
         }
 
@@ -71,7 +71,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
         var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
         if (bad >= 0)
         {
-            throw ClientInputException.BadRequest($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");
+            throw ClientInputException.Invalid($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");
         }
 
         return count <= chunk
@@ -130,7 +130,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         if (steps is < MinSteps or > MaxSteps)
         {
-            throw ClientInputException.BadRequest($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
+            throw ClientInputException.Invalid($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
         }
 
         return [.. Enumerable.Range(1, steps).Select(i => (float)i / (steps + 1))];

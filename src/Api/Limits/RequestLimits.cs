@@ -1,3 +1,4 @@
+using Autoencoder.Api.Endpoints;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
@@ -41,8 +42,8 @@ public static class RequestLimits
             {
                 Timeout = TimeSpan.FromSeconds(limits.Value.RequestTimeoutSeconds),
                 TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
-                WriteTimeoutResponse = context => WriteProblemAsync(
-                    context, StatusCodes.Status503ServiceUnavailable, "Request timed out",
+                WriteTimeoutResponse = context => ErrorResponses.WriteAsync(
+                    context, StatusCodes.Status503ServiceUnavailable,
                     $"The request took longer than the {limits.Value.RequestTimeoutSeconds} s allowed and was cancelled; try again, or send a smaller image.",
                     retryAfterSeconds: 1).AsTask(),
             });
@@ -132,27 +133,15 @@ public static class RequestLimits
         if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            return WriteProblemAsync(
-                context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            return ErrorResponses.WriteAsync(
+                context, StatusCodes.Status429TooManyRequests,
                 $"This client may make {limits.RateLimitPermits} requests per {limits.RateLimitWindowSeconds} s; retry after {seconds} s.",
                 seconds);
         }
 
-        return WriteProblemAsync(
-            context, StatusCodes.Status503ServiceUnavailable, "Server busy",
+        return ErrorResponses.WriteAsync(
+            context, StatusCodes.Status503ServiceUnavailable,
             "Every inference slot and queue place is taken; retry shortly.",
             retryAfterSeconds: 1);
-    }
-
-    private static ValueTask WriteProblemAsync(HttpContext context, int status, string title, string detail, int retryAfterSeconds)
-    {
-        context.Response.StatusCode = status;
-        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        return problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
     }
 }

@@ -39,7 +39,7 @@ public static class InferenceRequestReader
 
         if (request.ContentLength == 0)
         {
-            throw ClientInputException.BadRequest("The body is empty; send an inference request: a JSON object with 'inputs'.");
+            throw ClientInputException.Invalid("The body is empty; send an inference request: a JSON object with 'inputs'.");
         }
 
         // Content-Encoding: gzip (as Triton's clients send when asked to compress) is undone here, within the same limit.
@@ -47,7 +47,7 @@ public static class InferenceRequestReader
         var jsonLength = headerLength ?? body.Length;
         if (jsonLength > body.Length)
         {
-            throw ClientInputException.BadRequest($"{HeaderLengthHeader} is {jsonLength}, but the body has only {body.Length} bytes.");
+            throw ClientInputException.Invalid($"{HeaderLengthHeader} is {jsonLength}, but the body has only {body.Length} bytes.");
         }
 
         if (jsonLength > limits.MaxJsonBodyBytes)
@@ -68,7 +68,7 @@ public static class InferenceRequestReader
 
         return int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
             ? length
-            : throw ClientInputException.BadRequest($"{HeaderLengthHeader} must be the JSON object's length in bytes, not '{values}'.");
+            : throw ClientInputException.Invalid($"{HeaderLengthHeader} must be the JSON object's length in bytes, not '{values}'.");
     }
 
     private static InferenceRequest Parse(ReadOnlySpan<byte> json)
@@ -76,11 +76,11 @@ public static class InferenceRequestReader
         try
         {
             return JsonSerializer.Deserialize<InferenceRequest>(json, JsonOptions)
-                ?? throw ClientInputException.BadRequest("The inference request must be a JSON object, not null.");
+                ?? throw ClientInputException.Invalid("The inference request must be a JSON object, not null.");
         }
         catch (JsonException e)
         {
-            throw ClientInputException.BadRequest($"The inference request is not valid JSON for the protocol: {e.Message}");
+            throw ClientInputException.Invalid($"The inference request is not valid JSON for the protocol: {e.Message}");
         }
     }
 
@@ -89,24 +89,24 @@ public static class InferenceRequestReader
         var expected = model.Input;
         if (inference.Inputs is not { Count: > 0 } inputs)
         {
-            throw ClientInputException.BadRequest($"The request has no 'inputs'; model '{model.Name}' takes '{expected.Name}' {Describe(expected)}.");
+            throw ClientInputException.Invalid($"The request has no 'inputs'; model '{model.Name}' takes '{expected.Name}' {Describe(expected)}.");
         }
 
         var unknown = inputs.FirstOrDefault(input => input.Name != expected.Name);
         if (unknown is not null)
         {
-            throw ClientInputException.BadRequest($"Model '{model.Name}' has no input '{unknown.Name}'; it takes one input, '{expected.Name}' {Describe(expected)}.");
+            throw ClientInputException.Invalid($"Model '{model.Name}' has no input '{unknown.Name}'; it takes one input, '{expected.Name}' {Describe(expected)}.");
         }
 
         if (inputs.Count > 1)
         {
-            throw ClientInputException.BadRequest($"Input '{expected.Name}' is given {inputs.Count} times; give it once.");
+            throw ClientInputException.Invalid($"Input '{expected.Name}' is given {inputs.Count} times; give it once.");
         }
 
         var input = inputs[0];
         if (input.Datatype != ProtocolModel.Datatype)
         {
-            throw ClientInputException.BadRequest($"Input '{expected.Name}' must have datatype {ProtocolModel.Datatype}, not '{input.Datatype}'.");
+            throw ClientInputException.Invalid($"Input '{expected.Name}' must have datatype {ProtocolModel.Datatype}, not '{input.Datatype}'.");
         }
 
         var count = CheckShape(input.Shape, expected, limits);
@@ -118,18 +118,18 @@ public static class InferenceRequestReader
         {
             if (input.Data.ValueKind != JsonValueKind.Undefined)
             {
-                throw ClientInputException.BadRequest($"Input '{expected.Name}' has both '{BinaryDataSize}' and 'data'; send its values one way.");
+                throw ClientInputException.Invalid($"Input '{expected.Name}' has both '{BinaryDataSize}' and 'data'; send its values one way.");
             }
 
             if (size != values * sizeof(float))
             {
-                throw ClientInputException.BadRequest(
+                throw ClientInputException.Invalid(
                     $"Input '{expected.Name}' of shape {Shape(input.Shape!)} is {values * sizeof(float)} bytes of {ProtocolModel.Datatype}, but '{BinaryDataSize}' says {size}.");
             }
 
             if (size != binary.Length)
             {
-                throw ClientInputException.BadRequest(
+                throw ClientInputException.Invalid(
                     $"'{BinaryDataSize}' of input '{expected.Name}' is {size}, but {binary.Length} bytes of binary data follow the JSON ({HeaderLengthHeader}).");
             }
 
@@ -139,7 +139,7 @@ public static class InferenceRequestReader
         {
             if (binary.Length > 0)
             {
-                throw ClientInputException.BadRequest($"{binary.Length} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
+                throw ClientInputException.Invalid($"{binary.Length} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
             }
 
             ReadJsonData(input.Data, rows, input.Shape!, expected.Name);
@@ -153,12 +153,12 @@ public static class InferenceRequestReader
     {
         if (shape is null)
         {
-            throw ClientInputException.BadRequest($"Input '{expected.Name}' has no 'shape'; it must be {Shape(expected.Shape)}, -1 being the batch size.");
+            throw ClientInputException.Invalid($"Input '{expected.Name}' has no 'shape'; it must be {Shape(expected.Shape)}, -1 being the batch size.");
         }
 
         if (shape.Length != expected.Shape.Count || !shape.Skip(1).SequenceEqual(expected.Shape.Skip(1)) || shape[0] < 1)
         {
-            throw ClientInputException.BadRequest($"Input '{expected.Name}' has shape {Shape(shape)}; it must be {Shape(expected.Shape)}, -1 being a batch size of at least 1.");
+            throw ClientInputException.Invalid($"Input '{expected.Name}' has shape {Shape(shape)}; it must be {Shape(expected.Shape)}, -1 being a batch size of at least 1.");
         }
 
         return shape[0] <= limits.MaxBulkImages
@@ -185,14 +185,14 @@ public static class InferenceRequestReader
     {
         if (data.ValueKind != JsonValueKind.Array)
         {
-            throw ClientInputException.BadRequest($"Input '{name}' needs 'data', an array of numbers (flat or nested, row-major), or '{BinaryDataSize}' with the values after the JSON.");
+            throw ClientInputException.Invalid($"Input '{name}' needs 'data', an array of numbers (flat or nested, row-major), or '{BinaryDataSize}' with the values after the JSON.");
         }
 
         var written = 0;
         Flatten(data, rows, ref written, name, shape);
         if (written != rows.Length)
         {
-            throw ClientInputException.BadRequest($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds {written}.");
+            throw ClientInputException.Invalid($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds {written}.");
         }
     }
 
@@ -208,12 +208,12 @@ public static class InferenceRequestReader
 
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetSingle(out var value) || !float.IsFinite(value))
             {
-                throw ClientInputException.BadRequest($"Input '{name}' must hold {ProtocolModel.Datatype} numbers; value {written} is {Truncate(element.GetRawText())}.");
+                throw ClientInputException.Invalid($"Input '{name}' must hold {ProtocolModel.Datatype} numbers; value {written} is {Truncate(element.GetRawText())}.");
             }
 
             if (written == rows.Length)
             {
-                throw ClientInputException.BadRequest($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds more.");
+                throw ClientInputException.Invalid($"Input '{name}' has shape {Shape(shape)}, which is {rows.Length} values, but its 'data' holds more.");
             }
 
             rows[written++] = value;
@@ -235,12 +235,12 @@ public static class InferenceRequestReader
         {
             if (output.Name != expected)
             {
-                throw ClientInputException.BadRequest($"Model '{model.Name}' has no output '{output.Name}'; it gives one output, '{expected}'.");
+                throw ClientInputException.Invalid($"Model '{model.Name}' has no output '{output.Name}'; it gives one output, '{expected}'.");
             }
 
             if (output.Parameters?.ContainsKey("classification") == true)
             {
-                throw ClientInputException.BadRequest($"Output '{expected}' is a tensor of latents or pixels; the classification extension is not supported.");
+                throw ClientInputException.Invalid($"Output '{expected}' is a tensor of latents or pixels; the classification extension is not supported.");
             }
 
             RejectSharedMemory(output.Parameters, $"output '{expected}'");
@@ -254,7 +254,7 @@ public static class InferenceRequestReader
     {
         if (parameters?.Keys.FirstOrDefault(key => key.StartsWith("shared_memory_", StringComparison.Ordinal)) is { } key)
         {
-            throw ClientInputException.BadRequest($"'{key}' of {where}: the shared-memory extensions are not supported; send the data in the body.");
+            throw ClientInputException.Invalid($"'{key}' of {where}: the shared-memory extensions are not supported; send the data in the body.");
         }
     }
 
@@ -263,7 +263,7 @@ public static class InferenceRequestReader
             ? null
             : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0
                 ? number
-                : throw ClientInputException.BadRequest($"'{name}' of {where} must be a whole number of bytes, not {Truncate(value.GetRawText())}.");
+                : throw ClientInputException.Invalid($"'{name}' of {where} must be a whole number of bytes, not {Truncate(value.GetRawText())}.");
 
     private static bool? BoolParameter(Dictionary<string, JsonElement>? parameters, string name, string where) =>
         parameters is null || !parameters.TryGetValue(name, out var value)
@@ -272,7 +272,7 @@ public static class InferenceRequestReader
             {
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
-                _ => throw ClientInputException.BadRequest($"'{name}' of {where} must be true or false, not {Truncate(value.GetRawText())}."),
+                _ => throw ClientInputException.Invalid($"'{name}' of {where} must be true or false, not {Truncate(value.GetRawText())}."),
             };
 
     private static string Describe(TensorMetadata tensor) => $"({tensor.Datatype} {Shape(tensor.Shape)})";

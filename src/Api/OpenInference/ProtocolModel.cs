@@ -60,13 +60,13 @@ public sealed class ProtocolModel
             {
                 return version is null or Version
                     ? new ProtocolModel(model, stage)
-                    : throw new ClientInputException(StatusCodes.Status404NotFound, "Model not found", $"Model '{name}' has no version '{version}'; it has version {Version}.");
+                    : throw ClientInputException.NotFound($"Model '{name}' has no version '{version}'; it has version {Version}.");
             }
         }
 
         var known = registry.All
             .SelectMany(model => Enum.GetValues<Stage>().Select(stage => NameOf(model, stage))).Order(StringComparer.Ordinal);
-        throw new ClientInputException(StatusCodes.Status404NotFound, "Model not found", $"There is no model '{name}'. Models: {string.Join(", ", known)}.");
+        throw ClientInputException.NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
     }
 
     public ModelMetadataResponse Metadata() => new(Name, [Version], Platform, [Input], [Output]);

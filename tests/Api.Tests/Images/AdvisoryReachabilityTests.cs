@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Autoencoder.Api.Images;
@@ -41,6 +42,6 @@ public sealed class AdvisoryReachabilityTests
 
         var error = Assert.Throws<ImageRejectedException>(() => decoder.Decode(tiff.ToArray()));
 
-        Assert.Equal(415, error.StatusCode);
+        Assert.Equal(InputFault.UnsupportedFormat, error.Fault);
     }
 }

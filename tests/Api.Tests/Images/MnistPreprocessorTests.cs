@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using Autoencoder.Api.Images;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -124,7 +125,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
 
         var rejection = Assert.Throws<ImageRejectedException>(() => MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: false));
 
-        Assert.Equal(400, rejection.StatusCode);
+        Assert.Equal(InputFault.Invalid, rejection.Fault);
         Assert.Contains("140x140", rejection.Message, StringComparison.Ordinal);
         Assert.Contains("preprocess=none requires exactly 28x28", rejection.Message, StringComparison.Ordinal);
     }

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Autoencoder.Api.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>
+/// The one place errors become HTTP: a domain fault's status and title, and the one writer every error response goes
+/// through (the exception handler, status code pages, the rate limiter, the request timeout). The writer hands the
+/// response to the problem details service, so a route with its own error shape (the Open Inference Protocol's
+/// {"error": ...}) gets it whatever raised the error.
+/// </summary>
+public static class ErrorResponses
+{
+    public static int StatusFor(InputFault fault) => fault switch
+    {
+        InputFault.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        InputFault.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        InputFault.NotFound => StatusCodes.Status404NotFound,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static string TitleFor(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status413PayloadTooLarge => "Request too large",
+        StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+        StatusCodes.Status429TooManyRequests => "Too many requests",
+        StatusCodes.Status503ServiceUnavailable => "Service unavailable",
+        _ => "Invalid request",
+    };
+
+    /// <summary>
+    /// Writes an error response: <paramref name="status"/>, its title and <paramref name="detail"/>, and a
+    /// Retry-After header when the client should simply try again later.
+    /// </summary>
+    public static ValueTask WriteAsync(HttpContext context, int status, string detail, int? retryAfterSeconds = null, Exception? exception = null)
+    {
+        context.Response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = TitleFor(status), Detail = detail },
+        });
+    }
+
+    /// <summary>
+    /// Turns the exceptions a client can cause into 4xx responses that say what to fix. Anything else is left to the
+    /// default handler: a 500 with no detail for the client and the exception in the log.
+    /// </summary>
+    public sealed class ExceptionHandler : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            var (status, detail) = exception switch
+            {
+                ClientInputException client => (StatusFor(client.Fault), client.Message),
+                BadHttpRequestException badRequest => (badRequest.StatusCode, Describe(badRequest)),
+                _ => (0, ""),
+            };
+            if (status == 0)
+            {
+                return false;
+            }
+
+            await WriteAsync(httpContext, status, detail, exception: exception);
+            return true;
+        }
+
+        /// <summary>The framework's binding messages name the parameter; the JSON reader's say where in the body it failed.</summary>
+        private static string Describe(BadHttpRequestException exception) => exception.InnerException switch
+        {
+            System.Text.Json.JsonException json => $"The JSON body is not valid: {json.Message}",
+            _ => exception.Message,
+        };
+    }
+}

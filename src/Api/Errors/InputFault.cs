@@ -1,0 +1,20 @@
+namespace Autoencoder.Api.Errors;
+
+/// <summary>
+/// What is wrong with a request, in the service's own terms. Domain code names the fault; the endpoints' one error
+/// mapping (<c>Endpoints/ErrorResponses</c>) decides what it is in HTTP.
+/// </summary>
+public enum InputFault
+{
+    /// <summary>Malformed, or against a rule the client can follow (a wrong size, shape, number or field).</summary>
+    Invalid,
+
+    /// <summary>Over a limit on bytes, pixels or items.</summary>
+    TooLarge,
+
+    /// <summary>In a format or encoding the service does not read.</summary>
+    UnsupportedFormat,
+
+    /// <summary>Names something (a model, a version, a model's latent map) that is not there.</summary>
+    NotFound,
+}

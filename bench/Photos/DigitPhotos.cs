@@ -1,5 +1,4 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
@@ -10,20 +9,18 @@ using SixLabors.ImageSharp.Processing;
 namespace Autoencoder.Bench.Photos;
 
 /// <summary>t10k digits as people photograph or draw them.</summary>
-internal sealed class DigitPhotos(byte[] idx)
+internal sealed class DigitPhotos(Idx.ImageHeader header, byte[] pixels)
 {
-    public int Count => BinaryPrimitives.ReadInt32BigEndian(idx.AsSpan(4));
+    public int Count => header.Count;
 
     public static DigitPhotos Read(string idxGz)
     {
-        using var file = new GZipStream(File.OpenRead(idxGz), CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        file.CopyTo(memory);
-        return new DigitPhotos(memory.ToArray());
+        var (header, pixels) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(idxGz)));
+        return new DigitPhotos(header, pixels);
     }
 
-    /// <summary>The digit's 784 gray values, white ink on black, as MNIST stores it.</summary>
-    public byte[] Digit(int index) => idx.AsSpan(16 + (index * 784), 784).ToArray();
+    /// <summary>The digit's gray values, white ink on black, as MNIST stores it.</summary>
+    public byte[] Digit(int index) => pixels.AsSpan(index * header.PixelsPerImage, header.PixelsPerImage).ToArray();
 
     /// <summary>The digit scaled up tenfold (bilinear), off-centre as dark ink on light paper: a 400x360 RGB JPEG.</summary>
     public byte[] OnPaperJpeg(int index)

@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
@@ -12,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 // In-process throughput of what the API does, with no HTTP: (1) the single-image pipeline, PNG bytes ->
 // decode -> preprocess -> encoder + decoder -> PNG bytes, on every core at once; (2) encoding a whole IDX
-// file with the ONNX model in batches of 256. Usage: pipeline-bench MODEL_DIR IDX_GZ [SECONDS]
+// file with the ONNX model in the chunks bulk requests run in. Usage: pipeline-bench MODEL_DIR IDX_GZ [SECONDS]
 // With "encoder BATCH" after SECONDS, only (3): the encoder alone on batches of BATCH images, on one core and on
 // every core at once, the in-process limit of a front door that hands the model whole batches.
 var modelDirectory = args[0];
@@ -29,10 +27,10 @@ using var budget = new DecodeBudget(long.MaxValue);
 var images = new ModelImages(decoder, budget);
 var shape = model.Manifest.Image;
 
-var file = ReadGzip(idxPath);
-var count = BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(4));
+var (idx, digits) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(idxPath)));
+var count = idx.Count;
 var pngs = Enumerable.Range(0, 256).Select(i => PngImages.Encode(
-    file.AsSpan(16 + (i * shape.PixelCount), shape.PixelCount).ToArray().Select(b => b / 255f).ToArray(), shape.Width, shape.Height)).ToArray();
+    digits.AsSpan(i * shape.PixelCount, shape.PixelCount).ToArray().Select(b => b / 255f).ToArray(), shape.Width, shape.Height)).ToArray();
 
 var threads = Environment.ProcessorCount;
 if (encoderBatch > 0)
@@ -40,7 +38,7 @@ if (encoderBatch > 0)
     var batch = new float[encoderBatch * shape.PixelCount];
     for (var i = 0; i < batch.Length; i++)
     {
-        batch[i] = file[16 + (i % (count * shape.PixelCount))] / 255f;
+        batch[i] = digits[i % digits.Length] / 255f;
     }
 
     foreach (var cores in new[] { 1, threads })
@@ -98,20 +96,20 @@ foreach (var worker in workers)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"pipeline: {done.Sum() / clock.Elapsed.TotalSeconds:F0} images/s (PNG in -> preprocess -> encoder+decoder -> PNG out, {threads} threads, {clock.Elapsed.TotalSeconds:F1} s)"));
 
-// (2) bulk encode, batch 256, as the ONNX model allows in-process
+// (2) bulk encode, in the chunks the service's bulk requests run in, as the ONNX model allows in-process
 var pixels = new float[count * shape.PixelCount];
 for (var i = 0; i < pixels.Length; i++)
 {
-    pixels[i] = file[16 + i] / 255f;
+    pixels[i] = digits[i] / 255f;
 }
 
 var rates = new List<double>();
 for (var round = 0; round < 5; round++)
 {
     var timer = Stopwatch.StartNew();
-    for (var start = 0; start < count; start += 256)
+    for (var start = 0; start < count; start += AutoencoderService.ChunkSize)
     {
-        var rows = Math.Min(256, count - start);
+        var rows = Math.Min(AutoencoderService.ChunkSize, count - start);
         model.Encode(pixels.AsMemory(start * shape.PixelCount, rows * shape.PixelCount), rows);
     }
 
@@ -120,12 +118,4 @@ for (var round = 0; round < 5; round++)
 
 rates.Sort();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"bulk: {rates[rates.Count / 2]:F0} images/s (encoder alone, {count} images in batches of 256, median of 5)"));
-
-static byte[] ReadGzip(string path)
-{
-    using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-    using var memory = new MemoryStream();
-    gzip.CopyTo(memory);
-    return memory.ToArray();
-}
+    $"bulk: {rates[rates.Count / 2]:F0} images/s (encoder alone, {count} images in batches of {AutoencoderService.ChunkSize}, median of 5)"));

@@ -1,5 +1,4 @@
-using System.IO.Compression;
-using System.Buffers.Binary;
+using Autoencoder.Core;
 
 namespace Autoencoder.Api.Tests;
 
@@ -35,29 +34,20 @@ public static class TestData
     /// <summary>The first <paramref name="count"/> images of a gzip IDX file, as an IDX file (raw) of its own.</summary>
     public static byte[] IdxFile(string gzipPath, int count)
     {
-        var bytes = Inflate(gzipPath);
-        var size = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)) * BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
-        var file = bytes[..(16 + (count * size))];
-        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), count);
+        var (header, pixels) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(gzipPath)));
+        var file = new byte[Idx.ImageHeaderLength + (count * header.PixelsPerImage)];
+        Idx.WriteImageHeader(file, count, header.Rows, header.Columns);
+        pixels.AsSpan(0, count * header.PixelsPerImage).CopyTo(file.AsSpan(Idx.ImageHeaderLength));
         return file;
     }
 
-    private static byte[] Inflate(string path)
-    {
-        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
-        using var memory = new MemoryStream();
-        gzip.CopyTo(memory);
-        return memory.ToArray();
-    }
-
-    private static byte[] ReadIdxLabels(string path) => Inflate(path)[8..];
+    private static byte[] ReadIdxLabels(string path) => Idx.ReadLabels(Idx.Decompress(File.ReadAllBytes(path)));
 
     private static byte[][] ReadIdxImages(string path)
     {
-        var bytes = Inflate(path);
-        var count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4));
-        var size = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(8)) * BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(12));
-        return [.. Enumerable.Range(0, count).Select(i => bytes.AsSpan(16 + (i * size), size).ToArray())];
+        var (header, pixels) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(path)));
+        var size = header.PixelsPerImage;
+        return [.. Enumerable.Range(0, header.Count).Select(i => pixels.AsSpan(i * size, size).ToArray())];
     }
 
     private static string FindRepositoryRoot()

@@ -1,3 +1,5 @@
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Formats;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
@@ -18,20 +20,20 @@ public readonly record struct InferenceQuery([FromQuery(Name = "model")] string?
     {
         null or "" or "auto" => true,
         "none" => false,
-        _ => throw Errors.ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{Preprocess}'."),
+        _ => throw ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{Preprocess}'."),
     };
 
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
     public string ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandlings.None;
 }
 
-/// <summary>encode, decode, reconstruct and interpolate: images and latents in, PNG or JSON out.</summary>
+/// <summary>
+/// The inference routes: encode, decode, reconstruct, score and interpolate. Each route hands its request to the
+/// handler of the body's format: images (<see cref="ImageRequests"/>), IDX files (<see cref="IdxRequests"/>) or
+/// latents (<see cref="LatentRequests"/>).
+/// </summary>
 public static class InferenceApi
 {
-    private const string ImageField = "image";
-    private const string FirstField = "first";
-    private const string SecondField = "second";
-
     public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
         var limits = app.ServiceProvider.GetRequiredService<IOptions<LimitsOptions>>().Value;
@@ -52,7 +54,7 @@ public static class InferenceApi
             .WithName("Encode")
             .WithSummary("Encode an image, or a whole IDX file of images, to latent vectors")
             .WithDescription("Send a PNG or JPEG as form field 'image' or as the raw body (Content-Type image/png or image/jpeg). Or send an IDX image file, raw or gzip (Content-Type application/x-idx), for all its latents: JSON, or a float32 [N, latent] .npy with Accept: application/x-npy.")
-            .WithMetadata(new ImageUploadMetadata(ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata(Npy.MediaType))
+            .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata(Npy.MediaType))
             .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
 
         api.MapPost("/decode", Decode)
@@ -67,21 +69,21 @@ public static class InferenceApi
             .WithName("Reconstruct")
             .WithSummary("Encode and decode an image")
             .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG, the mean squared error between the model's input and its reconstruction, and the input as the model saw it (base64 PNG).")
-            .WithMetadata(new ImageUploadMetadata(ImageField), new BinaryResponseMetadata("image/png"))
+            .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         api.MapPost("/score", Score)
             .WithName("Score")
             .WithSummary("How unusual an image, or each image of an IDX file, is to the model")
             .WithDescription("Reconstruction error as an anomaly score: the error, its percentile among the model's held-out validation images, and whether it is above the threshold (?threshold=, default the validation 99th percentile). Send an image as for /reconstruct, or an IDX file (Content-Type application/x-idx, raw or gzip) for every image's score. With Accept: image/png, one image gives a heat map: input, reconstruction and per-pixel error side by side.")
-            .WithMetadata(new ImageUploadMetadata(ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png"))
+            .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
 
         api.MapPost("/interpolate", Interpolate)
             .WithName("Interpolate")
             .WithSummary("Blend two images in latent space")
             .WithDescription("Send form fields 'first' and 'second'. Returns one PNG strip: the first image (as the model saw it), the decodings of `steps` blends (1 - w) * first + w * second with w = i / (steps + 1), i = 1..steps, then the second image. With Accept: application/json, the weights, latents and frames.")
-            .WithMetadata(new ImageUploadMetadata(FirstField, SecondField), new BinaryResponseMetadata("image/png"))
+            .WithMetadata(new ImageUploadMetadata(ImageRequests.FirstField, ImageRequests.SecondField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
         return api;
@@ -91,80 +93,35 @@ public static class InferenceApi
         HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, query.Model);
-        if (BulkInference.IsBulkEncode(request))
+        if (HasContentType(request, IdxImages.MediaType))
         {
-            return await BulkInference.EncodeIdxAsync(request, model, limits.Value, cancellationToken);
+            return await IdxRequests.EncodeAsync(request, model, service, limits.Value, cancellationToken);
         }
 
-        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        var input = await images.ToModelInputAsync(upload, model.Manifest.Image, query.ImageHandlingFor(model), cancellationToken);
-        return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
+        return await ImageRequests.EncodeAsync(request, model, query, uploads, images, service, cancellationToken);
     }
 
     public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> Decode(
-        HttpRequest request, [FromQuery(Name = "model")] string? modelName, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+        HttpRequest request, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, modelName);
-        var shape = model.Manifest.Image;
-        float[] latents;
-        int count;
-        bool isBatch;
-        if (BulkInference.IsNpy(request))
+        if (HasContentType(request, Npy.MediaType))
         {
-            (latents, count) = await BulkInference.ReadNpyAsync(request, model, uploads, limits.Value, cancellationToken);
-            isBatch = true;
-        }
-        else if (request.HasJsonContentType())
-        {
-            (latents, count, isBatch) = await BulkInference.ReadJsonAsync(request, model, limits.Value, cancellationToken);
-        }
-        else
-        {
-            throw Errors.ClientInputException.UnsupportedFormat(
-                $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{request.ContentType ?? "none"}'.");
+            return await LatentRequests.DecodeNpyAsync(request, model, images, service, limits.Value, cancellationToken);
         }
 
-        if (!isBatch)
+        if (request.HasJsonContentType())
         {
-            var pixels = await service.DecodeAsync(model, latents, cancellationToken);
-            return ResponseFormat.PrefersJson(request)
-                ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
-                : TypedResults.File(images.ToPng(pixels, shape), "image/png");
+            return await LatentRequests.DecodeJsonAsync(request, model, images, service, limits.Value, cancellationToken);
         }
 
-        var decoded = service.DecodeMany(model, latents, count, cancellationToken);
-        return ResponseFormat.Choose(request, IdxImages.MediaType, "image/png", ResponseFormat.Json) switch
-        {
-            IdxImages.MediaType => TypedResults.File(IdxImages.FromModelOutput(decoded, count, shape), IdxImages.MediaType),
-            "image/png" => TypedResults.File(images.ToGrid(decoded, count, shape), "image/png"),
-            _ => TypedResults.Ok(new BulkDecodeResponse(
-                model.Name, count, shape.Width, shape.Height, [.. Enumerable.Range(0, count).Select(i => decoded[(i * shape.PixelCount)..((i + 1) * shape.PixelCount)])])),
-        };
+        throw ClientInputException.UnsupportedFormat(
+            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{request.ContentType ?? "none"}'.");
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct(
-        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
-    {
-        var model = Resolve(request, service, query.Model);
-        var shape = model.Manifest.Image;
-        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        var input = await images.ToModelInputAsync(upload, shape, query.ImageHandlingFor(model), cancellationToken);
-        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
-        var png = images.ToPng(reconstruction.Image, shape);
-        if (!ResponseFormat.PrefersJson(request))
-        {
-            return TypedResults.File(png, "image/png");
-        }
-
-        var error = reconstruction.MeanSquaredError;
-        return TypedResults.Ok(new ReconstructResponse(
-            model.Name,
-            reconstruction.Latent,
-            Convert.ToBase64String(png),
-            error,
-            AnomalyScores.Percentile(model.Manifest, error),
-            Convert.ToBase64String(images.ToPng(input, shape))));
-    }
+    public static Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct(
+        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken) =>
+        ImageRequests.ReconstructAsync(request, Resolve(request, service, query.Model), query, uploads, images, service, cancellationToken);
 
     /// <param name="request">The request.</param>
     /// <param name="query">Model and preprocessing.</param>
@@ -178,32 +135,18 @@ public static class InferenceApi
         HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "threshold")] string? threshold, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
     {
         var model = Resolve(request, service, query.Model);
-        var manifest = model.Manifest;
-        var limit = AnomalyScores.Threshold(manifest, ParseThreshold(threshold));
-        if (BulkInference.IsBulkEncode(request))
+        var limit = AnomalyScores.Threshold(model.Manifest, ParseThreshold(threshold));
+        if (HasContentType(request, IdxImages.MediaType))
         {
-            var (pixels, count) = await BulkInference.ReadIdxAsync(request, model, limits.Value, cancellationToken);
-            var scores = service.ReconstructionErrors(model, pixels, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, limit)).ToArray();
-            return TypedResults.Ok(new BulkScoreResponse(
-                model.Name,
-                count,
-                limit,
-                scores.Count(score => score.Unusual),
-                [.. scores.Select(score => score.MeanSquaredError)],
-                [.. scores.Select(score => score.Percentile)],
-                [.. scores.Select(score => score.Unusual)]));
+            return await IdxRequests.ScoreAsync(request, model, limit, service, limits.Value, cancellationToken);
         }
 
-        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        var input = await images.ToModelInputAsync(upload, manifest.Image, query.ImageHandlingFor(model), cancellationToken);
-        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
-        if (!ResponseFormat.PrefersJson(request))
+        return (await ImageRequests.ScoreAsync(request, model, limit, query, uploads, images, service, cancellationToken)).Result switch
         {
-            return TypedResults.File(images.ToHeatMap(reconstruction.Input, reconstruction.Image, manifest.Image), "image/png");
-        }
-
-        var result = AnomalyScores.Score(manifest, reconstruction.MeanSquaredError, limit);
-        return TypedResults.Ok(new ScoreResponse(model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual));
+            FileContentHttpResult heatMap => heatMap,
+            Ok<ScoreResponse> score => score,
+            var other => throw new System.Diagnostics.UnreachableException($"an image's score is a heat map or JSON, not {other.GetType()}"),
+        };
     }
 
     /// <param name="request">The request.</param>
@@ -213,30 +156,9 @@ public static class InferenceApi
     /// <param name="images">Converts images.</param>
     /// <param name="service">Runs the model.</param>
     /// <param name="cancellationToken">Request aborted.</param>
-    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate(
-        HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "steps")] string? steps, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
-    {
-        var model = Resolve(request, service, query.Model);
-        var stepCount = ParseSteps(steps);
-        var shape = model.Manifest.Image;
-        var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
-        var first = await images.ToModelInputAsync(firstBytes, shape, query.ImageHandlingFor(model), cancellationToken);
-        var second = await images.ToModelInputAsync(secondBytes, shape, query.ImageHandlingFor(model), cancellationToken);
-        var interpolation = await service.InterpolateAsync(model, first, second, stepCount, cancellationToken);
-
-        if (!ResponseFormat.PrefersJson(request))
-        {
-            return TypedResults.File(images.ToStrip([first, .. interpolation.Frames, second], shape), "image/png");
-        }
-
-        return TypedResults.Ok(new InterpolateResponse(
-            model.Name,
-            interpolation.Weights,
-            interpolation.Latents,
-            [.. interpolation.Frames.Select(frame => Convert.ToBase64String(images.ToPng(frame, shape)))],
-            Convert.ToBase64String(images.ToPng(first, shape)),
-            Convert.ToBase64String(images.ToPng(second, shape))));
-    }
+    public static Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate(
+        HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "steps")] string? steps, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken) =>
+        ImageRequests.InterpolateAsync(request, Resolve(request, service, query.Model), ParseSteps(steps), query, uploads, images, service, cancellationToken);
 
     /// <summary>Steps arrive as text so that "abc" gets the same clear message as 0 or 65.</summary>
     private static int ParseSteps(string? steps)
@@ -261,7 +183,11 @@ public static class InferenceApi
             ? null
             : double.TryParse(threshold, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
                 ? value
-                : throw Errors.ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{threshold}'.");
+                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{threshold}'.");
+
+    private static bool HasContentType(HttpRequest request, string mediaType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+        && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
     private static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
     {

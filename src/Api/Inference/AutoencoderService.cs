@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Autoencoder.Api.Errors;
 
 namespace Autoencoder.Api.Inference;
@@ -18,7 +19,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public const int MinSteps = 1;
     public const int MaxSteps = 64;
 
-    /// <summary>The named model, or the default one; a 404 problem if there is no such model.</summary>
+    /// <summary>Rows per ONNX Runtime run of a bulk request: large enough that per-run overhead vanishes, small enough to stream.</summary>
+    public const int ChunkSize = 256;
+
+    /// <summary>Rows of a streamed bulk request encoded at once, in parallel chunks: 4 x 256 (larger windows were no faster).</summary>
+    public const int WindowRows = 4 * ChunkSize;
+
+    /// <summary>The named model, or the default one; <see cref="InputFault.NotFound"/> if there is no such model.</summary>
     public OnnxAutoencoder Model(string? name) =>
         registry.TryGet(name, out var model)
             ? model
@@ -42,15 +49,15 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return model.DecodeAsync(latent, 1, cancellationToken);
     }
 
-    /// <summary>Many latents at once, in runs of <paramref name="chunk"/>; no request batching (the runs are batches already).</summary>
-    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256) =>
-        RunInChunks(latents, count, model.LatentSize, model.PixelCount, chunk, (rows, size) => model.Decode(rows, size, cancellationToken));
+    /// <summary>Many latents at once, in runs of <see cref="ChunkSize"/>; no request batching (the runs are batches already).</summary>
+    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken) =>
+        RunInChunks(latents, count, model.LatentSize, model.PixelCount, (rows, size) => model.Decode(rows, size, cancellationToken));
 
     /// <summary>
     /// [count, C, H, W] images, each value within the contract's pixel range, to [count, latent] latents. A request that
-    /// fits a batch is batched with concurrent requests; a larger one runs in chunks of <paramref name="chunk"/>.
+    /// fits a batch is batched with concurrent requests; a larger one runs in chunks of <see cref="ChunkSize"/>.
     /// </summary>
-    public async Task<float[]> EncodeManyAsync(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken, int chunk = 256)
+    public async Task<float[]> EncodeManyAsync(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
     {
         var contract = model.Manifest.Contract;
         var bad = Array.FindIndex(images, value => !(value >= contract.PixelMin && value <= contract.PixelMax));
@@ -60,13 +67,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
                 $"Pixels must be in [{contract.PixelMin}, {contract.PixelMax}] for model '{model.Name}'; value {bad} (image {bad / model.PixelCount}) is {images[bad]}.");
         }
 
-        return count <= chunk
+        return count <= ChunkSize
             ? await model.EncodeAsync(images, count, cancellationToken)
-            : RunInChunks(images, count, model.PixelCount, model.LatentSize, chunk, (rows, size) => model.Encode(rows, size, cancellationToken));
+            : RunInChunks(images, count, model.PixelCount, model.LatentSize, (rows, size) => model.Encode(rows, size, cancellationToken));
     }
 
     /// <summary>[count, latent] finite latents to [count, C, H, W] images; batched or chunked as <see cref="EncodeManyAsync"/>.</summary>
-    public async Task<float[]> DecodeManyAsync(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken, int chunk = 256)
+    public async Task<float[]> DecodeManyAsync(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken)
     {
         var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
         if (bad >= 0)
@@ -74,18 +81,42 @@ public sealed class AutoencoderService(ModelRegistry registry)
             throw ClientInputException.Invalid($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");
         }
 
-        return count <= chunk
+        return count <= ChunkSize
             ? await model.DecodeAsync(latents, count, cancellationToken)
-            : DecodeMany(model, latents, count, cancellationToken, chunk);
+            : DecodeMany(model, latents, count, cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="count"/> rows through a stage <paramref name="chunk"/> rows at a time, so no run needs memory for all of them.</summary>
-    private static float[] RunInChunks(float[] input, int count, int inputSize, int outputSize, int chunk, Func<Memory<float>, int, float[]> run)
+    /// <summary>
+    /// Latents for windows of images as they arrive, in order: each window's chunks are encoded in parallel (a session's
+    /// Run is thread-safe, each run uses one thread), while the source reads the next window.
+    /// </summary>
+    public async IAsyncEnumerable<float[]> EncodeWindowsAsync(
+        OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pixels = model.PixelCount;
+        var latentSize = model.LatentSize;
+        await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
+        {
+            var latents = new float[rows * latentSize];
+            var chunks = (rows + ChunkSize - 1) / ChunkSize;
+            Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
+            {
+                var start = chunk * ChunkSize;
+                var chunkRows = Math.Min(ChunkSize, rows - start);
+                model.Encode(input.AsMemory(start * pixels, chunkRows * pixels), chunkRows, cancellationToken)
+                    .CopyTo(latents, start * latentSize);
+            });
+            yield return latents;
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> rows through a stage <see cref="ChunkSize"/> rows at a time, so no run needs memory for all of them.</summary>
+    private static float[] RunInChunks(float[] input, int count, int inputSize, int outputSize, Func<Memory<float>, int, float[]> run)
     {
         var output = new float[(long)count * outputSize];
-        for (var start = 0; start < count; start += chunk)
+        for (var start = 0; start < count; start += ChunkSize)
         {
-            var rows = Math.Min(chunk, count - start);
+            var rows = Math.Min(ChunkSize, count - start);
             run(input.AsMemory(start * inputSize, rows * inputSize), rows).CopyTo(output, (long)start * outputSize);
         }
 
@@ -100,18 +131,18 @@ public sealed class AutoencoderService(ModelRegistry registry)
     }
 
     /// <summary>
-    /// Each image's reconstruction error among many (row-major [count, pixels]), in runs of <paramref name="chunk"/>;
+    /// Each image's reconstruction error among many (row-major [count, pixels]), in runs of <see cref="ChunkSize"/>;
     /// no request batching (the runs are batches already).
     /// </summary>
-    public double[] ReconstructionErrors(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken, int chunk = 256)
+    public double[] ReconstructionErrors(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
     {
         var pixels = model.PixelCount;
         var errors = new double[count];
-        var chunks = (count + chunk - 1) / chunk;
+        var chunks = (count + ChunkSize - 1) / ChunkSize;
         Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, index =>
         {
-            var start = index * chunk;
-            var rows = Math.Min(chunk, count - start);
+            var start = index * ChunkSize;
+            var rows = Math.Min(ChunkSize, count - start);
             var input = images.AsMemory(start * pixels, rows * pixels);
             var output = model.Decode(model.Encode(input, rows, cancellationToken), rows, cancellationToken);
             for (var row = 0; row < rows; row++)

@@ -107,7 +107,7 @@ public sealed class BulkTests(AutoencoderApiFactory factory) : IClassFixture<Aut
         {
             "wrong image size" => "holds 10x10 images; this model takes 28x28",
             "truncated" => "truncated",
-            "not idx" => "Not an IDX image file",
+            "not idx" => "Not a valid IDX image file: magic number 0x68656c6c",
             _ => "not valid gzip",
         });
     }

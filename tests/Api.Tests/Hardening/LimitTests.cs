@@ -111,7 +111,7 @@ public sealed class LimitTests
     {
         var values = new byte[2 * 20 * sizeof(float)];
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values.AsSpan()).Fill(0.5f);
-        return [.. Autoencoder.Api.Endpoints.Npy.Header(2, 20), .. values];
+        return [.. Autoencoder.Api.Formats.Npy.Header(2, 20), .. values];
     }
 
     [Fact]

@@ -126,52 +126,11 @@ internal static class PngChunks
     }
 }
 
-/// <summary>Real MNIST test digits, read straight from the data set's gzip IDX file.</summary>
+/// <summary>Real MNIST test digits (see <see cref="TestData"/>).</summary>
 internal static class MnistTestDigits
 {
     public const int Side = 28;
 
-    private const int ImagesMagic = 0x00000803;
-
     /// <summary>The first <paramref name="count"/> test digits, each 28x28 gray bytes, row-major, white ink on black.</summary>
-    public static IReadOnlyList<byte[]> First(int count)
-    {
-        using var file = System.IO.File.OpenRead(Path.Combine(Folder(), "t10k-images-idx3-ubyte.gz"));
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-
-        Span<byte> header = stackalloc byte[16];
-        gzip.ReadExactly(header);
-        Assert.Equal(ImagesMagic, BinaryPrimitives.ReadInt32BigEndian(header));
-        Assert.True(BinaryPrimitives.ReadInt32BigEndian(header[4..]) >= count);
-        Assert.Equal(Side, BinaryPrimitives.ReadInt32BigEndian(header[8..]));
-        Assert.Equal(Side, BinaryPrimitives.ReadInt32BigEndian(header[12..]));
-
-        var digits = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            digits[i] = new byte[Side * Side];
-            gzip.ReadExactly(digits[i]);
-        }
-
-        return digits;
-    }
-
-    /// <summary>The shared MNIST folder beside the repository; AUTOENCODER_MNIST overrides.</summary>
-    private static string Folder()
-    {
-        if (Environment.GetEnvironmentVariable("AUTOENCODER_MNIST") is { Length: > 0 } configured)
-        {
-            return configured;
-        }
-
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (System.IO.File.Exists(Path.Combine(directory.FullName, "Autoencoder.sln")))
-            {
-                return Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data", "mnist"));
-            }
-        }
-
-        throw new InvalidOperationException("Set AUTOENCODER_MNIST, or run the tests from inside the repository.");
-    }
+    public static IReadOnlyList<byte[]> First(int count) => [.. Enumerable.Range(0, count).Select(TestData.TestDigit)];
 }

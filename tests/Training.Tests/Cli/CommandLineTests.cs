@@ -52,7 +52,7 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(2, exitCode);
         Assert.Equal(
-            $"error: {temp.File("train-images-idx3-ubyte")}: wrong magic number 0x00000801 (expected 0x00000803)",
+            $"error: {temp.File("train-images-idx3-ubyte")}: magic number 0x00000801, where an IDX image file has 0x00000803 (unsigned bytes, 3 dimensions)",
             error.TrimEnd());
     }
 

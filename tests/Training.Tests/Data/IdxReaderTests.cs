@@ -42,7 +42,7 @@ public sealed class IdxReaderTests : IDisposable
         var error = Assert.Throws<DataFileException>(() => IdxReader.ReadImages(path));
 
         Assert.Equal(path, error.FilePath);
-        Assert.Contains("wrong magic number 0x00000801 (expected 0x00000803)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("magic number 0x00000801, where an IDX image file has 0x00000803 (unsigned bytes, 3 dimensions)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Autoencoder.Api.Errors;
 
-namespace Autoencoder.Api.Endpoints;
+namespace Autoencoder.Api.Formats;
 
 /// <summary>
 /// NumPy's .npy format (version 1.0) for matrices of latents: a magic string, a little header that is a Python
@@ -31,6 +31,15 @@ public static partial class Npy
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), (ushort)text.Length);
         Encoding.ASCII.GetBytes(text, header.AsSpan(10));
         return header;
+    }
+
+    /// <summary>Values as the little-endian float32 data that follows a <see cref="Header"/>.</summary>
+    public static void WriteValues(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(destination[(i * sizeof(float))..], values[i]);
+        }
     }
 
     /// <summary>A 2-D float32 or float64 C-order array as float32 rows.</summary>

@@ -1,0 +1,115 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Formats;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>
+/// Requests whose body is an IDX image file (Content-Type application/x-idx, raw or gzip): /encode streams every
+/// image's latent back as JSON or .npy; /score answers every image's anomaly score.
+/// </summary>
+public static class IdxRequests
+{
+    /// <summary>
+    /// All images of the file to latents: JSON by default, .npy float32 [N, latent] on request. The header and the
+    /// file's length are checked before the response starts; then the pixels are decompressed, encoded and written a
+    /// window at a time, the next window decompressing while this one is encoded.
+    /// </summary>
+    public static async Task<PushStreamHttpResult> EncodeAsync(
+        HttpRequest request, OnnxAutoencoder model, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (content, count) = await OpenAsync(request, model, limits, cancellationToken);
+        var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
+        return TypedResults.Stream(
+            async output =>
+            {
+                await using (content)
+                {
+                    var windows = IdxImages.ReadWindowsAsync(content, count, model.Manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+                    var latents = service.EncodeWindowsAsync(model, windows, cancellationToken);
+                    await (format == Npy.MediaType
+                        ? Latents.WriteNpyAsync(output, latents, count, model.LatentSize, cancellationToken)
+                        : Latents.WriteJsonAsync(output, model.Name, latents, count, model.LatentSize, cancellationToken));
+                }
+            },
+            format);
+    }
+
+    /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
+    public static async Task<Ok<BulkScoreResponse>> ScoreAsync(
+        HttpRequest request, OnnxAutoencoder model, double threshold, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (content, count) = await OpenAsync(request, model, limits, cancellationToken);
+        float[] images;
+        await using (content)
+        {
+            var pixels = new byte[count * model.PixelCount];
+            try
+            {
+                await content.ReadExactlyAsync(pixels, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+            {
+                throw ClientInputException.Invalid($"The body is not a complete IDX file: {e.Message}");
+            }
+
+            images = new float[pixels.Length];
+            IdxImages.ToModelInput(pixels, images);
+        }
+
+        var manifest = model.Manifest;
+        var scores = service.ReconstructionErrors(model, images, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
+        return TypedResults.Ok(new BulkScoreResponse(
+            model.Name,
+            count,
+            threshold,
+            scores.Count(score => score.Unusual),
+            [.. scores.Select(score => score.MeanSquaredError)],
+            [.. scores.Select(score => score.Percentile)],
+            [.. scores.Select(score => score.Unusual)]));
+    }
+
+    /// <summary>
+    /// The pixels of the file, positioned after a header that was checked against the model and the limits, and the
+    /// image count. gzip records the uncompressed length (modulo 2^32) in its last four bytes: a truncated or padded
+    /// file is refused here, with a 400, rather than found halfway through a response already under way.
+    /// </summary>
+    private static async Task<(Stream Content, int Count)> OpenAsync(
+        HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
+    {
+        var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var shape = model.Manifest.Image;
+        var content = isGzip
+            ? new GZipStream(new MemoryStream(body), CompressionMode.Decompress)
+            : (Stream)new MemoryStream(body, writable: false);
+        try
+        {
+            var header = new byte[IdxImages.HeaderBytes];
+            var headerRead = content.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            var count = IdxImages.ReadHeader(header.AsSpan(0, headerRead), shape, limits.MaxBulkImages);
+            IdxImages.RequireLength(isGzip ? GzipLength(body, IdxImages.HeaderBytes + ((long)count * shape.PixelCount)) : body.Length, count, shape);
+            return (content, count);
+        }
+        catch (InvalidDataException e)
+        {
+            await content.DisposeAsync();
+            throw ClientInputException.Invalid($"The body is not valid gzip: {e.Message}");
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The uncompressed length a single-member gzip file records, taken as <paramref name="expected"/> when it agrees modulo 2^32.</summary>
+    private static long GzipLength(byte[] gzip, long expected)
+    {
+        var recorded = gzip.Length >= 4 ? BinaryPrimitives.ReadUInt32LittleEndian(gzip.AsSpan(gzip.Length - 4)) : 0;
+        return recorded == (uint)expected ? expected : recorded;
+    }
+}

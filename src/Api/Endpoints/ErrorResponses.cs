@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autoencoder.Api.Errors;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Autoencoder.Api.Endpoints;
@@ -50,6 +51,35 @@ public static class ErrorResponses
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = TitleFor(status), Detail = detail },
         });
+    }
+
+    /// <summary>
+    /// A detail for the problems the framework raises itself (unknown path, wrong method, a body over the endpoint's
+    /// limit, a content type the endpoint does not take), which it leaves without one.
+    /// </summary>
+    public static void DescribeFrameworkProblem(ProblemDetailsContext context)
+    {
+        var request = context.HttpContext.Request;
+        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
+            StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
+            StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// The server refuses a body over the endpoint's limit before any handler runs, and some readers leave a bare 413
+    /// behind; the endpoint's limit says what the client may send instead.
+    /// </summary>
+    private static string TooLargeDetail(HttpContext context)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        return limit is { } bytes
+            ? $"The request body is too large: {context.Request.Path} takes at most {bytes} bytes."
+            : $"The request body is too large for {context.Request.Path}.";
     }
 
     /// <summary>

@@ -7,7 +7,6 @@ using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using Autoencoder.Api.OpenInference;
 using System.Globalization;
-using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Prometheus;
@@ -73,35 +72,12 @@ public static class ApplicationServices
         services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
 
         // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too.
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            var request = context.HttpContext.Request;
-            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
-            {
-                StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
-                StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
-                StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
-                StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
-                _ => null,
-            };
-        });
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.DescribeFrameworkProblem);
         services.AddExceptionHandler<ErrorResponses.ExceptionHandler>();
 
         // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
-    }
-
-    /// <summary>
-    /// The server refuses a body over the endpoint's limit before any handler runs, and some readers leave a bare 413
-    /// behind; the endpoint's limit says what the client may send instead.
-    /// </summary>
-    private static string TooLargeDetail(HttpContext context)
-    {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
-        return limit is { } bytes
-            ? $"The request body is too large: {context.Request.Path} takes at most {bytes} bytes."
-            : $"The request body is too large for {context.Request.Path}.";
     }
 
     public static IServiceCollection AddSwagger(this IServiceCollection services)

@@ -1,3 +1,4 @@
+using System.CommandLine.Help;
 using System.Text.RegularExpressions;
 using Autoencoder.Core;
 using Autoencoder.Training.Cli;
@@ -101,6 +102,55 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "latent-map"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
+    [InlineData("rate-distortion", "--model --data --out --limit --threads")]
+    [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
+    [InlineData("latent-map", "--model --images --labels --points")]
+    public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
+    {
+        var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();
+
+        var (exitCode, output, error) = await Run(command, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Contains($"autoencoder-train {command} [options]", output, StringComparison.Ordinal);
+        Assert.Equal(optionNames.Split(' '), options.Select(option => option.Name));
+        var help = Words(output);
+        Assert.All(options, option =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(option.Description), $"{option.Name} has no description");
+            Assert.Matches($@" {Regex.Escape(option.Name)}( <[^>]+>)?( \(REQUIRED\))? {Regex.Escape(Words(option.Description!))}", help);
+        });
+    }
+
+    [Theory]
+    [InlineData("train", "--recipe <default|article>", "default")]
+    [InlineData("train", "--arch <fc|conv>", "fc")]
+    [InlineData("train", "--hidden <N>", "100")]
+    [InlineData("train", "--channels <A,B,...>", "32,64")]
+    [InlineData("train", "--convolutions <N>", "2")]
+    [InlineData("train", "--latent <N>", "20")]
+    [InlineData("train", "--validation <F>", "0.1")]
+    [InlineData("train", "--image-size <HxW>", "28x28")]
+    [InlineData("train", "--seed <N>", "1")]
+    [InlineData("train", "--device <auto|cpu|cuda>", "auto")]
+    [InlineData("train", "--mirror <URL>", "https://storage.googleapis.com/cvdf-datasets/mnist/")]
+    [InlineData("benchmark", "--recipe <default|article>", "article")]
+    [InlineData("benchmark", "--arch <fc|conv>", "fc")]
+    [InlineData("benchmark", "--epochs <N>", "4")]
+    [InlineData("benchmark", "--threads <N>", "2")]
+    [InlineData("latent-map", "--points <N>", "2000")]
+    public async Task CommandHelpShowsEachDefault(string command, string option, string defaultValue)
+    {
+        var (_, output, _) = await Run(command, "--help");
+
+        // The option's row: its name and value, its description (no '['), then its default.
+        Assert.Matches($@" {Regex.Escape(option)} [^\[]*\[default: {Regex.Escape(defaultValue)}\]", Words(output));
     }
 
     [Fact]

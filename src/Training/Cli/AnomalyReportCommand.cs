@@ -1,34 +1,48 @@
+using System.CommandLine;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Reports;
 
 namespace Autoencoder.Training.Cli;
 
 /// <summary>anomaly-report: how well each model's reconstruction error flags a foreign test set.</summary>
-internal static class AnomalyReportCommand
+internal sealed class AnomalyReportCommand : Command
 {
-    public const string Usage = """
-        anomaly-report --model DIR [--model DIR ...] --in-distribution DIR --out-of-distribution DIR [options]
-          --model DIR                   a model folder (encoder.onnx, decoder.onnx, model.json); repeat for more models
-          --in-distribution DIR         MNIST-format IDX files like the models' training data; the test images are scored
-          --out-of-distribution DIR     MNIST-format IDX files of something else (e.g. Fashion-MNIST); the test images are scored
-          --out DIR                     also write anomaly.md there
-          --limit N                     use only the first N test images of each set (quick runs)
-          --threads N                   CPU threads; default: all cores
-        """;
+    private readonly Option<string[]> modelFolders = TypedOptions.Paths(
+        "--model", "DIR", "a model folder (encoder.onnx, decoder.onnx, model.json); repeat for more models");
 
-    private static readonly HashSet<string> Options = ["--model", "--in-distribution", "--out-of-distribution", "--out", "--limit", "--threads"];
+    private readonly Option<string> inDistributionFolder = TypedOptions.Text(
+        "--in-distribution", "DIR", "MNIST-format IDX files like the models' training data; the test images are scored", required: true);
 
-    private static readonly HashSet<string> Repeatable = ["--model"];
+    private readonly Option<string> outOfDistributionFolder = TypedOptions.Text(
+        "--out-of-distribution", "DIR", "MNIST-format IDX files of something else (e.g. Fashion-MNIST); the test images are scored", required: true);
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    private readonly Option<string> outputFolder = TypedOptions.Text("--out", "DIR", "also write anomaly.md there");
+
+    private readonly Option<int?> limit = TypedOptions.WholeNumber("--limit", 2, int.MaxValue, "use only the first N test images of each set (quick runs)");
+
+    private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
+
+    public AnomalyReportCommand()
+        : base("anomaly-report", "How well each model's reconstruction error tells a foreign test set from its own.")
     {
-        var arguments = Arguments.Parse(args, Options, new HashSet<string>(), Repeatable);
-        var modelDirectories = arguments.Strings("--model");
-        var inDistribution = MnistDataset.Load(arguments.RequiredString("--in-distribution"));
-        var outOfDistribution = MnistDataset.Load(arguments.RequiredString("--out-of-distribution"));
-        var outputDirectory = arguments.String("--out");
-        var limit = arguments.Int("--limit", 2, int.MaxValue) ?? int.MaxValue;
-        var threads = arguments.Int("--threads", 1, 1024) ?? Environment.ProcessorCount;
+        Option[] options = [modelFolders, inDistributionFolder, outOfDistributionFolder, outputFolder, limit, threads];
+        foreach (var option in options)
+        {
+            Options.Add(option);
+        }
+
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parseResult)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
+        var modelDirectories = parseResult.GetRequiredValue(modelFolders);
+        var inDistribution = MnistDataset.Load(parseResult.GetRequiredValue(inDistributionFolder));
+        var outOfDistribution = MnistDataset.Load(parseResult.GetRequiredValue(outOfDistributionFolder));
+        var outputDirectory = parseResult.GetValue(outputFolder);
+        var count = parseResult.GetValue(limit) ?? int.MaxValue;
+        var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
         if (inDistribution.Name == outOfDistribution.Name)
         {
             throw new UsageException($"--in-distribution and --out-of-distribution are both '{inDistribution.Name}'");
@@ -37,12 +51,12 @@ internal static class AnomalyReportCommand
         var results = new List<AnomalyResult>();
         foreach (var directory in modelDirectories)
         {
-            using var model = ExportedAutoencoder.Open(directory, threads);
+            using var model = ExportedAutoencoder.Open(directory, threadCount);
             results.Add(AnomalyReport.Measure(
                 model,
-                inDistribution.Test.Images.Take(limit),
+                inDistribution.Test.Images.Take(count),
                 inDistribution.Name,
-                outOfDistribution.Test.Images.Take(limit),
+                outOfDistribution.Test.Images.Take(count),
                 outOfDistribution.Name));
         }
 

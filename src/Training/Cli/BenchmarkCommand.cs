@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Recipes;
@@ -6,35 +7,50 @@ using Autoencoder.Training.Training;
 namespace Autoencoder.Training.Cli;
 
 /// <summary>benchmark: seconds per training epoch of a recipe's model, measured by the real training loop.</summary>
-internal static class BenchmarkCommand
+internal sealed class BenchmarkCommand : Command
 {
-    public const string Usage = """
-        benchmark --data DIR [options]
-          --data DIR          folder with MNIST-format IDX files (e.g. Fashion-MNIST's 60,000 images)
-          --recipe NAME       default or article; default: article
-          --arch KIND         fc or conv; default fc (see train for --hidden, --channels, --convolutions, --latent)
-          --epochs N          epochs to time; the first is a warm-up and not counted; default 4
-          --batch-size N      override the recipe's batch size
-          --threads N         CPU threads; default 2
-          --seed N            random seed; default 1
-        """;
+    private readonly Option<string> dataFolder = TypedOptions.Text(
+        "--data", "DIR", "folder with MNIST-format IDX files (e.g. Fashion-MNIST's 60,000 images)", required: true);
 
-    private static readonly HashSet<string> Options =
-        ["--data", "--recipe", "--arch", "--hidden", "--channels", "--convolutions", "--latent", "--epochs", "--batch-size", "--threads", "--seed"];
+    private readonly Option<Recipe?> recipe = TypedOptions.OneOf(
+        "--recipe", Recipe.All, TypedOptions.WithDefault("default or article", Recipe.Article.Name));
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    private readonly NetworkArguments network = new();
+
+    private readonly Option<int> epochs = TypedOptions.WholeNumber(
+        "--epochs", 2, 1000, 4, "epochs to time; the first is a warm-up and not counted");
+
+    private readonly Option<int?> batchSize = TypedOptions.WholeNumber("--batch-size", 1, 1_000_000, "override the recipe's batch size");
+
+    private readonly Option<int> threads = TypedOptions.WholeNumber("--threads", 1, 1024, 2, "CPU threads");
+
+    private readonly Option<int> seed = TypedOptions.WholeNumber("--seed", 0, int.MaxValue, 1, "random seed");
+
+    public BenchmarkCommand()
+        : base("benchmark", "Times training epochs of a recipe's model with the real training loop, on the CPU.")
     {
-        var arguments = Arguments.Parse(args, Options, new HashSet<string>());
+        Option[] options = [dataFolder, recipe, .. network.Options, epochs, batchSize, threads, seed];
+        foreach (var option in options)
+        {
+            Options.Add(option);
+        }
+
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parseResult)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
         var options = new TrainingOptions
         {
-            DataDirectory = arguments.RequiredString("--data"),
+            DataDirectory = parseResult.GetRequiredValue(dataFolder),
             OutputDirectory = "",
-            Recipe = arguments.Choice("--recipe", Recipe.All) ?? Recipe.Article,
-            Network = arguments.Network(),
-            Epochs = arguments.Int("--epochs", 2, 1000) ?? 4,
-            BatchSize = arguments.Int("--batch-size", 1, 1_000_000),
-            Threads = arguments.Int("--threads", 1, 1024) ?? 2,
-            Seed = arguments.Int("--seed", 0, int.MaxValue) ?? 1,
+            Recipe = parseResult.GetValue(recipe) ?? Recipe.Article,
+            Network = network.Read(parseResult),
+            Epochs = parseResult.GetValue(epochs),
+            BatchSize = parseResult.GetValue(batchSize),
+            Threads = parseResult.GetValue(threads),
+            Seed = parseResult.GetValue(seed),
             Device = DeviceChoice.Cpu,
         };
 

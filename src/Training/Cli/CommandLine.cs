@@ -1,27 +1,68 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Export;
 
 namespace Autoencoder.Training.Cli;
 
-/// <summary>Dispatches a command word to its command and turns every expected failure into one line and exit code 2.</summary>
+/// <summary>The commands, and the one place that turns every expected failure into "error: ..." lines and exit code 2.</summary>
 internal static class CommandLine
 {
     public const int Failed = 2;
 
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("Trains image autoencoders with TorchSharp, exports them as ONNX, and measures them.")
+        {
+            new TrainCommand(),
+            new BenchmarkCommand(),
+            new RateDistortionCommand(),
+            new AnomalyReportCommand(),
+            new LatentMapCommand(),
+        };
+
+        // The name help shows in its usage lines is the program's, also when a test host runs it.
+        root.HelpName = typeof(CommandLine).Assembly.GetName().Name;
+
+        // No command at all, or the word "help", shows the help rather than an error.
+        var help = new Command("help", "Shows this help.") { Hidden = true };
+        help.SetAction(parseResult => root.Parse(["--help"]).Invoke(parseResult.InvocationConfiguration));
+        root.Subcommands.Add(help);
+        root.SetAction(parseResult => root.Parse(["--help"]).Invoke(parseResult.InvocationConfiguration));
+        return root;
+    }
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var parseResult = Create().Parse(args);
+
+        // Usage errors as one line each, without the help that System.CommandLine would print after them, and with
+        // the exit code of every other failure here.
+        if (parseResult.Action is ParseErrorAction)
+        {
+            foreach (var parseError in parseResult.Errors)
+            {
+                await error.WriteLineAsync($"error: {parseError.Message}");
+            }
+
+            return Failed;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+
+            // Program.cs handles Ctrl+C: the first asks training to stop and save, the second ends the process.
+            ProcessTerminationTimeout = null,
+
+            // Expected failures are caught below; anything else is a bug and keeps its stack trace.
+            EnableDefaultExceptionHandler = false,
+        };
+
         try
         {
-            return args switch
-            {
-                [] or ["--help" or "-h" or "help"] => Help(output),
-                ["train", .. var rest] => await TrainCommand.RunAsync(rest, output, cancellationToken),
-                ["benchmark", .. var rest] => BenchmarkCommand.Run(rest, output),
-                ["rate-distortion", .. var rest] => RateDistortionCommand.Run(rest, output),
-                ["anomaly-report", .. var rest] => AnomalyReportCommand.Run(rest, output),
-                ["latent-map", .. var rest] => LatentMapCommand.Run(rest, output),
-                [var unknown, ..] => throw new UsageException($"unknown command '{unknown}' (try --help)"),
-            };
+            return await parseResult.InvokeAsync(configuration, cancellationToken);
         }
         catch (UsageException e)
         {
@@ -43,17 +84,5 @@ internal static class CommandLine
             await error.WriteLineAsync("error: cancelled");
             return Failed;
         }
-    }
-
-    private static int Help(TextWriter output)
-    {
-        output.WriteLine("autoencoder-train: trains image autoencoders with TorchSharp and exports them as ONNX.");
-        output.WriteLine();
-        output.WriteLine(TrainCommand.Usage);
-        output.WriteLine(BenchmarkCommand.Usage);
-        output.WriteLine(RateDistortionCommand.Usage);
-        output.WriteLine(AnomalyReportCommand.Usage);
-        output.WriteLine(LatentMapCommand.Usage);
-        return 0;
     }
 }

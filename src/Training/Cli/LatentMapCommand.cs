@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
@@ -6,25 +7,37 @@ using Autoencoder.Training.Reports;
 namespace Autoencoder.Training.Cli;
 
 /// <summary>latent-map: encodes a labelled test set with a model's ONNX encoder and writes its 2-D map beside model.json.</summary>
-internal static class LatentMapCommand
+internal sealed class LatentMapCommand : Command
 {
-    public const string Usage = """
-        latent-map --model DIR --images FILE --labels FILE [options]
-          --model DIR         model folder (model.json, encoder.onnx); latent-map.json is written there
-          --images FILE       IDX image file of the model's image size, raw or gzip (e.g. t10k-images-idx3-ubyte.gz)
-          --labels FILE       IDX label file of the same images
-          --points N          test images kept as points on the map; default 2000 (all images fit the projection)
-        """;
+    private readonly Option<string> modelFolder = TypedOptions.Text(
+        "--model", "DIR", "model folder (model.json, encoder.onnx); latent-map.json is written there", required: true);
 
-    private static readonly HashSet<string> Options = ["--model", "--images", "--labels", "--points"];
+    private readonly Option<string> imageFile = TypedOptions.Text(
+        "--images", "FILE", "IDX image file of the model's image size, raw or gzip (e.g. t10k-images-idx3-ubyte.gz)", required: true);
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    private readonly Option<string> labelFile = TypedOptions.Text("--labels", "FILE", "IDX label file of the same images", required: true);
+
+    private readonly Option<int> points = TypedOptions.WholeNumber(
+        "--points", 1, 100_000, 2000, "test images kept as points on the map (all images fit the projection)");
+
+    public LatentMapCommand()
+        : base("latent-map", "Encodes a labelled test set with a model's ONNX encoder and writes its 2-D map, latent-map.json, beside model.json.")
     {
-        var arguments = Arguments.Parse(args, Options, new HashSet<string>());
-        var directory = arguments.RequiredString("--model");
-        var imagesPath = arguments.RequiredString("--images");
-        var labelsPath = arguments.RequiredString("--labels");
-        var maxPoints = arguments.Int("--points", 1, 100_000) ?? 2000;
+        Option[] options = [modelFolder, imageFile, labelFile, points];
+        foreach (var option in options)
+        {
+            Options.Add(option);
+        }
+
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parseResult)
+    {
+        var directory = parseResult.GetRequiredValue(modelFolder);
+        var imagesPath = parseResult.GetRequiredValue(imageFile);
+        var labelsPath = parseResult.GetRequiredValue(labelFile);
+        var maxPoints = parseResult.GetValue(points);
 
         var manifestPath = Path.Combine(directory, ModelManifest.FileName);
         if (!File.Exists(manifestPath))
@@ -49,7 +62,7 @@ internal static class LatentMapCommand
         var map = LatentMapBuilder.Build(DatasetName(manifest, imagesPath), latents, images.Count, manifest.LatentSize, images, labels, maxPoints);
         var path = Path.Combine(directory, LatentMap.FileName);
         map.Save(path);
-        output.WriteLine(string.Create(
+        parseResult.InvocationConfiguration.Output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"latent-map: {map.Points.Length} of {images.Count} images from {map.Dataset}; the two components explain {map.ExplainedVariance[0]:P1} and {map.ExplainedVariance[1]:P1} of the variance; wrote {path}"));
         return 0;

@@ -1,36 +1,47 @@
+using System.CommandLine;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Reports;
 
 namespace Autoencoder.Training.Cli;
 
 /// <summary>rate-distortion: bytes per image against error for each model's latent, PCA and JPEG, as CSV, markdown and a plot.</summary>
-internal static class RateDistortionCommand
+internal sealed class RateDistortionCommand : Command
 {
-    public const string Usage = """
-        rate-distortion --model DIR [--model DIR ...] --data DIR --out DIR [options]
-          --model DIR         a model folder (encoder.onnx, decoder.onnx, model.json); repeat for more models
-          --data DIR          MNIST-format IDX files: the test images are measured; the training images fit PCA
-                              and choose the int8 scales
-          --out DIR           where rate-distortion.csv, rate-distortion.md and rate-distortion.png go
-          --limit N           use only the first N training and N test images (quick runs)
-          --threads N         CPU threads; default: all cores
-        """;
+    private readonly Option<string[]> modelFolders = TypedOptions.Paths(
+        "--model", "DIR", "a model folder (encoder.onnx, decoder.onnx, model.json); repeat for more models");
 
-    private static readonly HashSet<string> Options = ["--model", "--data", "--out", "--limit", "--threads"];
+    private readonly Option<string> dataFolder = TypedOptions.Text(
+        "--data", "DIR", "MNIST-format IDX files: the test images are measured; the training images fit PCA and choose the int8 scales", required: true);
 
-    private static readonly HashSet<string> Repeatable = ["--model"];
+    private readonly Option<string> outputFolder = TypedOptions.Text(
+        "--out", "DIR", "where rate-distortion.csv, rate-distortion.md and rate-distortion.png go", required: true);
 
-    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    private readonly Option<int?> limit = TypedOptions.WholeNumber("--limit", 20, int.MaxValue, "use only the first N training and N test images (quick runs)");
+
+    private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
+
+    public RateDistortionCommand()
+        : base("rate-distortion", "Bytes per image against error for each model's latent, PCA and JPEG, as CSV, markdown and a plot.")
     {
-        var arguments = Arguments.Parse(args, Options, new HashSet<string>(), Repeatable);
-        var modelDirectories = arguments.Strings("--model");
-        var dataDirectory = arguments.RequiredString("--data");
-        var outputDirectory = arguments.RequiredString("--out");
-        var limit = arguments.Int("--limit", 20, int.MaxValue);
-        var threads = arguments.Int("--threads", 1, 1024) ?? Environment.ProcessorCount;
+        Option[] options = [modelFolders, dataFolder, outputFolder, limit, threads];
+        foreach (var option in options)
+        {
+            Options.Add(option);
+        }
+
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parseResult)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
+        var modelDirectories = parseResult.GetRequiredValue(modelFolders);
+        var dataDirectory = parseResult.GetRequiredValue(dataFolder);
+        var outputDirectory = parseResult.GetRequiredValue(outputFolder);
+        var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
 
         var dataset = MnistDataset.Load(dataDirectory);
-        if (limit is { } count)
+        if (parseResult.GetValue(limit) is { } count)
         {
             dataset = dataset with { Train = dataset.Train.Take(count), Test = dataset.Test.Take(count) };
         }
@@ -40,10 +51,10 @@ internal static class RateDistortionCommand
         {
             foreach (var directory in modelDirectories)
             {
-                models.Add(ExportedAutoencoder.Open(directory, threads));
+                models.Add(ExportedAutoencoder.Open(directory, threadCount));
             }
 
-            var result = RateDistortion.Measure(models, dataset, threads, output.WriteLine);
+            var result = RateDistortion.Measure(models, dataset, threadCount, output.WriteLine);
             var markdown = RateDistortionReport.Save(result, outputDirectory);
             output.WriteLine();
             output.Write(markdown);

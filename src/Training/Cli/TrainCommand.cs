@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
@@ -12,80 +13,117 @@ using static TorchSharp.torch;
 namespace Autoencoder.Training.Cli;
 
 /// <summary>train: data in, encoder.onnx + decoder.onnx + model.json + history and pictures out.</summary>
-internal static class TrainCommand
+internal sealed class TrainCommand : Command
 {
-    public const string Usage = """
-        train --data DIR --out DIR [options]
-          --data DIR          MNIST-format IDX files (.gz or raw), or a folder of PNG/JPEG pictures (class sub-folders
-                              become labels; "train" and "test" sub-folders become the splits, else a tenth is the test split)
-          --out DIR           where encoder.onnx, decoder.onnx, model.json, history.csv and the pictures go
-          --recipe NAME       default (recommended) or article (the article's exact recipe); default: default
-          --arch KIND         fc (the article's fully connected network) or conv (strided convolutions); default fc
-          --name NAME         model name in model.json; default: the data folder's name
-          --epochs N          override the recipe's epoch count
-          --batch-size N      override the recipe's batch size
-          --hidden N          fc: hidden layer width; default 100
-          --channels A,B,...  conv: channels of each stage, each halving the image; default 32,64
-          --convolutions N    conv: 3x3 convolutions a stage, the last strided; default 2
-          --latent N          latent size; default 20
-          --validation F      share of the training images held out to choose the best epoch; default 0.1
-          --augment KIND      shift, flip or none; default: shift for MNIST digits, none otherwise
-          --image-handling H  how the API prepares uploads for this model: mnist-digit, fit or none;
-                              default: mnist-digit for MNIST digits, fit otherwise
-          --image-size HxW    size pictures from a folder are resized to; default 28x28
-          --seed N            random seed; default 1
-          --threads N         CPU threads; default: all cores
-          --limit N           use only the first N training and N test images (quick runs)
-          --device D          auto, cpu or cuda; default auto
-          --download          fetch the MNIST files into --data first, verifying their SHA-256
-          --mirror URL        base URL to fetch from; default the usual public mirror
-          --checksums FILE    sha256sum-style digests to verify against instead of the original files'
-        """;
+    private readonly Option<string> dataFolder = TypedOptions.Text(
+        "--data",
+        "DIR",
+        "MNIST-format IDX files (.gz or raw), or a folder of PNG/JPEG pictures (class sub-folders become labels; " +
+        "\"train\" and \"test\" sub-folders become the splits, else a tenth is the test split)",
+        required: true);
 
-    private static readonly HashSet<string> Options =
-    [
-        "--data", "--out", "--recipe", "--arch", "--name", "--epochs", "--batch-size", "--hidden", "--channels", "--convolutions", "--latent",
-        "--validation", "--augment", "--image-handling", "--image-size", "--seed", "--threads", "--limit", "--device", "--mirror", "--checksums",
-    ];
+    private readonly Option<string> outputFolder = TypedOptions.Text(
+        "--out", "DIR", "where encoder.onnx, decoder.onnx, model.json, history.csv and the pictures go", required: true);
 
-    private static readonly HashSet<string> Switches = ["--download"];
+    private readonly Option<Recipe?> recipe = TypedOptions.OneOf(
+        "--recipe",
+        Recipe.All,
+        TypedOptions.WithDefault("default (recommended) or article (the article's exact recipe)", Recipe.Default.Name));
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
+    private readonly NetworkArguments network = new();
+
+    private readonly Option<string> name = TypedOptions.Text("--name", "NAME", "model name in model.json; default: the data folder's name");
+
+    private readonly Option<int?> epochs = TypedOptions.WholeNumber("--epochs", 1, 100_000, "override the recipe's epoch count");
+
+    private readonly Option<int?> batchSize = TypedOptions.WholeNumber("--batch-size", 1, 1_000_000, "override the recipe's batch size");
+
+    private readonly Option<double> validation = TypedOptions.Number(
+        "--validation", "F", 0.001, 0.5, TrainingOptions.DefaultValidationFraction, "share of the training images held out to choose the best epoch");
+
+    private readonly Option<Augmentation?> augment = TypedOptions.OneOf<Augmentation>(
+        "--augment", "how to vary training images; default: shift for MNIST digits, none otherwise");
+
+    private readonly Option<string?> imageHandling = TypedOptions.OneOf(
+        "--image-handling",
+        ImageHandlings.All.ToDictionary(word => word, word => word, StringComparer.OrdinalIgnoreCase),
+        "how the API prepares uploads for this model; default: mnist-digit for MNIST digits, fit otherwise");
+
+    private readonly Option<(int Height, int Width)?> imageSize = TypedOptions.Size(
+        "--image-size",
+        4,
+        4096,
+        TypedOptions.WithDefault("size pictures from a folder are resized to", $"{ImageShape.Mnist.Height}x{ImageShape.Mnist.Width}"));
+
+    private readonly Option<int> seed = TypedOptions.WholeNumber("--seed", 0, int.MaxValue, 1, "random seed");
+
+    private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
+
+    private readonly Option<int?> limit = TypedOptions.WholeNumber("--limit", 1, int.MaxValue, "use only the first N training and N test images (quick runs)");
+
+    private readonly Option<DeviceChoice?> device = TypedOptions.OneOf<DeviceChoice>(
+        "--device", TypedOptions.WithDefault("where to train", TypedOptions.Word(DeviceChoice.Auto)));
+
+    private readonly Option<bool> download = TypedOptions.Flag("--download", "fetch the MNIST files into --data first, verifying their SHA-256");
+
+    private readonly Option<Uri> mirror = TypedOptions.HttpUrl("--mirror", MnistDownloader.DefaultBaseUrl, "base URL to fetch from, with --download");
+
+    private readonly Option<string> checksums = TypedOptions.Text(
+        "--checksums", "FILE", "sha256sum-style digests to verify against instead of the original files', with --download");
+
+    public TrainCommand()
+        : base("train", "Trains an autoencoder and writes encoder.onnx, decoder.onnx, model.json, its history and pictures.")
     {
-        var arguments = Arguments.Parse(args, Options, Switches);
+        Option[] options =
+        [
+            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, imageHandling, imageSize, seed, threads, limit,
+            device, download, mirror, checksums,
+        ];
+        foreach (var option in options)
+        {
+            Options.Add(option);
+        }
+
+        Validators.Add(result =>
+        {
+            if (!result.GetValue(download) && (result.GetResult(mirror) is { Implicit: false } || result.GetResult(checksums) is not null))
+            {
+                result.AddError("--mirror and --checksums only make sense with --download");
+            }
+        });
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var output = parseResult.InvocationConfiguration.Output;
         var options = new TrainingOptions
         {
-            DataDirectory = arguments.RequiredString("--data"),
-            OutputDirectory = arguments.RequiredString("--out"),
-            Recipe = arguments.Choice("--recipe", Recipe.All) ?? Recipe.Default,
-            Network = arguments.Network(),
-            Name = arguments.String("--name"),
-            Epochs = arguments.Int("--epochs", 1, 100_000),
-            BatchSize = arguments.Int("--batch-size", 1, 1_000_000),
-            Seed = arguments.Int("--seed", 0, int.MaxValue) ?? 1,
-            Threads = arguments.Int("--threads", 1, 1024) ?? Environment.ProcessorCount,
-            Limit = arguments.Int("--limit", 1, int.MaxValue),
-            ValidationFraction = arguments.Double("--validation", 0.001, 0.5) ?? TrainingOptions.DefaultValidationFraction,
-            Augmentation = arguments.Enum<Augmentation>("--augment"),
-            Device = arguments.Enum<DeviceChoice>("--device") ?? DeviceChoice.Auto,
+            DataDirectory = parseResult.GetRequiredValue(dataFolder),
+            OutputDirectory = parseResult.GetRequiredValue(outputFolder),
+            Recipe = parseResult.GetValue(recipe) ?? Recipe.Default,
+            Network = network.Read(parseResult),
+            Name = parseResult.GetValue(name),
+            Epochs = parseResult.GetValue(epochs),
+            BatchSize = parseResult.GetValue(batchSize),
+            Seed = parseResult.GetValue(seed),
+            Threads = parseResult.GetValue(threads) ?? Environment.ProcessorCount,
+            Limit = parseResult.GetValue(limit),
+            ValidationFraction = parseResult.GetValue(validation),
+            Augmentation = parseResult.GetValue(augment),
+            Device = parseResult.GetValue(device) ?? DeviceChoice.Auto,
         };
-        var imageHandling = arguments.Word("--image-handling", ImageHandlings.All);
-        var imageSize = arguments.Size("--image-size", 4, 4096);
 
-        if (arguments.Has("--download"))
+        if (parseResult.GetValue(download))
         {
-            var checksums = arguments.String("--checksums") is { } file
+            var digests = parseResult.GetValue(checksums) is { } file
                 ? MnistDownloader.ReadChecksumFile(file)
                 : MnistDownloader.OriginalChecksums;
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-            await new MnistDownloader(http, output).DownloadAsync(arguments.Url("--mirror") ?? MnistDownloader.DefaultBaseUrl, options.DataDirectory, checksums, cancellationToken);
-        }
-        else if (arguments.String("--mirror") is not null || arguments.String("--checksums") is not null)
-        {
-            throw new UsageException("--mirror and --checksums only make sense with --download");
+            await new MnistDownloader(http, output).DownloadAsync(parseResult.GetRequiredValue(mirror), options.DataDirectory, digests, cancellationToken);
         }
 
-        var dataset = LoadData(options, imageSize);
+        var dataset = LoadData(options, parseResult.GetValue(imageSize));
         var progress = new ConsoleProgress(output, interactive: !Console.IsOutputRedirected && output == Console.Out);
         var outcome = new Trainer(options, progress).Run(dataset, cancellationToken);
         if (outcome.Interrupted)
@@ -97,7 +135,7 @@ internal static class TrainCommand
 
         using (outcome.Model)
         {
-            var handling = imageHandling ?? DatasetConventions.DefaultImageHandling(dataset.Name);
+            var handling = parseResult.GetValue(imageHandling) ?? DatasetConventions.DefaultImageHandling(dataset.Name);
             var manifest = ModelFolder.Write(options.OutputDirectory, staging => Save(staging, options, dataset, outcome, handling, progress));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,

@@ -1,3 +1,5 @@
+using System.CommandLine.Help;
+using System.Text.RegularExpressions;
 using Autoencoder.Core;
 using Autoencoder.Training.Cli;
 using Autoencoder.Training.Tests.Data;
@@ -11,24 +13,51 @@ public sealed class CommandLineTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Theory]
-    [InlineData("error: unknown command 'fit' (try --help)", "fit")]
-    [InlineData("error: unknown option --epoch", "train", "--data", "x", "--out", "y", "--epoch", "3")]
+    [InlineData("error: Unrecognized command or argument 'fit'.", "fit")]
+    [InlineData("error: Unrecognized command or argument '--epoch'.", "train", "--data", "x", "--out", "y", "--epoch")]
     [InlineData("error: --epochs must be a whole number from 1 to 100000, not 'many'", "train", "--data", "x", "--out", "y", "--epochs", "many")]
     [InlineData("error: --epochs must be a whole number from 1 to 100000, not '0'", "train", "--data", "x", "--out", "y", "--epochs", "0")]
+    [InlineData("error: --epochs must be a whole number from 2 to 1000, not '1'", "benchmark", "--data", "x", "--epochs", "1")]
+    [InlineData("error: --validation must be a number from 0.001 to 0.5, not '0.9'", "train", "--data", "x", "--out", "y", "--validation", "0.9")]
+    [InlineData("error: --validation must be a number from 0.001 to 0.5, not '0,2'", "train", "--data", "x", "--out", "y", "--validation", "0,2")]
+    [InlineData("error: --channels must be comma-separated whole numbers from 1 to 4096, not '32,x'", "train", "--data", "x", "--out", "y", "--channels", "32,x")]
+    [InlineData("error: --image-size must be HEIGHTxWIDTH (or one number), each from 4 to 4096, not '3x8'", "train", "--data", "x", "--out", "y", "--image-size", "3x8")]
     [InlineData("error: --recipe must be one of default, article, not 'keras'", "train", "--data", "x", "--out", "y", "--recipe", "keras")]
+    [InlineData("error: --arch must be one of fc, conv, not '1'", "train", "--data", "x", "--out", "y", "--arch", "1")]
     [InlineData("error: --device must be one of auto, cpu, cuda, not 'tpu'", "train", "--data", "x", "--out", "y", "--device", "tpu")]
-    [InlineData("error: --data is required", "train", "--out", "y")]
-    [InlineData("error: --out is required", "train", "--data", "x")]
-    [InlineData("error: --seed needs a value", "train", "--data", "x", "--out", "y", "--seed")]
-    [InlineData("error: --data is given twice", "train", "--data", "x", "--data", "z", "--out", "y")]
+    [InlineData("error: --image-handling must be one of mnist-digit, fit, none, not 'crop'", "train", "--data", "x", "--out", "y", "--image-handling", "crop")]
+    [InlineData("error: Option '--data' is required.", "train", "--out", "y")]
+    [InlineData("error: Option '--out' is required.", "train", "--data", "x")]
+    [InlineData("error: Required argument missing for option: '--seed'.", "train", "--data", "x", "--out", "y", "--seed")]
+    [InlineData("error: Option '--data' expects a single argument but 2 were provided.", "train", "--data", "x", "--data", "z", "--out", "y")]
     [InlineData("error: --mirror must be an http(s) URL, not 'ftp://example.org'", "train", "--data", "x", "--out", "y", "--download", "--mirror", "ftp://example.org")]
     [InlineData("error: --mirror and --checksums only make sense with --download", "train", "--data", "x", "--out", "y", "--mirror", "http://127.0.0.1/")]
+    [InlineData("error: --mirror and --checksums only make sense with --download", "train", "--data", "x", "--out", "y", "--checksums", "SHA256SUMS")]
+    [InlineData("error: --points must be a whole number from 1 to 100000, not '0'", "latent-map", "--model", "m", "--images", "i", "--labels", "l", "--points", "0")]
     public async Task BadArgumentsGiveOneLineAndExitCode2(string message, params string[] args)
     {
         var (exitCode, _, error) = await Run(args);
 
         Assert.Equal(2, exitCode);
         Assert.Equal(message, error.TrimEnd());
+    }
+
+    [Fact]
+    public async Task EveryUsageErrorGetsALineOfItsOwn()
+    {
+        var (exitCode, output, error) = await Run("train", "--epoch", "3", "--seed", "-1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(
+            [
+                "error: --seed must be a whole number from 0 to 2147483647, not '-1'",
+                "error: Option '--data' is required.",
+                "error: Option '--out' is required.",
+                "error: Unrecognized command or argument '--epoch'.",
+                "error: Unrecognized command or argument '3'.",
+            ],
+            error.TrimEnd().Split(Environment.NewLine).Order(StringComparer.Ordinal));
+        Assert.Empty(output);
     }
 
     [Fact]
@@ -56,15 +85,72 @@ public sealed class CommandLineTests : IDisposable
             error.TrimEnd());
     }
 
-    [Fact]
-    public async Task HelpListsEveryCommand()
+    [Theory]
+    [InlineData]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("help")]
+    public async Task HelpListsEveryCommandWithItsDescription(params string[] args)
     {
-        var (exitCode, output, _) = await Run("--help");
+        var commands = CommandLine.Create().Subcommands.Where(command => !command.Hidden).ToArray();
+
+        var (exitCode, output, error) = await Run(args);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("train --data DIR --out DIR", output, StringComparison.Ordinal);
-        Assert.Contains("benchmark --data DIR", output, StringComparison.Ordinal);
-        Assert.Contains("latent-map --model DIR --images FILE --labels FILE", output, StringComparison.Ordinal);
+        Assert.Empty(error);
+        Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
+        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "latent-map"], commands.Select(command => command.Name));
+        var help = Words(output);
+        Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
+    [InlineData("rate-distortion", "--model --data --out --limit --threads")]
+    [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
+    [InlineData("latent-map", "--model --images --labels --points")]
+    public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
+    {
+        var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();
+
+        var (exitCode, output, error) = await Run(command, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(error);
+        Assert.Contains($"autoencoder-train {command} [options]", output, StringComparison.Ordinal);
+        Assert.Equal(optionNames.Split(' '), options.Select(option => option.Name));
+        var help = Words(output);
+        Assert.All(options, option =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(option.Description), $"{option.Name} has no description");
+            Assert.Matches($@" {Regex.Escape(option.Name)}( <[^>]+>)?( \(REQUIRED\))? {Regex.Escape(Words(option.Description!))}", help);
+        });
+    }
+
+    [Theory]
+    [InlineData("train", "--recipe <default|article>", "default")]
+    [InlineData("train", "--arch <fc|conv>", "fc")]
+    [InlineData("train", "--hidden <N>", "100")]
+    [InlineData("train", "--channels <A,B,...>", "32,64")]
+    [InlineData("train", "--convolutions <N>", "2")]
+    [InlineData("train", "--latent <N>", "20")]
+    [InlineData("train", "--validation <F>", "0.1")]
+    [InlineData("train", "--image-size <HxW>", "28x28")]
+    [InlineData("train", "--seed <N>", "1")]
+    [InlineData("train", "--device <auto|cpu|cuda>", "auto")]
+    [InlineData("train", "--mirror <URL>", "https://storage.googleapis.com/cvdf-datasets/mnist/")]
+    [InlineData("benchmark", "--recipe <default|article>", "article")]
+    [InlineData("benchmark", "--arch <fc|conv>", "fc")]
+    [InlineData("benchmark", "--epochs <N>", "4")]
+    [InlineData("benchmark", "--threads <N>", "2")]
+    [InlineData("latent-map", "--points <N>", "2000")]
+    public async Task CommandHelpShowsEachDefault(string command, string option, string defaultValue)
+    {
+        var (_, output, _) = await Run(command, "--help");
+
+        // The option's row: its name and value, its description (no '['), then its default.
+        Assert.Matches($@" {Regex.Escape(option)} [^\[]*\[default: {Regex.Escape(defaultValue)}\]", Words(output));
     }
 
     [Fact]
@@ -169,6 +255,9 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("t10k-labels-idx1-ubyte.gz: checksum ok", log, StringComparison.Ordinal);
         Assert.True(File.Exists(temp.File("model/encoder.onnx")));
     }
+
+    /// <summary>Help with its line breaks and indents as single spaces, so a description reads whole however help wraps it.</summary>
+    private static string Words(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
     private static async Task<(int ExitCode, string Output, string Error)> Run(params string[] args)
     {

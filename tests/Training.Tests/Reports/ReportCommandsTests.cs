@@ -97,9 +97,10 @@ public sealed class ReportCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("error: --model is required", "rate-distortion", "--data", "x", "--out", "y")]
-    [InlineData("error: --out is required", "rate-distortion", "--model", "m", "--data", "x")]
-    [InlineData("error: --model is required", "anomaly-report", "--in-distribution", "x", "--out-of-distribution", "y")]
+    [InlineData("error: Option '--model' is required.", "rate-distortion", "--data", "x", "--out", "y")]
+    [InlineData("error: Option '--out' is required.", "rate-distortion", "--model", "m", "--data", "x")]
+    [InlineData("error: Option '--model' is required.", "anomaly-report", "--in-distribution", "x", "--out-of-distribution", "y")]
+    [InlineData("error: Option '--labels' is required.", "latent-map", "--model", "m", "--images", "x")]
     public async Task MissingOptionsAreNamed(string message, params string[] args)
     {
         var (exitCode, _, error) = await Run(args);

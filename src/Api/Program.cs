@@ -3,6 +3,12 @@ using Autoencoder.Api.Extensions;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.OpenInference;
+using System.Runtime.InteropServices;
+
+// In a container the service is PID 1, and the kernel drops any signal PID 1 has no handler for. Until the host installs
+// its own SIGTERM handler as it starts (then a SIGTERM is a graceful stop), a SIGTERM ends the process here, as it would
+// any other process, instead of being lost while the service starts.
+var stopBeforeStart = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Environment.Exit(128 + 15));
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -29,6 +35,7 @@ app.MapHealthApi();
 app.MapOpenInferenceApi();
 app.MapMetricsEndpoint();
 
+stopBeforeStart.Dispose();
 app.Run();
 
 /// <summary>The entry point, visible to the integration tests' WebApplicationFactory.</summary>

@@ -44,6 +44,59 @@ public sealed class GracefulShutdownTests
         Assert.Contains(events, e => e.GetProperty("@m").GetString()!.Contains("shutting down", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task SigTermWhileStartingStopsTheServiceEvenAsPidOne()
+    {
+        // A container's PID 1 gets only the signals it has a handler for; unshare makes the service PID 1 of a new PID
+        // namespace, as in a container. The signal comes once the service's own code is loaded, before it is ready.
+        var port = FreePort();
+        using var service = StartService(port, new ConcurrentQueue<string>(), asPidOne: true);
+        using var stopIfLeftRunning = new KillOnDispose(service);
+        var pidOne = NamespaceInit(service);
+        WaitUntilLoaded(pidOne, Path.GetFileName(typeof(Program).Assembly.Location));
+        await Task.Delay(100);
+
+        PosixSignals.Terminate(pidOne);
+
+        Assert.True(service.WaitForExit(TimeSpan.FromSeconds(30)), "the service went on starting after SIGTERM");
+        Assert.True(await ConnectionRefusedAsync(new Uri($"http://127.0.0.1:{port}")), "the service still listens");
+    }
+
+    /// <summary>The host's process id of the new PID namespace's first process: unshare's only child.</summary>
+    private static int NamespaceInit(Process unshare)
+    {
+        var children = $"/proc/{unshare.Id}/task/{unshare.Id}/children";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !unshare.HasExited)
+        {
+            if (File.Exists(children) && File.ReadAllText(children).Trim() is { Length: > 0 } ids)
+            {
+                return int.Parse(ids.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Thread.Sleep(10);
+        }
+
+        throw new TimeoutException("unshare started no process");
+    }
+
+    /// <summary>Waits until <paramref name="processId"/> has mapped <paramref name="assembly"/>: its code is about to run.</summary>
+    private static void WaitUntilLoaded(int processId, string assembly)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.ReadAllText($"/proc/{processId}/maps").Contains(assembly, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            Thread.Sleep(5);
+        }
+
+        throw new TimeoutException($"process {processId} did not load {assembly}");
+    }
+
     /// <summary>Stops the service if a failure leaves it running, so that no test run leaves a server behind.</summary>
     private sealed class KillOnDispose(Process process) : IDisposable
     {
@@ -56,11 +109,10 @@ public sealed class GracefulShutdownTests
         }
     }
 
-    private static Process StartService(int port, ConcurrentQueue<string> log)
+    private static Process StartService(int port, ConcurrentQueue<string> log, bool asPidOne = false)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(asPidOne ? "unshare" : "dotnet")
         {
-            ArgumentList = { typeof(Program).Assembly.Location },
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -72,6 +124,15 @@ public sealed class GracefulShutdownTests
                 ["Inference__Device"] = "cpu",
             },
         };
+        if (asPidOne)
+        {
+            foreach (var argument in new[] { "--pid", "--fork", "--mount-proc", "dotnet" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) =>
         {
@@ -156,11 +217,13 @@ internal static class PosixSignals
 {
     private const int SigTerm = 15; // the same number on every Linux architecture and on macOS
 
-    public static void Terminate(Process process)
+    public static void Terminate(Process process) => Terminate(process.Id);
+
+    public static void Terminate(int processId)
     {
-        if (Kill(process.Id, SigTerm) != 0)
+        if (Kill(processId, SigTerm) != 0)
         {
-            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            throw new InvalidOperationException($"kill({processId}, SIGTERM) failed: {Marshal.GetLastPInvokeErrorMessage()}");
         }
     }
 

@@ -122,6 +122,7 @@ if command -v strace >/dev/null; then
     tracer=$!
     sleep 1
     reconstruct "$sink" 5
+    sleep 1 # a sink that writes from a queue may still be behind, slowed by strace
     kill -INT "$tracer"; wait "$tracer" || true
     awk -v sink="$sink" -v n="$requests" '$NF == "write" { printf "%-13s %.0f\n", sink, $4 * 10000 / n }' "$work/strace"
   done

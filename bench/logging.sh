@@ -45,7 +45,6 @@ for i in "${!sinks[@]}"; do
   sink_settings "$sink" >/dev/null
   base[$sink]="http://127.0.0.1:$(( port + i ))"
   answered[$sink]=0
-  if curl -s -o /dev/null "${base[$sink]}/health/live"; then echo "something already answers on ${base[$sink]}; stop it first" >&2; exit 1; fi
 done
 
 # The service as it is in this tree, with Serilog.Sinks.Async added for the async-console sink (the service does not
@@ -58,6 +57,7 @@ api="$work/service/src/Api/bin/Release/net10.0"
 
 start_server() { # SINK
   local settings=()
+  if curl -s -o /dev/null "${base[$1]}/health/live"; then echo "something already answers on ${base[$1]}; stop it first" >&2; exit 1; fi
   mapfile -t settings < <(sink_settings "$1")
   mkfifo "$work/$1.stdout"
   cat "$work/$1.stdout" >"$work/$1.log" &

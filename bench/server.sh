@@ -1,9 +1,13 @@
-# Sourced by the benchmark scripts: a scratch folder and a server process that are cleaned up however the script
-# ends. A script starts its server in the background, sets server=$!, and may stop it early with stop_server.
+# Sourced by the benchmark scripts: a scratch folder and server processes that are cleaned up however the script
+# ends. A script starts its server in the background, sets server=$! (or adds " $!" for each of several), and may
+# stop them early with stop_server.
 work="$(mktemp -d)"
 server=""
 stop_server() {
-  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -TERM "$server"; wait "$server" 2>/dev/null || true; fi
+  local pid
+  for pid in $server; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; fi
+  done
   server=""
 }
 trap 'stop_server; rm -rf "$work"' EXIT

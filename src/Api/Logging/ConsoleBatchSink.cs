@@ -12,11 +12,13 @@ namespace Autoencoder.Api.Logging;
 /// <see cref="Period"/>, whatever has queued is formatted into one buffer and written with one call.
 /// </summary>
 /// <remarks>
-/// Serilog's console sink writes and flushes every event, a system call per request line; its batching wrapper
-/// wakes its reader for every event. Under load each of those cost more than formatting the line. Here a request
-/// only adds its event to a queue: no lock, no wake-up. At most <see cref="QueueLimit"/> events wait (a few
-/// megabytes) if the console falls behind; beyond that, events are dropped rather than held, and the count of
-/// dropped events goes to Serilog's self-log. Disposing writes out everything queued before it returns.
+/// Serilog's console sink writes and flushes every event, two system calls per request line; its batching wrapper and
+/// Serilog.Sinks.Async wake their reader for every event. Under load each of those cost more than formatting the line:
+/// behind Sinks.Async the console sink took 21-29% more CPU per request than this sink (README, "Logging";
+/// bench/logging.sh). Here a request only adds its event to a queue: no lock, no wake-up. At most
+/// <see cref="QueueLimit"/> events wait (a few megabytes) if the console falls behind; beyond that, events are dropped
+/// rather than held, and the count of dropped events goes to Serilog's self-log. Disposing writes out everything queued
+/// before it returns.
 /// </remarks>
 public sealed class ConsoleBatchSink : ILogEventSink, IDisposable
 {

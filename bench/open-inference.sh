@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Open Inference Protocol benchmark (run by hand; not part of the tests): images/s of
 # POST /v2/models/mnist-encoder/infer with binary tensors of 64 t10k digits per request, as Triton's Python client
-# sends them (JSON header, then little-endian FP32; Inference-Header-Content-Length; binary output), beside the
-# encoder alone in-process on batches of 64 (bench/Pipeline), measured on the same machine in the same run.
-# Needs wrk (apt-get install wrk) and python3. Usage: bench/open-inference.sh [seconds per run (10)] [runs (3)]
+# sends them (JSON header, then little-endian FP32; Inference-Header-Content-Length; binary output), beside
+#  - the encoder alone in-process on batches of 64 (bench/Pipeline): what the model does with no HTTP;
+#  - the same request answered by bare Kestrel (bench/BareHttp): the whole body read, a 5 KB answer, no inference,
+#    no middleware: the ceiling for any HTTP server on this machine under the same wrk;
+#  - the same bare endpoint in FastAPI on uvicorn (bench/bare_http.py), if python3 has them: a Python front end's figure,
+# all measured on the same machine in the same run, each server's CPU time a request beside its rate.
+# Needs wrk (apt-get install wrk) and python3; the Python peer needs python3-fastapi and python3-uvicorn.
+# Usage: bench/open-inference.sh [seconds per run (10)] [runs (3)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 runs="${2:-3}"
 port="${BENCH_PORT:-5093}"
 base="http://127.0.0.1:${port}"
+bare="http://127.0.0.1:$((port + 1))"
+python_peer="http://127.0.0.1:$((port + 2))"
 t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
 batch=64
 command -v wrk >/dev/null || { echo "bench/open-inference.sh needs wrk: apt-get install wrk" >&2; exit 1; }
@@ -18,7 +25,10 @@ source bench/server.sh
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 dotnet build bench/Pipeline -c Release -v quiet -nologo >/dev/null
-if curl -s -o /dev/null "$base/health/live"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
+dotnet build bench/BareHttp -c Release -v quiet -nologo >/dev/null
+for url in "$base" "$bare" "$python_peer"; do
+  if curl -s -o /dev/null "$url"; then echo "something already answers on $url; stop it first" >&2; exit 1; fi
+done
 
 # The request body, built as tritonclient.http builds it; prints the JSON header's length.
 header_length="$(python3 - "$t10k" "$batch" "$work/request.bin" <<'EOF'
@@ -39,34 +49,95 @@ EOF
 
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" \
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
-server=$!
+service=$!
+server="$service"
+ASPNETCORE_URLS="$bare" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll >"$work/bare.log" 2>&1 &
+server+=" $!"
+targets=("this service|$base|$service" "bare Kestrel (ceiling)|$bare|$!")
+
+# Python's peer, where FastAPI and uvicorn are installed (apt's packages are python3's at /usr/bin).
+for python in "${PYTHON:-python3}" /usr/bin/python3; do
+  if "$python" -c "import fastapi, uvicorn" 2>/dev/null; then
+    "$python" bench/bare_http.py "$((port + 2))" "$(nproc)" >"$work/python.log" 2>&1 &
+    server+=" $!"
+    targets+=("FastAPI on uvicorn, $(nproc) workers|$python_peer|$!")
+    break
+  fi
+done
+[ "${#targets[@]}" -eq 3 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
+
 until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+  kill -0 "$service" 2>/dev/null || { cat "$work/server.log"; exit 1; }
   sleep 0.01
 done
+for target in "${targets[@]}"; do
+  IFS='|' read -r name url pid <<<"$target"
+  until curl -s -o /dev/null "$url"; do
+    kill -0 "$pid" 2>/dev/null || { echo "$name did not start:"; cat "$work"/*.log; exit 1; }
+    sleep 0.05
+  done
+done
 
-# One response checked by hand: 200, binary, 64 x 20 latents.
-curl -sf -D "$work/headers" -o "$work/response.bin" -H "Inference-Header-Content-Length: $header_length" --data-binary @"$work/request.bin" \
-  "$base/v2/models/mnist-encoder/infer"
-json_length="$(awk 'tolower($1) == "inference-header-content-length:" { print $2 + 0 }' "$work/headers")"
-echo "response: $(head -c "$json_length" "$work/response.bin"), then $(( $(stat -c %s "$work/response.bin") - json_length )) bytes"
+# One response of each checked by hand: 200, binary, 64 x 20 latents.
+for target in "${targets[@]}"; do
+  IFS='|' read -r name url pid <<<"$target"
+  curl -sf -D "$work/headers" -o "$work/response.bin" -H "Inference-Header-Content-Length: $header_length" --data-binary @"$work/request.bin" \
+    "$url/v2/models/mnist-encoder/infer"
+  json_length="$(awk 'tolower($1) == "inference-header-content-length:" { print $2 + 0 }' "$work/headers")"
+  echo "$name: $(head -c "$json_length" "$work/response.bin"), then $(( $(stat -c %s "$work/response.bin") - json_length )) bytes"
+done
 
-infer() { # CONNECTIONS SECONDS
+infer() { # URL CONNECTIONS SECONDS
   BENCH_PATH=/v2/models/mnist-encoder/infer BENCH_TYPE="" BENCH_BODY="$work/request.bin" BENCH_HEADER="Inference-Header-Content-Length: $header_length" \
-    wrk -t2 -c"$1" -d"$2s" --timeout 10s -s bench/wrk/request.lua "$base" | grep '^RESULT'
+    wrk -t2 -c"$2" -d"$3s" --timeout 10s -s bench/wrk/request.lua "$1" | grep '^RESULT'
 }
-infer 8 3 >/dev/null # warm-up: the runtime compiles hot code again, optimised, in its first seconds
+
+# CPU seconds (user + system) a process and its children have used so far.
+cpu_seconds() {
+  local pid total=0 ticks
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + ticks))
+  done
+  awk -v ticks="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", ticks / hz }'
+}
+
+# Warm-up: the runtimes compile hot code again, optimised, in their first seconds.
+for target in "${targets[@]}"; do
+  IFS='|' read -r name url pid <<<"$target"
+  infer "$url" 8 5 >/dev/null
+done
 
 for run in $(seq "$runs"); do
-  echo "== run $run ($(nproc) cores)"
+  echo "== run $run ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg))"
   in_process="$(dotnet bench/Pipeline/bin/Release/net10.0/pipeline-bench.dll models/mnist "$t10k" "$seconds" encoder "$batch")"
   echo "$in_process"
   limit="$(tail -1 <<<"$in_process" | awk '{ print $2 }')"
+  # The servers take turns, in the opposite order every other run, so drift favours none of them.
+  order=("${targets[@]}")
+  if (( run % 2 == 0 )); then
+    order=()
+    for (( i = ${#targets[@]} - 1; i >= 0; i-- )); do order+=("${targets[i]}"); done
+  fi
   for connections in 4 16; do
-    line="$(infer "$connections" "$seconds")"
-    rps="$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$line")"
-    echo "binary infer, $batch images a request, concurrency $connections: ${line#RESULT }"
-    awk -v rps="$rps" -v batch="$batch" -v limit="$limit" \
-      'BEGIN { printf "  %.0f images/s, %.0f%% of the in-process encoder on every core (%.0f images/s)\n", rps * batch, 100 * rps * batch / limit, limit }'
+    declare -A rates=()
+    for target in "${order[@]}"; do
+      IFS='|' read -r name url pid <<<"$target"
+      before="$(cpu_seconds "$pid")"
+      line="$(infer "$url" "$connections" "$seconds")"
+      after="$(cpu_seconds "$pid")"
+      rps="$(sed 's/.* rps=\([0-9.]*\).*/\1/' <<<"$line")"
+      requests="$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line")"
+      rates[$name]="$(awk -v rps="$rps" -v batch="$batch" 'BEGIN { printf "%.0f", rps * batch }')"
+      echo "$name, binary infer, $batch images a request, concurrency $connections: ${line#RESULT }"
+      awk -v rate="${rates[$name]}" -v limit="$limit" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" -v requests="$requests" \
+        'BEGIN { printf "  %.0f images/s, %.0f%% of the in-process encoder on every core (%.0f images/s); server CPU %.2f ms a request\n", rate, 100 * rate / limit, limit, 1000 * cpu / requests }'
+    done
+    ceiling="${rates[bare Kestrel (ceiling)]}"
+    ours="${rates[this service]}"
+    awk -v ceiling="$ceiling" -v ours="$ours" -v limit="$limit" -v connections="$connections" \
+      'BEGIN { printf "concurrency %d: ceiling for any HTTP server here %.0f images/s (%.0f%% of in-process); this service %.0f images/s (%.0f%% of the ceiling, %.0f%% of in-process); in-process %.0f images/s\n",
+        connections, ceiling, 100 * ceiling / limit, ours, 100 * ours / ceiling, 100 * ours / limit, limit }'
+    unset rates
   done
 done

@@ -36,18 +36,26 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
     /// The whole body of a bulk request as sent, at most <paramref name="maxBytes"/>, and whether it is gzip (by
     /// Content-Encoding or by its first bytes).
     /// </summary>
-    public static async Task<(byte[] Body, bool IsGzip)> ReadBulkBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static Task<(byte[] Body, bool IsGzip)> ReadBulkBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken) =>
+        ReadBulkBodyAsync(request, request.Body, maxBytes, cancellationToken);
+
+    private static async Task<(byte[] Body, bool IsGzip)> ReadBulkBodyAsync(HttpRequest request, Stream body, long maxBytes, CancellationToken cancellationToken)
     {
-        var raw = await ReadLimitedAsync(request.Body, request.ContentLength, "The request body", maxBytes, "send the file as the body", cancellationToken);
-        var gzip = (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
-            || request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
-        return (raw, gzip);
+        var raw = await ReadLimitedAsync(body, request.ContentLength, "The request body", maxBytes, "send the file as the body", cancellationToken);
+        return (raw, StartsAsGzip(raw) || DeclaresGzip(request));
     }
 
     /// <summary>The body of a bulk request, decompressed if it is gzip, at most <paramref name="maxBytes"/> either way.</summary>
-    public static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    public static Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken) =>
+        ReadBodyAsync(request, request.Body, maxBytes, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadBodyAsync(HttpRequest, long, CancellationToken)"/>, the body read from <paramref name="body"/>:
+    /// the request's <see cref="HttpRequest.BodyReader"/> as a stream, say, once some of it has been looked at there.
+    /// </summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request, Stream body, long maxBytes, CancellationToken cancellationToken)
     {
-        var (raw, gzip) = await ReadBulkBodyAsync(request, maxBytes, cancellationToken);
+        var (raw, gzip) = await ReadBulkBodyAsync(request, body, maxBytes, cancellationToken);
         if (!gzip)
         {
             return raw;
@@ -63,6 +71,13 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
             throw ClientInputException.Invalid($"The body is not valid gzip: {e.Message}");
         }
     }
+
+    /// <summary>Whether a body begins with gzip's magic bytes.</summary>
+    public static bool StartsAsGzip(ReadOnlySpan<byte> body) => body.Length >= 2 && body[0] == 0x1f && body[1] == 0x8b;
+
+    /// <summary>Whether a request says its body is gzip (Content-Encoding).</summary>
+    public static bool DeclaresGzip(HttpRequest request) =>
+        request.Headers.ContentEncoding.Any(encoding => string.Equals(encoding, "gzip", StringComparison.OrdinalIgnoreCase));
 
     public async Task<(byte[] First, byte[] Second)> ReadTwoAsync(HttpRequest request, string firstField, string secondField, CancellationToken cancellationToken)
     {

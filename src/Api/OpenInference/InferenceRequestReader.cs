@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Autoencoder.Api.Endpoints;
@@ -42,12 +44,28 @@ public static class InferenceRequestReader
             throw ClientInputException.Invalid("The body is empty; send an inference request: a JSON object with 'inputs'.");
         }
 
-        // Content-Encoding: gzip (as Triton's clients send when asked to compress) is undone here, within the same limit.
-        var body = await ImageUploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
-        var jsonLength = headerLength ?? body.Length;
-        if (jsonLength > body.Length)
+        // Binary tensors of a declared length are read as they arrive: the JSON first, then the tensor's bytes straight
+        // into its rows, so the body is never held whole as well. Anything else (gzip, as Triton's clients send when
+        // asked to compress; an undeclared length; JSON alone) is read whole first, within the bulk limit.
+        var reader = request.BodyReader;
+        long length;
+        if (headerLength is not null
+            && request.ContentLength is { } declared && declared <= limits.MaxBulkBodyBytes
+            && !ImageUploads.DeclaresGzip(request) && !await StartsAsGzipAsync(reader, cancellationToken))
         {
-            throw ClientInputException.Invalid($"{HeaderLengthHeader} is {jsonLength}, but the body has only {body.Length} bytes.");
+            length = declared;
+        }
+        else
+        {
+            var body = await ImageUploads.ReadBodyAsync(request, reader.AsStream(leaveOpen: true), limits.MaxBulkBodyBytes, cancellationToken);
+            reader = PipeReader.Create(new ReadOnlySequence<byte>(body));
+            length = body.Length;
+        }
+
+        var jsonLength = headerLength ?? (int)length;
+        if (jsonLength > length)
+        {
+            throw ClientInputException.Invalid($"{HeaderLengthHeader} is {jsonLength}, but the body has only {length} bytes.");
         }
 
         if (jsonLength > limits.MaxJsonBodyBytes)
@@ -55,9 +73,85 @@ public static class InferenceRequestReader
             throw ClientInputException.TooLarge($"The JSON part of an inference request may have at most {limits.MaxJsonBodyBytes} bytes.");
         }
 
-        var inference = Parse(body.AsSpan(0, jsonLength));
-        return Check(inference, model, body.AsMemory(jsonLength), limits);
+        var inference = await ReadJsonAsync(reader, jsonLength, length, cancellationToken);
+        var input = Check(inference, model, length - jsonLength, limits);
+        var rows = new float[input.Values];
+        if (input.Binary)
+        {
+            await ReadBinaryAsync(reader, rows, jsonLength, length, cancellationToken);
+        }
+        else
+        {
+            ReadJsonData(input.Tensor.Data, rows, input.Tensor.Shape!, model.Input.Name);
+        }
+
+        return new CheckedInference(inference.Id, rows, input.Count, BinaryOutput(inference, model));
     }
+
+    /// <summary>Whether the body begins with gzip's magic bytes; looks at them without consuming them.</summary>
+    private static async Task<bool> StartsAsGzipAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        var result = await reader.ReadAtLeastAsync(2, cancellationToken);
+        var gzip = StartsAsGzip(result.Buffer);
+        reader.AdvanceTo(result.Buffer.Start);
+        return gzip;
+    }
+
+    private static bool StartsAsGzip(ReadOnlySequence<byte> body)
+    {
+        Span<byte> start = stackalloc byte[2];
+        var head = body.Slice(0, Math.Min(body.Length, start.Length));
+        head.CopyTo(start);
+        return ImageUploads.StartsAsGzip(start[..(int)head.Length]);
+    }
+
+    private static async Task<InferenceRequest> ReadJsonAsync(PipeReader reader, int jsonLength, long length, CancellationToken cancellationToken)
+    {
+        var result = await reader.ReadAtLeastAsync(jsonLength, cancellationToken);
+        if (result.Buffer.Length < jsonLength)
+        {
+            reader.AdvanceTo(result.Buffer.End);
+            throw EndedEarly(result.Buffer.Length, length);
+        }
+
+        var json = result.Buffer.Slice(0, jsonLength);
+        try
+        {
+            return json.IsSingleSegment ? Parse(json.FirstSpan) : Parse(json.ToArray());
+        }
+        finally
+        {
+            reader.AdvanceTo(json.End);
+        }
+    }
+
+    /// <summary>Fills <paramref name="rows"/> with the little-endian FP32 bytes that follow the JSON, as they arrive.</summary>
+    private static async Task ReadBinaryAsync(PipeReader reader, float[] rows, int jsonLength, long length, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        var size = rows.Length * sizeof(float);
+        while (filled < size)
+        {
+            var result = await reader.ReadAsync(cancellationToken);
+            var chunk = result.Buffer.Slice(0, Math.Min(result.Buffer.Length, size - filled));
+            chunk.CopyTo(MemoryMarshal.AsBytes(rows.AsSpan())[filled..]);
+            filled += (int)chunk.Length;
+            reader.AdvanceTo(chunk.End);
+            if (filled < size && result.IsCompleted)
+            {
+                throw EndedEarly(jsonLength + filled, length);
+            }
+        }
+
+        if (!BitConverter.IsLittleEndian)
+        {
+            var words = MemoryMarshal.Cast<float, int>(rows.AsSpan());
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+    }
+
+    private static ClientInputException EndedEarly(long read, long length) =>
+        ClientInputException.Invalid($"The request body ended after {read} of the {length} bytes its length says.");
 
     private static int? HeaderLength(HttpRequest request)
     {
@@ -84,7 +178,7 @@ public static class InferenceRequestReader
         }
     }
 
-    private static CheckedInference Check(InferenceRequest inference, ProtocolModel model, ReadOnlyMemory<byte> binary, LimitsOptions limits)
+    private static CheckedInput Check(InferenceRequest inference, ProtocolModel model, long binaryLength, LimitsOptions limits)
     {
         var expected = model.Input;
         if (inference.Inputs is not { Count: > 0 } inputs)
@@ -111,7 +205,6 @@ public static class InferenceRequestReader
 
         var count = CheckShape(input.Shape, expected, limits);
         var values = (long)count * model.InputRowSize;
-        var rows = new float[values];
         var binarySize = LongParameter(input.Parameters, BinaryDataSize, $"input '{expected.Name}'");
         RejectSharedMemory(input.Parameters, $"input '{expected.Name}'");
         if (binarySize is { } size)
@@ -127,26 +220,27 @@ public static class InferenceRequestReader
                     $"Input '{expected.Name}' of shape {Shape(input.Shape!)} is {values * sizeof(float)} bytes of {ProtocolModel.Datatype}, but '{BinaryDataSize}' says {size}.");
             }
 
-            if (size != binary.Length)
+            if (size != binaryLength)
             {
                 throw ClientInputException.Invalid(
-                    $"'{BinaryDataSize}' of input '{expected.Name}' is {size}, but {binary.Length} bytes of binary data follow the JSON ({HeaderLengthHeader}).");
+                    $"'{BinaryDataSize}' of input '{expected.Name}' is {size}, but {binaryLength} bytes of binary data follow the JSON ({HeaderLengthHeader}).");
             }
-
-            ReadLittleEndian(binary.Span, rows);
         }
-        else
+        else if (binaryLength > 0)
         {
-            if (binary.Length > 0)
-            {
-                throw ClientInputException.Invalid($"{binary.Length} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
-            }
-
-            ReadJsonData(input.Data, rows, input.Shape!, expected.Name);
+            throw ClientInputException.Invalid($"{binaryLength} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
         }
 
-        return new CheckedInference(inference.Id, rows, count, BinaryOutput(inference, model));
+        return new CheckedInput(input, count, values, binarySize is not null);
     }
+
+    /// <summary>The request's one input, checked against the model before its values are read.</summary>
+    /// <param name="Tensor">The input as the JSON gives it.</param>
+    /// <param name="Count">Its batch size.</param>
+    /// <param name="Values">How many numbers it holds.</param>
+    /// <param name="Binary">Whether they follow the JSON as binary data.</param>
+    private sealed record CheckedInput(RequestInput Tensor, int Count, long Values, bool Binary);
+
 
     /// <summary>The batch size, once every other dimension matches the model's.</summary>
     private static int CheckShape(long[]? shape, TensorMetadata expected, LimitsOptions limits)
@@ -164,20 +258,6 @@ public static class InferenceRequestReader
         return shape[0] <= limits.MaxBulkImages
             ? (int)shape[0]
             : throw ClientInputException.TooLarge($"A batch of {shape[0]} is too large; at most {limits.MaxBulkImages} in one request.");
-    }
-
-    private static void ReadLittleEndian(ReadOnlySpan<byte> bytes, float[] rows)
-    {
-        if (BitConverter.IsLittleEndian)
-        {
-            MemoryMarshal.Cast<byte, float>(bytes).CopyTo(rows);
-            return;
-        }
-
-        for (var i = 0; i < rows.Length; i++)
-        {
-            rows[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
-        }
     }
 
     /// <summary>Flat or nested arrays of numbers, row-major; the count must be the shape's.</summary>

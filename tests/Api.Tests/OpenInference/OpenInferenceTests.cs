@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -163,6 +164,37 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
         var output = Assert.Single(header.GetProperty("outputs").EnumerateArray());
         Assert.False(output.TryGetProperty("data", out _));
         Assert.Equal([64, 20], output.GetProperty("shape").EnumerateArray().Select(dimension => dimension.GetInt32()));
+        for (var i = 0; i < images.Length; i++)
+        {
+            Assert.Equal(onnx.Encode(images[i]), latents[(i * 20)..((i + 1) * 20)]);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AGzipBinaryRequestGetsTheLatentsOfTheUncompressedOne(bool declared)
+    {
+        using var onnx = new DirectOnnx();
+        var images = Enumerable.Range(0, 8).Select(Digits.ModelInput).ToArray();
+        using var plain = TritonClientRequest("image", [8, 1, 28, 28], [.. images.SelectMany(image => image)]);
+        using var compressed = new MemoryStream();
+        await using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await plain.CopyToAsync(gzip);
+        }
+
+        using var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.Add(HeaderLength, plain.Headers.GetValues(HeaderLength));
+        if (declared)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+
+        using var response = await client.PostAsync("/v2/models/mnist-encoder/infer", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var (_, latents) = await ReadBinaryAsync(response);
         for (var i = 0; i < images.Length; i++)
         {
             Assert.Equal(onnx.Encode(images[i]), latents[(i * 20)..((i + 1) * 20)]);

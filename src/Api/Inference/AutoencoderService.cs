@@ -54,13 +54,14 @@ public sealed class AutoencoderService(ModelRegistry registry)
         RunInChunks(latents, count, model.LatentSize, model.PixelCount, (rows, size) => model.Decode(rows, size, cancellationToken));
 
     /// <summary>
-    /// [count, C, H, W] images, each value within the contract's pixel range, to [count, latent] latents. A request that
-    /// fits a batch is batched with concurrent requests; a larger one runs in chunks of <see cref="ChunkSize"/>.
+    /// [count, C, H, W] images (the first <paramref name="count"/> of <paramref name="images"/>), each value within the
+    /// contract's pixel range, to [count, latent] latents. A request that fits a batch is batched with concurrent
+    /// requests; a larger one runs in chunks of <see cref="ChunkSize"/>.
     /// </summary>
     public async Task<float[]> EncodeManyAsync(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
     {
         var contract = model.Manifest.Contract;
-        var bad = Array.FindIndex(images, value => !(value >= contract.PixelMin && value <= contract.PixelMax));
+        var bad = Array.FindIndex(images, 0, count * model.PixelCount, value => !(value >= contract.PixelMin && value <= contract.PixelMax));
         if (bad >= 0)
         {
             throw ClientInputException.Invalid(
@@ -72,10 +73,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
             : RunInChunks(images, count, model.PixelCount, model.LatentSize, (rows, size) => model.Encode(rows, size, cancellationToken));
     }
 
-    /// <summary>[count, latent] finite latents to [count, C, H, W] images; batched or chunked as <see cref="EncodeManyAsync"/>.</summary>
+    /// <summary>
+    /// [count, latent] finite latents (the first <paramref name="count"/> of <paramref name="latents"/>) to [count, C, H, W]
+    /// images; batched or chunked as <see cref="EncodeManyAsync"/>.
+    /// </summary>
     public async Task<float[]> DecodeManyAsync(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken)
     {
-        var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
+        var bad = Array.FindIndex(latents, 0, count * model.LatentSize, value => !float.IsFinite(value));
         if (bad >= 0)
         {
             throw ClientInputException.Invalid($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");

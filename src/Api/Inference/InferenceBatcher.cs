@@ -33,7 +33,7 @@ public sealed class InferenceBatcher : IDisposable
     private bool disposed;
 
     /// <summary>The batching of one model stage.</summary>
-    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row.</param>
+    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row; reads only the first row count rows.</param>
     /// <param name="inputSize">Floats per input row.</param>
     /// <param name="outputSize">Floats per output row.</param>
     /// <param name="options">Batch size and delay.</param>
@@ -53,8 +53,9 @@ public sealed class InferenceBatcher : IDisposable
     public int MaxBatchSize => maxBatchSize;
 
     /// <summary>
-    /// Queues <paramref name="count"/> rows (at most <see cref="MaxBatchSize"/>) and returns their outputs once their
-    /// batch has run; if the stage is idle and no delay is configured, that batch runs before this method returns.
+    /// Queues <paramref name="count"/> rows (at most <see cref="MaxBatchSize"/>; the first of <paramref name="rows"/>,
+    /// which may be longer, as a pooled array is) and returns their outputs once their batch has run; if the stage is
+    /// idle and no delay is configured, that batch runs before this method returns.
     /// </summary>
     public Task<float[]> RunAsync(float[] rows, int count, CancellationToken cancellationToken)
     {

@@ -125,13 +125,19 @@ public sealed class OnnxAutoencoder : IDisposable
         }
     }
 
-    /// <summary>[count, C, H, W] images in [0,1] to [count, latent] latents, run at once on the calling thread.</summary>
+    /// <summary>
+    /// [count, C, H, W] images in [0,1] (the first <paramref name="count"/> of <paramref name="images"/>) to [count, latent]
+    /// latents, run at once on the calling thread.
+    /// </summary>
     public float[] Encode(Memory<float> images, int count, CancellationToken cancellationToken = default) =>
-        Run(encoder, encoderInput, encoderOutput, images, [count, .. imageShape], encoderMetrics, cancellationToken);
+        Run(encoder, encoderInput, encoderOutput, images[..(count * PixelCount)], [count, .. imageShape], encoderMetrics, cancellationToken);
 
-    /// <summary>[count, latent] latents to [count, C, H, W] images in [0,1], run at once on the calling thread.</summary>
+    /// <summary>
+    /// [count, latent] latents (the first <paramref name="count"/> of <paramref name="latents"/>) to [count, C, H, W]
+    /// images in [0,1], run at once on the calling thread.
+    /// </summary>
     public float[] Decode(Memory<float> latents, int count, CancellationToken cancellationToken = default) =>
-        Run(decoder, decoderInput, decoderOutput, latents, [count, LatentSize], decoderMetrics, cancellationToken);
+        Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], decoderMetrics, cancellationToken);
 
     /// <summary>As <see cref="Encode"/>, batched with concurrent requests when batching is on and the request fits a batch.</summary>
     public Task<float[]> EncodeAsync(float[] images, int count, CancellationToken cancellationToken) =>

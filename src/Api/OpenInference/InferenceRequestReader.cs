@@ -12,10 +12,21 @@ namespace Autoencoder.Api.OpenInference;
 
 /// <summary>An inference request, checked against the model: its id, its input rows and how to send the output.</summary>
 /// <param name="Id">The request's id, to echo.</param>
-/// <param name="Rows">The input tensor's values, row-major.</param>
+/// <param name="Rows">
+/// The input tensor's values, row-major: the first <paramref name="Count"/> rows of an array rented from the shared
+/// pool, which may be longer. A batch of 64 digits is 200 KB, which the garbage collector would otherwise take from
+/// its large object heap, and sweep up again in full collections, for every request.
+/// </param>
 /// <param name="Count">Its batch size.</param>
 /// <param name="BinaryOutput">Whether the output goes as binary data after the JSON.</param>
-public sealed record CheckedInference(string? Id, float[] Rows, int Count, bool BinaryOutput);
+public sealed record CheckedInference(string? Id, float[] Rows, int Count, bool BinaryOutput)
+{
+    /// <summary>
+    /// Gives the rows back to the pool once the model has answered. A request given up while its batch runs leaves
+    /// them to the garbage collector instead, since the batch may still be reading them.
+    /// </summary>
+    public void ReturnRows() => ArrayPool<float>.Shared.Return(Rows);
+}
 
 /// <summary>
 /// Reads POST .../infer bodies: a JSON object, optionally followed by binary tensors (Triton's binary tensor data
@@ -75,17 +86,25 @@ public static class InferenceRequestReader
 
         var inference = await ReadJsonAsync(reader, jsonLength, length, cancellationToken);
         var input = Check(inference, model, length - jsonLength, limits);
-        var rows = new float[input.Values];
-        if (input.Binary)
+        var rows = ArrayPool<float>.Shared.Rent(input.Values);
+        try
         {
-            await ReadBinaryAsync(reader, rows, jsonLength, length, cancellationToken);
-        }
-        else
-        {
-            ReadJsonData(input.Tensor.Data, rows, input.Tensor.Shape!, model.Input.Name);
-        }
+            if (input.Binary)
+            {
+                await ReadBinaryAsync(reader, rows, input.Values, jsonLength, length, cancellationToken);
+            }
+            else
+            {
+                ReadJsonData(input.Tensor.Data, rows.AsSpan(0, input.Values), input.Tensor.Shape!, model.Input.Name);
+            }
 
-        return new CheckedInference(inference.Id, rows, input.Count, BinaryOutput(inference, model));
+            return new CheckedInference(inference.Id, rows, input.Count, BinaryOutput(inference, model));
+        }
+        catch
+        {
+            ArrayPool<float>.Shared.Return(rows);
+            throw;
+        }
     }
 
     /// <summary>Whether the body begins with gzip's magic bytes; looks at them without consuming them.</summary>
@@ -125,11 +144,11 @@ public static class InferenceRequestReader
         }
     }
 
-    /// <summary>Fills <paramref name="rows"/> with the little-endian FP32 bytes that follow the JSON, as they arrive.</summary>
-    private static async Task ReadBinaryAsync(PipeReader reader, float[] rows, int jsonLength, long length, CancellationToken cancellationToken)
+    /// <summary>Fills the first <paramref name="values"/> of <paramref name="rows"/> with the little-endian FP32 bytes that follow the JSON, as they arrive.</summary>
+    private static async Task ReadBinaryAsync(PipeReader reader, float[] rows, int values, int jsonLength, long length, CancellationToken cancellationToken)
     {
         var filled = 0;
-        var size = rows.Length * sizeof(float);
+        var size = values * sizeof(float);
         while (filled < size)
         {
             var result = await reader.ReadAsync(cancellationToken);
@@ -145,7 +164,7 @@ public static class InferenceRequestReader
 
         if (!BitConverter.IsLittleEndian)
         {
-            var words = MemoryMarshal.Cast<float, int>(rows.AsSpan());
+            var words = MemoryMarshal.Cast<float, int>(rows.AsSpan(0, values));
             BinaryPrimitives.ReverseEndianness(words, words);
         }
     }
@@ -205,6 +224,11 @@ public static class InferenceRequestReader
 
         var count = CheckShape(input.Shape, expected, limits);
         var values = (long)count * model.InputRowSize;
+        if (values > Array.MaxLength)
+        {
+            throw ClientInputException.TooLarge($"A batch of {count} is {values} values, more than one request can hold; send at most {Array.MaxLength / model.InputRowSize}.");
+        }
+
         var binarySize = LongParameter(input.Parameters, BinaryDataSize, $"input '{expected.Name}'");
         RejectSharedMemory(input.Parameters, $"input '{expected.Name}'");
         if (binarySize is { } size)
@@ -231,7 +255,7 @@ public static class InferenceRequestReader
             throw ClientInputException.Invalid($"{binaryLength} bytes follow the JSON, but no input has '{BinaryDataSize}'.");
         }
 
-        return new CheckedInput(input, count, values, binarySize is not null);
+        return new CheckedInput(input, count, (int)values, binarySize is not null);
     }
 
     /// <summary>The request's one input, checked against the model before its values are read.</summary>
@@ -239,7 +263,7 @@ public static class InferenceRequestReader
     /// <param name="Count">Its batch size.</param>
     /// <param name="Values">How many numbers it holds.</param>
     /// <param name="Binary">Whether they follow the JSON as binary data.</param>
-    private sealed record CheckedInput(RequestInput Tensor, int Count, long Values, bool Binary);
+    private sealed record CheckedInput(RequestInput Tensor, int Count, int Values, bool Binary);
 
 
     /// <summary>The batch size, once every other dimension matches the model's.</summary>
@@ -261,7 +285,7 @@ public static class InferenceRequestReader
     }
 
     /// <summary>Flat or nested arrays of numbers, row-major; the count must be the shape's.</summary>
-    private static void ReadJsonData(JsonElement data, float[] rows, long[] shape, string name)
+    private static void ReadJsonData(JsonElement data, Span<float> rows, long[] shape, string name)
     {
         if (data.ValueKind != JsonValueKind.Array)
         {
@@ -276,7 +300,7 @@ public static class InferenceRequestReader
         }
     }
 
-    private static void Flatten(JsonElement array, float[] rows, ref int written, string name, long[] shape)
+    private static void Flatten(JsonElement array, Span<float> rows, ref int written, string name, long[] shape)
     {
         foreach (var element in array.EnumerateArray())
         {

@@ -84,6 +84,7 @@ public static class OpenInferenceApi
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Model.Provider.Name);
         var inference = await InferenceRequestReader.ReadAsync(request, model, limits.Value, cancellationToken);
         var output = await model.RunAsync(service, inference.Rows, inference.Count, cancellationToken);
+        inference.ReturnRows();
         return InferenceResponseWriter.Write(request.HttpContext.Response, model, inference, output);
     }
 

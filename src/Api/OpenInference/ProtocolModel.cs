@@ -71,7 +71,7 @@ public sealed class ProtocolModel
 
     public ModelMetadataResponse Metadata() => new(Name, [Version], Platform, [Input], [Output]);
 
-    /// <summary>Runs <paramref name="count"/> rows through this stage, by way of the service and its batching.</summary>
+    /// <summary>Runs the first <paramref name="count"/> rows of <paramref name="rows"/> through this stage, by way of the service and its batching.</summary>
     public Task<float[]> RunAsync(AutoencoderService service, float[] rows, int count, CancellationToken cancellationToken) =>
         Stage == Stage.Encoder
             ? service.EncodeManyAsync(Model, rows, count, cancellationToken)

@@ -139,15 +139,19 @@ public sealed class OnnxAutoencoder : IDisposable
     public float[] Decode(Memory<float> latents, int count, CancellationToken cancellationToken = default) =>
         Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], decoderMetrics, cancellationToken);
 
-    /// <summary>As <see cref="Encode"/>, batched with concurrent requests when batching is on and the request fits a batch.</summary>
+    /// <summary>
+    /// As <see cref="Encode"/>, batched with concurrent requests when batching is on and the request is less than a
+    /// batch. A whole batch runs at once on the calling thread: nothing could join it, and queueing it would only add
+    /// a hand-off and wait behind the stage's other batches.
+    /// </summary>
     public Task<float[]> EncodeAsync(float[] images, int count, CancellationToken cancellationToken) =>
-        encoderBatcher is { } batcher && count <= batcher.MaxBatchSize
+        encoderBatcher is { } batcher && count < batcher.MaxBatchSize
             ? batcher.RunAsync(images, count, cancellationToken)
             : Task.FromResult(Encode(images, count, cancellationToken));
 
-    /// <summary>As <see cref="Decode"/>, batched with concurrent requests when batching is on and the request fits a batch.</summary>
+    /// <summary>As <see cref="Decode"/>, batched as <see cref="EncodeAsync"/> is.</summary>
     public Task<float[]> DecodeAsync(float[] latents, int count, CancellationToken cancellationToken) =>
-        decoderBatcher is { } batcher && count <= batcher.MaxBatchSize
+        decoderBatcher is { } batcher && count < batcher.MaxBatchSize
             ? batcher.RunAsync(latents, count, cancellationToken)
             : Task.FromResult(Decode(latents, count, cancellationToken));
 

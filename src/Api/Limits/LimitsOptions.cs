@@ -72,6 +72,13 @@ public sealed class LimitsOptions
     [Range(0, long.MaxValue)]
     public long DecodePixelBudget { get; set; }
 
+    /// <summary>
+    /// Memory for connection buffers in 64 KB blocks, all connections together (see <see cref="ConnectionBufferPool"/>);
+    /// past it, buffers are Kestrel's 4 KB blocks. 0: always 4 KB blocks.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long LargeConnectionBufferBytes { get; set; } = 32 * 1024 * 1024;
+
     /// <summary>Requests one client address may make per window; 0 turns rate limiting off (the default).</summary>
     [Range(0, int.MaxValue)]
     public int RateLimitPermits { get; set; }

@@ -1,6 +1,7 @@
 using Autoencoder.Api.Endpoints;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
@@ -10,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Autoencoder.Api.Limits;
 
 /// <summary>
-/// Body sizes, multipart limits, request timeouts, per-client rate limiting and the inference concurrency limit,
-/// all from <see cref="LimitsOptions"/>. Rejections are problem responses with a Retry-After where one helps.
+/// Body sizes, multipart limits, request timeouts, per-client rate limiting, the inference concurrency limit and the
+/// memory for connection buffers, all from <see cref="LimitsOptions"/>. Rejections are problem responses with a
+/// Retry-After where one helps.
 /// </summary>
 public static class RequestLimits
 {
@@ -27,6 +29,9 @@ public static class RequestLimits
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
         services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Registered after the server's own factory, so Kestrel's connections take their buffers from this one.
+        services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBufferPool.Factory>();
 
         services.AddOptions<FormOptions>().Configure<IOptions<LimitsOptions>>((form, limits) =>
         {

@@ -1,4 +1,8 @@
 using System.Net;
+using Autoencoder.Api.Limits;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Autoencoder.Api.Tests.Hardening;
 
@@ -24,4 +28,14 @@ public sealed class KestrelApiFactory : AutoencoderApiFactory
     }
 
     protected override IReadOnlyDictionary<string, string?> Settings => settings;
+
+    /// <summary>
+    /// Here Kestrel is added after the app's services and brings its own buffer pool; in the app as it runs, Kestrel comes
+    /// first and the app's pool replaces it. These tests meet the server as clients do, so the app's pool is put back.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureServices(services => services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBufferPool.Factory>());
+        return base.CreateHost(builder);
+    }
 }

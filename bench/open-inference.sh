@@ -4,7 +4,8 @@
 # sends them (JSON header, then little-endian FP32; Inference-Header-Content-Length; binary output), beside
 #  - the encoder alone in-process on batches of 64 (bench/Pipeline): what the model does with no HTTP;
 #  - the same request answered by bare Kestrel (bench/BareHttp): the whole body read, a 5 KB answer, no inference,
-#    no middleware: the ceiling for any HTTP server on this machine under the same wrk;
+#    no middleware, with the service's 64 KB connection buffers: the ceiling for any HTTP server on this machine under
+#    the same wrk; and with Kestrel's own 4 KB buffers, as the service had them before;
 #  - the same bare endpoint in FastAPI on uvicorn (bench/bare_http.py), if python3 has them: a Python front end's figure,
 # all measured on the same machine in the same run, each server's CPU time a request beside its rate.
 # Needs wrk (apt-get install wrk) and python3; the Python peer needs python3-fastapi and python3-uvicorn.
@@ -17,6 +18,7 @@ port="${BENCH_PORT:-5093}"
 base="http://127.0.0.1:${port}"
 bare="http://127.0.0.1:$((port + 1))"
 python_peer="http://127.0.0.1:$((port + 2))"
+bare_default="http://127.0.0.1:$((port + 3))"
 t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
 batch=64
 command -v wrk >/dev/null || { echo "bench/open-inference.sh needs wrk: apt-get install wrk" >&2; exit 1; }
@@ -26,7 +28,7 @@ source bench/server.sh
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 dotnet build bench/Pipeline -c Release -v quiet -nologo >/dev/null
 dotnet build bench/BareHttp -c Release -v quiet -nologo >/dev/null
-for url in "$base" "$bare" "$python_peer"; do
+for url in "$base" "$bare" "$python_peer" "$bare_default"; do
   if curl -s -o /dev/null "$url"; then echo "something already answers on $url; stop it first" >&2; exit 1; fi
 done
 
@@ -51,9 +53,12 @@ ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PW
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 service=$!
 server="$service"
-ASPNETCORE_URLS="$bare" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll >"$work/bare.log" 2>&1 &
+ASPNETCORE_URLS="$bare" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll large >"$work/bare.log" 2>&1 &
 server+=" $!"
 targets=("this service|$base|$service" "bare Kestrel (ceiling)|$bare|$!")
+ASPNETCORE_URLS="$bare_default" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll default >"$work/bare-default.log" 2>&1 &
+server+=" $!"
+targets+=("bare Kestrel, its own 4 KB buffers|$bare_default|$!")
 
 # Python's peer, where FastAPI and uvicorn are installed (apt's packages are python3's at /usr/bin).
 for python in "${PYTHON:-python3}" /usr/bin/python3; do
@@ -64,7 +69,7 @@ for python in "${PYTHON:-python3}" /usr/bin/python3; do
     break
   fi
 done
-[ "${#targets[@]}" -eq 3 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
+[ "${#targets[@]}" -eq 4 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
 
 until curl -sf "$base/health/ready" >/dev/null 2>&1; do
   kill -0 "$service" 2>/dev/null || { cat "$work/server.log"; exit 1; }

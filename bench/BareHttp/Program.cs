@@ -2,19 +2,30 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
+using Autoencoder.Api.Limits;
+using Microsoft.AspNetCore.Connections;
 
 // The least any HTTP server must do for POST .../infer with binary tensors: read the whole body into memory, and answer
 // with a JSON header and the output's bytes. No parsing, no inference, no middleware, no logging, so what it serves a
-// second on this machine bounds what any server here can. Usage: ASPNETCORE_URLS=... bare-http [OUTPUT_BYTES (5120)]
-var outputBytes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 64 * 20 * sizeof(float);
+// second on this machine bounds what any server here can. With "large", Kestrel's connection buffers come from the
+// service's pool of 64 KB blocks (Limits/ConnectionBufferPool.cs) instead of its own 4 KB ones.
+// Usage: ASPNETCORE_URLS=... bare-http [default|large] [OUTPUT_BYTES (5120)]
+var largeBuffers = args.Length > 0 && args[0] == "large";
+var outputBytes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64 * 20 * sizeof(float);
 var header = Encoding.UTF8.GetBytes(
     $$$"""{"model_name":"bare","model_version":"1","outputs":[{"name":"latent","datatype":"FP32","shape":[64,20],"parameters":{"binary_data_size":{{{outputBytes}}}}}]}""");
 var answer = new byte[header.Length + outputBytes];
 header.CopyTo(answer, 0);
 var headerLength = header.Length.ToString(CultureInfo.InvariantCulture);
 
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
+if (largeBuffers)
+{
+    builder.Services.AddOptions<LimitsOptions>();
+    builder.Services.AddSingleton<IMemoryPoolFactory<byte>, ConnectionBufferPool.Factory>();
+}
+
 var app = builder.Build();
 
 app.MapPost("/v2/models/{name}/infer", async context =>

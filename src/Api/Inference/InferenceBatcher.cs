@@ -33,7 +33,7 @@ public sealed class InferenceBatcher : IDisposable
     private bool disposed;
 
     /// <summary>The batching of one model stage.</summary>
-    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row; reads only the first row count rows.</param>
+    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row; reads only the first row count rows of rows.</param>
     /// <param name="inputSize">Floats per input row.</param>
     /// <param name="outputSize">Floats per output row.</param>
     /// <param name="options">Batch size and delay.</param>

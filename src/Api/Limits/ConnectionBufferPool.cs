@@ -14,9 +14,10 @@ namespace Autoencoder.Api.Limits;
 /// </summary>
 /// <remarks>
 /// A connection holds a block while part of a request waits in it, so many connections sending slowly would hold 16
-/// times the memory in 64 KB blocks. Large blocks are therefore counted against <see cref="LimitsOptions.LargeConnectionBufferBytes"/>
-/// (all of Kestrel's pools together); past it, blocks are 4 KB again, what Kestrel gives, and memory per connection
-/// is what it was. Blocks are pinned (sockets read into them in place, as into Kestrel's) and reused.
+/// times the memory in 64 KB blocks. Large blocks are therefore counted against
+/// <see cref="LimitsOptions.LargeConnectionBufferBytes"/> (all of Kestrel's pools together); past it, blocks are 4 KB
+/// again, what Kestrel gives, and memory per connection is what it was. Blocks are pinned (sockets read into them in
+/// place, as into Kestrel's) and reused.
 /// </remarks>
 public sealed class ConnectionBufferPool : MemoryPool<byte>
 {

@@ -144,7 +144,10 @@ public static class InferenceRequestReader
         }
     }
 
-    /// <summary>Fills the first <paramref name="values"/> of <paramref name="rows"/> with the little-endian FP32 bytes that follow the JSON, as they arrive.</summary>
+    /// <summary>
+    /// Fills the first <paramref name="values"/> of <paramref name="rows"/> with the little-endian FP32 bytes that follow
+    /// the JSON, as they arrive.
+    /// </summary>
     private static async Task ReadBinaryAsync(PipeReader reader, float[] rows, int values, int jsonLength, long length, CancellationToken cancellationToken)
     {
         var filled = 0;
@@ -264,7 +267,6 @@ public static class InferenceRequestReader
     /// <param name="Values">How many numbers it holds.</param>
     /// <param name="Binary">Whether they follow the JSON as binary data.</param>
     private sealed record CheckedInput(RequestInput Tensor, int Count, int Values, bool Binary);
-
 
     /// <summary>The batch size, once every other dimension matches the model's.</summary>
     private static int CheckShape(long[]? shape, TensorMetadata expected, LimitsOptions limits)

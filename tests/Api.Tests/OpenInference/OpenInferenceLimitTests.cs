@@ -21,6 +21,22 @@ public sealed class OpenInferenceLimitTests
     }
 
     [Fact]
+    public async Task AJsonPartLargerThanWhatKestrelBuffersUnreadStillReachesTheModel()
+    {
+        using var factory = new KestrelApiFactory();
+        using var client = factory.CreateClient();
+        using var onnx = new DirectOnnx();
+        var image = Digits.ModelInput(3);
+        const string json = """{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","parameters":{"binary_data_size":3136}}]}""";
+
+        // Kestrel stops reading a connection with more than 1 MB unread; the JSON part may be up to Limits:MaxJsonBodyBytes.
+        using var response = await client.PostAsync("/v2/models/mnist-encoder/infer", Body(json + new string(' ', 3 * 1024 * 1024), LittleEndian(image)));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(onnx.Encode(image), Assert.Single((await response.JsonAsync()).GetProperty("outputs").EnumerateArray()).GetProperty("data").Floats());
+    }
+
+    [Fact]
     public async Task AJsonRequestOverTheJsonLimitIs413AndSaysToSendBinary()
     {
         using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:MaxJsonBodyBytes"] = "1000" });

@@ -26,10 +26,7 @@ internal sealed class AnomalyReportCommand : Command
         : base("anomaly-report", "How well each model's reconstruction error tells a foreign test set from its own.")
     {
         Option[] options = [modelFolders, inDistributionFolder, outOfDistributionFolder, outputFolder, limit, threads];
-        foreach (var option in options)
-        {
-            Options.Add(option);
-        }
+        this.AddOptions(options);
 
         SetAction(Run);
     }

@@ -30,10 +30,7 @@ internal sealed class BenchmarkCommand : Command
         : base("benchmark", "Times training epochs of a recipe's model with the real training loop, on the CPU.")
     {
         Option[] options = [dataFolder, recipe, .. network.Options, epochs, batchSize, threads, seed];
-        foreach (var option in options)
-        {
-            Options.Add(option);
-        }
+        this.AddOptions(options);
 
         SetAction(Run);
     }

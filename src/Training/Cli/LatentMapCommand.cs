@@ -24,10 +24,7 @@ internal sealed class LatentMapCommand : Command
         : base("latent-map", "Encodes a labelled test set with a model's ONNX encoder and writes its 2-D map, latent-map.json, beside model.json.")
     {
         Option[] options = [modelFolder, imageFile, labelFile, points];
-        foreach (var option in options)
-        {
-            Options.Add(option);
-        }
+        this.AddOptions(options);
 
         SetAction(Run);
     }

@@ -24,10 +24,7 @@ internal sealed class RateDistortionCommand : Command
         : base("rate-distortion", "Bytes per image against error for each model's latent, PCA and JPEG, as CSV, markdown and a plot.")
     {
         Option[] options = [modelFolders, dataFolder, outputFolder, limit, threads];
-        foreach (var option in options)
-        {
-            Options.Add(option);
-        }
+        this.AddOptions(options);
 
         SetAction(Run);
     }

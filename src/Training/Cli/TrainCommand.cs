@@ -79,10 +79,7 @@ internal sealed class TrainCommand : Command
             dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, imageHandling, imageSize, seed, threads, limit,
             device, download, mirror, checksums,
         ];
-        foreach (var option in options)
-        {
-            Options.Add(option);
-        }
+        this.AddOptions(options);
 
         Validators.Add(result =>
         {

@@ -142,4 +142,13 @@ internal static class TypedOptions
 
     private static bool TryParseWholeNumber(string text, int min, int max, out int value) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+
+    /// <summary>Adds <paramref name="options"/> to <paramref name="command"/>, in the order its help lists them.</summary>
+    public static void AddOptions(this Command command, IEnumerable<Option> options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+    }
 }

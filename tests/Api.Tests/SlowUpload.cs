@@ -28,6 +28,36 @@ public sealed class SlowUpload : IDisposable
         return upload;
     }
 
+    /// <summary>
+    /// Connects and sends the headers of a POST that declares <paramref name="declaredLength"/> bytes of body, and then only
+    /// <paramref name="start"/>: a client that has stopped sending, or sends too slowly.
+    /// </summary>
+    public static async Task<SlowUpload> StallAsync(Uri server, string pathAndQuery, string contentType, long declaredLength, byte[] start, string extraHeaders = "")
+    {
+        var upload = new SlowUpload([]);
+        await upload.client.ConnectAsync(server.Host, server.Port);
+        upload.stream = upload.client.GetStream();
+        var headers = $"POST {pathAndQuery} HTTP/1.1\r\nHost: {server.Authority}\r\nContent-Type: {contentType}\r\nContent-Length: {declaredLength}\r\n{extraHeaders}\r\n";
+        await upload.stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
+        await upload.stream.WriteAsync(start);
+        await upload.stream.FlushAsync();
+        return upload;
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> more of the body.</summary>
+    public async Task SendAsync(byte[] bytes)
+    {
+        await stream!.WriteAsync(bytes);
+        await stream.FlushAsync();
+    }
+
+    /// <summary>Reads the response (headers, then the body as sent) as text, until the server closes the connection; sends nothing more.</summary>
+    public async Task<string> ReadResponseAsync()
+    {
+        using var reader = new StreamReader(stream!, Encoding.ASCII, leaveOpen: true);
+        return await reader.ReadToEndAsync();
+    }
+
     /// <summary>Sends the rest of the body (if the server still reads) and returns the response's status code.</summary>
     public async Task<int> FinishAsync()
     {

@@ -25,6 +25,7 @@ public static class ErrorResponses
     public static string TitleFor(int status) => status switch
     {
         StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status408RequestTimeout => "Request timeout",
         StatusCodes.Status413PayloadTooLarge => "Request too large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
         StatusCodes.Status429TooManyRequests => "Too many requests",

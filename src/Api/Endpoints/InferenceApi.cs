@@ -39,10 +39,11 @@ public static class InferenceApi
         var limits = app.ServiceProvider.GetRequiredService<IOptions<LimitsOptions>>().Value;
 
         // Every error here is a problem response; the statuses are listed once for the whole group. Inference
-        // runs a bounded number of requests at once and queues the rest, so a burst cannot exhaust memory.
+        // runs a bounded number of requests at once and queues the rest, so a burst cannot exhaust memory; a request takes
+        // its slot once its body is in, so a slow sender holds none.
         var api = app.MapGroup("")
             .WithTags("Inference")
-            .RequireRateLimiting(RequestLimits.InferencePolicy)
+            .RequireInferenceSlot()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

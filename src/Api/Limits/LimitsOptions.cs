@@ -79,6 +79,37 @@ public sealed class LimitsOptions
     [Range(0, long.MaxValue)]
     public long LargeConnectionBufferBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Memory for request bodies of the inference endpoints, all requests together: each body is received whole before
+    /// its request takes an inference slot, in segments taken as its bytes arrive. A body that finds no room is answered
+    /// 503 with Retry-After. Never less than the largest body one endpoint accepts.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long BodyBufferBytes { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Time the body of an inference request may take to arrive in full; a slower one is answered 408.</summary>
+    [Range(0.001, 3600)]
+    public double BodyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Slowest a body may arrive, in bytes a second averaged after <see cref="MinBodyRateGraceSeconds"/>; a slower sender
+    /// is answered 408 and its connection closed (Kestrel's MinRequestBodyDataRate). 0 turns the check off.
+    /// </summary>
+    [Range(0, double.MaxValue)]
+    public double MinBodyBytesPerSecond { get; set; } = 240;
+
+    /// <summary>Time a body has before <see cref="MinBodyBytesPerSecond"/> applies; more than Kestrel's 1 s heartbeat.</summary>
+    [Range(1.5, 3600)]
+    public double MinBodyRateGraceSeconds { get; set; } = 5;
+
+    /// <summary>Time a client has to send a request's headers (Kestrel's RequestHeadersTimeout; its default is 30 s).</summary>
+    [Range(0.001, 3600)]
+    public double HeadersTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Connections one client address may hold open at once; past it, a new one is closed at once. 0: no cap.</summary>
+    [Range(0, int.MaxValue)]
+    public int MaxConnectionsPerClient { get; set; } = 1024;
+
     /// <summary>Requests one client address may make per window; 0 turns rate limiting off (the default).</summary>
     [Range(0, int.MaxValue)]
     public int RateLimitPermits { get; set; }
@@ -90,6 +121,12 @@ public sealed class LimitsOptions
     public int EffectiveInferenceConcurrency => InferenceConcurrency > 0 ? InferenceConcurrency : 2 * Environment.ProcessorCount;
 
     public int EffectiveSmallRequestConcurrency => SmallRequestConcurrency > 0 ? SmallRequestConcurrency : 32 * Environment.ProcessorCount;
+
+    /// <summary>The largest body any endpoint accepts.</summary>
+    public long LargestBodyBytes => Math.Max(MaxUploadBodyBytes, Math.Max(MaxBulkBodyBytes, MaxJsonBodyBytes));
+
+    /// <summary>The memory for request bodies: never less than one body of the largest size, or it could never be received.</summary>
+    public long EffectiveBodyBufferBytes => Math.Max(BodyBufferBytes, LargestBodyBytes);
 
     /// <summary>The decode budget in pixels, given the largest image allowed.</summary>
     public long EffectiveDecodePixelBudget(long maxImagePixels) =>

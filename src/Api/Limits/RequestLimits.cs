@@ -1,4 +1,6 @@
 using Autoencoder.Api.Endpoints;
+using Autoencoder.Api.Metrics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Connections;
@@ -11,18 +13,12 @@ using Microsoft.Extensions.Options;
 namespace Autoencoder.Api.Limits;
 
 /// <summary>
-/// Body sizes, multipart limits, request timeouts, per-client rate limiting, the inference concurrency limit and the
-/// memory for connection buffers, all from <see cref="LimitsOptions"/>. Rejections are problem responses with a
+/// Body sizes, multipart limits, request timeouts, per-client rate limiting, the inference slots, the memory for request
+/// bodies and for connection buffers, and how slow a client may be, all from <see cref="LimitsOptions"/>. Rejections are problem responses with a
 /// Retry-After where one helps.
 /// </summary>
 public static class RequestLimits
 {
-    /// <summary>The rate-limiting policy of the inference endpoints: a bounded number at once, the rest queued.</summary>
-    public const string InferencePolicy = "inference";
-
-    private const string SmallPartition = "small";
-    private const string LargePartition = "large";
-
     /// <summary>How much larger than its JSON a batch of latents becomes as float pixels (20 numbers in, 784 out).</summary>
     private const int JsonExpansion = 16;
 
@@ -53,6 +49,7 @@ public static class RequestLimits
                     retryAfterSeconds: 1).AsTask(),
             });
 
+        // Per-client rate limiting, when configured, is the rate limiter's global limiter: checked first, cheapest.
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<LimitsOptions>>((rateLimiter, options) =>
         {
@@ -71,15 +68,30 @@ public static class RequestLimits
                     }));
             }
 
-            // Small requests (a digit's PNG) and the rest take turns separately: a body can be buffered only within
-            // its class's slots, so memory for bodies stays bounded, while thousands of digits a second are not held
-            // to the few slots that 20 MB uploads need. What they decode is bounded by the DecodeBudget either way.
-            var small = Concurrency(limits.EffectiveSmallRequestConcurrency, limits.InferenceQueue);
-            var large = Concurrency(limits.EffectiveInferenceConcurrency, limits.InferenceQueue);
-            rateLimiter.AddPolicy(InferencePolicy, context => IsSmall(context.Request, limits)
-                ? RateLimitPartition.GetConcurrencyLimiter(SmallPartition, _ => small)
-                : RateLimitPartition.GetConcurrencyLimiter(LargePartition, _ => large));
             rateLimiter.OnRejected = (context, cancellationToken) => Reject(context.HttpContext, context.Lease, limits);
+        });
+
+        // Bodies first, within their memory budget, then a slot: see InferenceAdmission.
+        services.AddSingleton<InferenceSlots>();
+        services.AddSingleton(provider => new BodyBufferBudget(
+            provider.GetRequiredService<IOptions<LimitsOptions>>().Value.EffectiveBodyBufferBytes, provider.GetRequiredService<ApiMetrics>()));
+
+        // Slow senders are cut off by the server itself: headers within a time, bodies at a least rate, and no client
+        // holding more than its share of connections.
+        services.AddSingleton(provider => new ClientConnections(
+            provider.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxConnectionsPerClient, provider.GetRequiredService<ApiMetrics>()));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>, IServiceProvider>((kestrel, options, provider) =>
+        {
+            var limits = options.Value;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(limits.HeadersTimeoutSeconds);
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinBodyBytesPerSecond > 0
+                ? new MinDataRate(limits.MinBodyBytesPerSecond, TimeSpan.FromSeconds(limits.MinBodyRateGraceSeconds))
+                : null;
+            if (limits.MaxConnectionsPerClient > 0)
+            {
+                var connections = provider.GetRequiredService<ClientConnections>();
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(connections.Use));
+            }
         });
         return services;
     }
@@ -109,30 +121,29 @@ public static class RequestLimits
             && (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static ConcurrencyLimiterOptions Concurrency(int permits, int queue) => new()
-    {
-        PermitLimit = permits,
-        QueueLimit = queue,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-    };
-
-    /// <summary>Rate limits first (cheapest), then timeouts; the body-size limits travel as endpoint metadata.</summary>
+    /// <summary>
+    /// Rate limits first (cheapest), then inference requests' bodies and slots, then the request timeout, which runs from
+    /// when a request has its slot. The body-size limits travel as endpoint metadata.
+    /// </summary>
     public static WebApplication UseRequestLimits(this WebApplication app)
     {
         app.UseRateLimiter();
+        app.UseMiddleware<InferenceAdmission>();
         app.UseRequestTimeouts();
         return app;
     }
+
+    /// <summary>Marks inference endpoints: their bodies are received first, then they take a slot (see <see cref="InferenceAdmission"/>).</summary>
+    public static TBuilder RequireInferenceSlot<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(InferenceEndpointMetadata.Instance);
 
     /// <summary>The largest body an endpoint accepts; the server refuses more with 413 while reading.</summary>
     public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequestSizeLimitAttribute(bytes));
 
-    /// <summary>
-    /// The per-client rate limit says when a permit frees up (429); a full inference queue does not, so it gets
-    /// 503 and a short Retry-After: the server is busy, not the client over its quota.
-    /// </summary>
+    /// <summary>The per-client rate limit says when a permit frees up (429).</summary>
     private static ValueTask Reject(HttpContext context, RateLimitLease lease, LimitsOptions limits)
     {
         if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
@@ -145,8 +156,6 @@ public static class RequestLimits
         }
 
         return ErrorResponses.WriteAsync(
-            context, StatusCodes.Status503ServiceUnavailable,
-            "Every inference slot and queue place is taken; retry shortly.",
-            retryAfterSeconds: 1);
+            context, StatusCodes.Status429TooManyRequests, $"This client may make {limits.RateLimitPermits} requests per {limits.RateLimitWindowSeconds} s.");
     }
 }

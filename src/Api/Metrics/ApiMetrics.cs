@@ -34,6 +34,16 @@ public sealed class ApiMetrics
             "autoencoder_model_info",
             "1 for each served model, labelled with the execution provider it runs on.",
             new GaugeConfiguration { LabelNames = ["model", "provider"] });
+        InferenceSlotsInUse = metrics.CreateGauge(
+            "autoencoder_inference_slots_in_use",
+            "Requests running in an inference slot, by kind of slot (small or large).",
+            new GaugeConfiguration { LabelNames = ["kind"] });
+        BufferedBodyBytes = metrics.CreateGauge(
+            "autoencoder_buffered_body_bytes",
+            "Memory held for request bodies being received or served, all requests together (Limits:BodyBufferBytes bounds it).");
+        ConnectionsRefused = metrics.CreateCounter(
+            "autoencoder_connections_refused_total",
+            "Connections closed at once because their client address already held Limits:MaxConnectionsPerClient.");
     }
 
     public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
@@ -47,4 +57,10 @@ public sealed class ApiMetrics
     public Counter ImagesProcessed { get; }
 
     public Gauge ModelInfo { get; }
+
+    public Gauge InferenceSlotsInUse { get; }
+
+    public Gauge BufferedBodyBytes { get; }
+
+    public Counter ConnectionsRefused { get; }
 }

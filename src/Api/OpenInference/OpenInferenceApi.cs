@@ -50,7 +50,7 @@ public static class OpenInferenceApi
                 .WithSummary("Run a model: JSON tensors, or a JSON header followed by binary tensors")
                 .WithDescription("Send the protocol's inference request as JSON, or with binary tensors after it (Inference-Header-Content-Length header, 'binary_data_size' parameters). Outputs are JSON unless 'binary_data' or 'binary_data_output' asks for binary.")
                 .WithBodyLimit(limits.MaxBulkBodyBytes)
-                .RequireRateLimiting(RequestLimits.InferencePolicy)
+                .RequireInferenceSlot()
                 .ProducesErrors(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
         }
 

@@ -46,18 +46,18 @@ public sealed class LimitTests
     {
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:SmallRequestConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
-        using var slot = new SlotSignal(factory.Services);
-        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
-        await slot.Leased; // the held request takes the only slot
+        var held = HoldInItsSlotAsync(factory, client, Digits.Png(0), out var budget);
+        await SlotSignal.HeldAsync(factory.Services, "small"); // the held request takes the only slot
 
         using var rejected = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
         using var health = await client.GetAsync("/health/ready");
-        var completed = await held.FinishAsync();
+        budget.Dispose();
+        using var completed = await held;
 
         await rejected.AssertProblemAsync(503, "inference slot");
         Assert.Equal("1", rejected.Headers.GetValues("Retry-After").Single());
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.Equal(200, completed);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
     }
 
     [Fact]
@@ -67,22 +67,22 @@ public sealed class LimitTests
         {
             ["Limits:InferenceConcurrency"] = "1",
             ["Limits:InferenceQueue"] = "0",
-            ["Limits:SmallRequestBytes"] = "1000",
+            ["Limits:SmallRequestBytes"] = "16000",
         });
         using var client = factory.CreateClient();
         var large = LargePng();
-        using var slot = new SlotSignal(factory.Services);
-        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", large, "image/png");
-        await slot.Leased; // the held upload takes the only slot for large requests
+        var held = HoldInItsSlotAsync(factory, client, large, out var budget);
+        await SlotSignal.HeldAsync(factory.Services, "large"); // the held upload takes the only slot for large requests
 
-        using var small = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
+        using var small = await client.PostAsync("/decode", Json(OneLatent()));
         using var secondLarge = await client.PostAsync("/reconstruct", Raw(large, "image/png"));
-        var completed = await held.FinishAsync();
+        budget.Dispose();
+        using var completed = await held;
 
-        Assert.True(Digits.Png(1).Length <= 1000);
+        Assert.True(large.Length > 16000);
         Assert.Equal(HttpStatusCode.OK, small.StatusCode);
         await secondLarge.AssertProblemAsync(503, "inference slot");
-        Assert.Equal(200, completed);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
     }
 
     [Fact]
@@ -90,21 +90,35 @@ public sealed class LimitTests
     {
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
-        var latents = TwoLatentsNpy();
-        using var slot = new SlotSignal(factory.Services);
-        using var held = await SlowUpload.StartAsync(client.BaseAddress!, "/decode", latents, "application/x-npy");
-        await slot.Leased; // the held bulk body takes the only slot for large requests
+        var held = HoldInItsSlotAsync(factory, client, Digits.Png(0), out var budget, declareLength: false); // a body of undeclared length is large
+        await SlotSignal.HeldAsync(factory.Services, "large");
 
-        using var secondBulk = await client.PostAsync("/decode", Raw(latents, "application/x-npy"));
-        using var image = await client.PostAsync("/reconstruct", Raw(Digits.Png(3), "image/png"));
-        using var latent = await client.PostAsync("/decode", new StringContent($"{{\"latent\":[{string.Join(",", Enumerable.Repeat("0.5", 20))}]}}", System.Text.Encoding.UTF8, "application/json"));
-        var completed = await held.FinishAsync();
+        using var bulk = await client.PostAsync("/decode", Raw(TwoLatentsNpy(), "application/x-npy"));
+        using var latent = await client.PostAsync("/decode", Json(OneLatent()));
+        budget.Dispose();
+        using var completed = await held;
 
-        await secondBulk.AssertProblemAsync(503, "inference slot");
-        Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+        await bulk.AssertProblemAsync(503, "inference slot");
         Assert.Equal(HttpStatusCode.OK, latent.StatusCode);
-        Assert.Equal(200, completed);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
     }
+
+    /// <summary>
+    /// Sends <paramref name="png"/> to /reconstruct with the whole decode budget reserved: the request takes its
+    /// inference slot, then waits inside its handler until <paramref name="budget"/> is disposed.
+    /// </summary>
+    private static Task<HttpResponseMessage> HoldInItsSlotAsync(KestrelApiFactory factory, HttpClient client, byte[] png, out IDisposable budget, bool declareLength = true)
+    {
+        var decodeBudget = factory.Services.GetRequiredService<DecodeBudget>();
+        budget = decodeBudget.ReserveAsync(decodeBudget.Available, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/reconstruct") { Content = Raw(png, "image/png") };
+        request.Headers.TransferEncodingChunked = !declareLength;
+        return client.SendAsync(request);
+    }
+
+    private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    private static string OneLatent() => $"{{\"latent\":[{string.Join(",", Enumerable.Repeat("0.5", 20))}]}}";
 
     /// <summary>A float32 [2, 20] .npy of a few hundred bytes.</summary>
     private static byte[] TwoLatentsNpy()
@@ -133,13 +147,13 @@ public sealed class LimitTests
         Assert.Equal(everything, budget.Available);
     }
 
-    /// <summary>A valid PNG of a few kilobytes: 64x64 of noise, which does not compress.</summary>
+    /// <summary>A valid PNG of about 16 KB: 128x128 of noise, which does not compress.</summary>
     private static byte[] LargePng()
     {
         var random = new Random(7);
-        var pixels = new byte[64 * 64];
+        var pixels = new byte[128 * 128];
         random.NextBytes(pixels);
-        return Images.TestImages.GrayPng(pixels, 64, 64);
+        return Images.TestImages.GrayPng(pixels, 128, 128);
     }
 
     [Fact]
@@ -147,13 +161,13 @@ public sealed class LimitTests
     {
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.3" });
         using var client = factory.CreateClient();
-        using var slow = await SlowUpload.StartAsync(client.BaseAddress!, "/reconstruct", Digits.Png(0), "image/png");
-        await Task.Delay(1000);
 
-        var status = await slow.FinishAsync();
+        // With no decode budget left, the request waits in its handler until the timeout cancels it.
+        using var response = await HoldInItsSlotAsync(factory, client, Digits.Png(0), out var budget);
+        budget.Dispose();
         using var afterwards = await client.PostAsync("/reconstruct", Raw(Digits.Png(1), "image/png"));
 
-        Assert.Equal(503, status);
+        await response.AssertProblemAsync(503, "longer than the 0.3 s allowed");
         Assert.Contains(factory.Logs.Events, e => e.MessageTemplate.Text.StartsWith("HTTP {RequestMethod}", StringComparison.Ordinal) && e.Properties["StatusCode"].ToString() == "503");
         Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
     }

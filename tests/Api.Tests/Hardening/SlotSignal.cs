@@ -1,40 +1,37 @@
-using System.Diagnostics.Metrics;
+using Autoencoder.Api.Limits;
+using Autoencoder.Api.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Autoencoder.Api.Tests.Hardening;
 
-/// <summary>
-/// Completes when the host under test leases a request slot: ASP.NET Core's rate limiting middleware adds one to
-/// <c>aspnetcore.rate_limiting.active_request_leases</c> as it lets a request in. Only the instruments of this host's
-/// meter factory are heard, so tests running at the same time do not signal each other.
-/// </summary>
-internal sealed class SlotSignal : IDisposable
+/// <summary>What the host under test holds: its inference slots in use and the memory its request bodies take.</summary>
+internal static class SlotSignal
 {
-    private readonly MeterListener listener = new();
-    private readonly TaskCompletionSource leased = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public SlotSignal(IServiceProvider services)
+    /// <summary>Completes once a request holds a slot of <paramref name="kind"/> ("small" or "large"); fails after 30 s.</summary>
+    public static Task HeldAsync(IServiceProvider services, string kind)
     {
-        var meters = services.GetRequiredService<IMeterFactory>();
-        listener.InstrumentPublished = (instrument, meterListener) =>
-        {
-            if (ReferenceEquals(instrument.Meter.Scope, meters) && instrument.Name == "aspnetcore.rate_limiting.active_request_leases")
-            {
-                meterListener.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, change, _, _) =>
-        {
-            if (change > 0)
-            {
-                leased.TrySetResult();
-            }
-        });
-        listener.Start();
+        var inUse = services.GetRequiredService<ApiMetrics>().InferenceSlotsInUse.WithLabels(kind);
+        return UntilAsync(() => inUse.Value > 0, $"no request took a {kind} inference slot");
     }
 
-    /// <summary>Completes once a request holds a slot; fails after 30 s.</summary>
-    public Task Leased => leased.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    /// <summary>Completes once the request bodies being received hold at least <paramref name="bytes"/>; fails after 30 s.</summary>
+    public static Task BodiesHoldAsync(IServiceProvider services, long bytes)
+    {
+        var budget = services.GetRequiredService<BodyBufferBudget>();
+        return UntilAsync(() => budget.InUse >= bytes, $"request bodies never held {bytes} bytes");
+    }
 
-    public void Dispose() => listener.Dispose();
+    private static async Task UntilAsync(Func<bool> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(failure);
+            }
+
+            await Task.Delay(10);
+        }
+    }
 }

@@ -65,20 +65,29 @@ public sealed class OpenInferenceLimitTests
     [Fact]
     public async Task ARequestOverTheTimeoutIs503WithAnErrorBody()
     {
-        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.3" });
+        // 20,000 latents cannot be parsed and decoded in the millisecond allowed.
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.001" });
+        using var client = factory.CreateClient();
+        var data = string.Join(",", Enumerable.Repeat("0.5", 20_000 * 20));
+        var request = $$"""{"inputs":[{"name":"latent","shape":[20000,20],"datatype":"FP32","data":[{{data}}]}]}""";
+
+        using var response = await client.PostAsync("/v2/models/mnist-decoder/infer", Json(request));
+
+        await AssertErrorAsync(response, 503, "The request took longer than the 0.001 s allowed");
+    }
+
+    [Fact]
+    public async Task ABodyThatDoesNotArriveInTimeIs408WithAnErrorBody()
+    {
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:BodyTimeoutSeconds"] = "0.3" });
         using var client = factory.CreateClient();
         const string request = """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32","data":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]}""";
-
-        // A first request (whatever its answer on a busy machine) compiles the route's code, so the slow one reaches
-        // its handler, and its timeout starts, well before the rest of its body is sent.
-        using var warmUp = await client.PostAsync("/v2/models/mnist-decoder/infer", Json(request));
         using var slow = await SlowUpload.StartAsync(client.BaseAddress!, "/v2/models/mnist-decoder/infer", System.Text.Encoding.UTF8.GetBytes(request), "application/json");
-        await Task.Delay(2000);
 
-        var response = await slow.FinishReadingAllAsync();
+        var response = await slow.ReadResponseAsync();
 
-        Assert.StartsWith("HTTP/1.1 503", response, StringComparison.Ordinal);
-        Assert.Contains("{\"error\":\"The request took longer than the 0.3 s allowed", response, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 408", response, StringComparison.Ordinal);
+        Assert.Contains("{\"error\":\"The request body did not arrive within the 0.3 s allowed", response, StringComparison.Ordinal);
         Assert.DoesNotContain("\"title\"", response, StringComparison.Ordinal);
     }
 }

@@ -7,6 +7,7 @@ using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using Autoencoder.Api.OpenInference;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Prometheus;
@@ -51,7 +52,7 @@ public static class ApplicationServices
         services.AddOptions<ImageLimits>().BindConfiguration("Images").ValidateDataAnnotations().ValidateOnStart();
 
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<ApiMetrics>();
+        services.TryAddSingleton<ApiMetrics>();
         services.AddSingleton<ExecutionProviderSelector>();
         services.AddSingleton<ModelRegistry>();
         services.AddHostedService<ModelLoader>();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Autoencoder.Api.Limits;
@@ -72,6 +73,7 @@ public static class RequestLimits
         });
 
         // Bodies first, within their memory budget, then a slot: see InferenceAdmission.
+        services.TryAddSingleton<ApiMetrics>();
         services.AddSingleton<InferenceSlots>();
         services.AddSingleton(provider => new BodyBufferBudget(
             provider.GetRequiredService<IOptions<LimitsOptions>>().Value.EffectiveBodyBufferBytes, provider.GetRequiredService<ApiMetrics>()));

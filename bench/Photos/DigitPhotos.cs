@@ -23,50 +23,10 @@ internal sealed class DigitPhotos(Idx.ImageHeader header, byte[] pixels)
     public byte[] Digit(int index) => pixels.AsSpan(index * header.PixelsPerImage, header.PixelsPerImage).ToArray();
 
     /// <summary>The digit scaled up tenfold (bilinear), off-centre as dark ink on light paper: a 400x360 RGB JPEG.</summary>
-    public byte[] OnPaperJpeg(int index)
-    {
-        var random = new Random(index);
-        using var ink = Enlarged(index, 10);
-        var (left, top) = (random.Next(0, 400 - ink.Width + 1), random.Next(0, 360 - ink.Height + 1));
-        using var page = new Image<Rgb24>(400, 360);
-        page.ProcessPixelRows(ink, (paper, digit) =>
-        {
-            for (var y = 0; y < paper.Height; y++)
-            {
-                var row = paper.GetRowSpan(y);
-                for (var x = 0; x < row.Length; x++)
-                {
-                    var inside = x >= left && x < left + digit.Width && y >= top && y < top + digit.Height;
-                    var amount = inside ? digit.GetRowSpan(y - top)[x - left].PackedValue / 255.0 : 0;
-                    var noise = random.Next(-3, 4);
-                    row[x] = new Rgb24(Mix(236 + noise, 28, amount), Mix(231 + noise, 28, amount), Mix(221 + noise, 40, amount));
-                }
-            }
-        });
-        return Encode(page, new JpegEncoder { Quality = 90 });
-    }
+    public byte[] OnPaperJpeg(int index) => PhotographedDigits.Render(Digit(index), DigitStyle.Typical, index);
 
     /// <summary>The digit scaled up tenfold (bilinear), off-centre as dark ink on a transparent 400x360 PNG.</summary>
-    public byte[] OnTransparentPng(int index)
-    {
-        var random = new Random(index);
-        using var ink = Enlarged(index, 10);
-        var (left, top) = (random.Next(0, 400 - ink.Width + 1), random.Next(0, 360 - ink.Height + 1));
-        using var canvas = new Image<Rgba32>(400, 360);
-        canvas.ProcessPixelRows(ink, (layer, digit) =>
-        {
-            for (var y = 0; y < digit.Height; y++)
-            {
-                var row = layer.GetRowSpan(top + y);
-                var digitRow = digit.GetRowSpan(y);
-                for (var x = 0; x < digitRow.Length; x++)
-                {
-                    row[left + x] = new Rgba32(20, 20, 20, digitRow[x].PackedValue);
-                }
-            }
-        });
-        return Encode(canvas, new PngEncoder());
-    }
+    public byte[] OnTransparentPng(int index) => PhotographedDigits.Render(Digit(index), DigitStyle.Typical with { Alpha = true, Ink = new(20, 20, 20) }, index);
 
     /// <summary>
     /// What a phone takes: 4032x3024, quality 90, the digit about 1,200 pixels high in dark ink on slightly noisy,

@@ -18,6 +18,8 @@ using SixLabors.ImageSharp.Processing.Processors.Transforms;
 //                                                       the reduced-size JPEG decoding, and write the photos to OUT_DIR
 //   photo-bench digits MODEL_DIR T10K_IMAGES_GZ COUNT    mean MSE of reconstructions of photographed digits against the
 //                                                       digits, for each preprocessing choice, beside the model's own
+//   photo-bench sweep MODEL_DIR T10K_IMAGES_GZ COUNT     the same along each axis of the digit generator (scale, stroke,
+//                                                       blur, tint, placement, JPEG quality, alpha), mean and worst case
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args is not [var command, var modelDirectory, var idxGz, var last])
@@ -39,6 +41,7 @@ return command switch
 {
     "phone" => Phone(last),
     "digits" => Digits(int.Parse(last, CultureInfo.InvariantCulture)),
+    "sweep" => Sweep(int.Parse(last, CultureInfo.InvariantCulture)),
     _ => 2,
 };
 
@@ -131,6 +134,53 @@ int Digits(int count)
             return Reconstruction(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, choices), digits.Digit(i));
         }));
         Console.WriteLine($"{name,-52} {string.Join("  ", errors.Select(error => $"{error,13:F4} ({error / ownError,4:F2}x)"))}");
+    }
+
+    return 0;
+}
+
+int Sweep(int count)
+{
+    var ownErrors = Enumerable.Range(0, count).Select(i => Reconstruction([.. digits.Digit(i).Select(value => value / 255f)], digits.Digit(i))).ToArray();
+    Console.WriteLine($"the model on the first {count} t10k digits as they are: mean MSE {ownErrors.Average():F4}");
+    var typical = DigitStyle.Typical;
+    var alphaInk = new Rgb24(20, 20, 20);
+    List<int> scales = [2, 4, 6, 10, 20], strokes = [-4, -2, 0, 3, 6, 10], qualities = [95, 90, 75, 50, 25];
+    List<float> blurs = [0f, 3f, 6f, 10f];
+    List<string> resamplers = ["nearest", "bilinear", "bicubic", "lanczos"];
+    var axes = new (string Axis, (string Value, Func<int, DigitStyle> Style)[] Values)[]
+    {
+        ("the typical set (half JPEG, half alpha PNG)", [("", i => i % 2 == 0 ? typical : typical with { Alpha = true, Ink = alphaInk })]),
+        ("scale", [.. scales.Select(scale => ($"{scale}x", (Func<int, DigitStyle>)(_ => typical with { Scale = scale, PageWidth = Math.Max(400, (28 * scale) + 40), PageHeight = Math.Max(360, (28 * scale) + 40) })))]),
+        ("stroke (px of the 10x digit)", [.. strokes.Select(stroke => ($"{stroke:+0;-0;0}", (Func<int, DigitStyle>)(_ => typical with { Stroke = stroke })))]),
+        ("blur (sigma, px of the 10x digit)", [.. blurs.Select(blur => ($"{blur}", (Func<int, DigitStyle>)(_ => typical with { Blur = blur })))]),
+        ("paper", [("white", _ => typical with { Paper = new Rgb24(255, 255, 255) }), ("slight tint", _ => typical), ("cream", _ => typical with { Paper = new Rgb24(240, 225, 190) }), ("gray 170", _ => typical with { Paper = new Rgb24(170, 170, 170) }), ("blue ink", _ => typical with { Ink = new Rgb24(30, 40, 120) })]),
+        ("placement", [.. Enum.GetValues<DigitPlacement>().Select(placement => (placement.ToString(), (Func<int, DigitStyle>)(_ => typical with { Placement = placement })))]),
+        ("JPEG quality", [.. qualities.Select(quality => ($"{quality}", (Func<int, DigitStyle>)(_ => typical with { JpegQuality = quality })))]),
+        ("alpha PNG", [("ink (20,20,20)", _ => typical with { Alpha = true, Ink = alphaInk }), ("black ink", _ => typical with { Alpha = true, Ink = new Rgb24(0, 0, 0) }), ("gray ink 100", _ => typical with { Alpha = true, Ink = new Rgb24(100, 100, 100) })]),
+        ("enlarged with", [.. resamplers.Select(name => (name, (Func<int, DigitStyle>)(_ => typical with { Enlarge = name })))]),
+    };
+    var candidates = new (string Name, MnistPreprocessor.Choices Choices)[] { ("before", MnistPreprocessor.Choices.Before), ("after", MnistPreprocessor.Choices.Measured), ("36% saturated", MnistPreprocessor.Choices.Measured with { SaturatedInkFraction = 0.36 }) };
+    Console.WriteLine($"{"axis",-44} {"value",-16} {string.Join(" ", candidates.Select(c => $"{c.Name + ": mean x own, input MSE, worst (digit: MSE, x its own)",-58}"))}");
+    foreach (var (axis, values) in axes)
+    {
+        foreach (var (value, style) in values)
+        {
+            var uploads = Enumerable.Range(0, count).Select(i => PhotographedDigits.Render(digits.Digit(i), style(i), i)).ToArray();
+            var cells = candidates.Select(candidate =>
+            {
+                var results = Enumerable.Range(0, count).Select(i =>
+                {
+                    using var image = decoder.Load(decoder.Inspect(uploads[i], MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height)));
+                    var input = MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, candidate.Choices);
+                    var digit = digits.Digit(i);
+                    return (Error: Reconstruction(input, digit), Input: input.Select((v, p) => Math.Pow(v - (digit[p] / 255.0), 2)).Average());
+                }).ToArray();
+                var worst = Enumerable.Range(0, count).MaxBy(i => results[i].Error - ownErrors[i]);
+                return $"{results.Average(r => r.Error) / ownErrors.Average(),5:F2}x {results.Average(r => r.Input),7:F4}   #{worst,-4} {results[worst].Error:F4} {results[worst].Error / ownErrors[worst],5:F1}x";
+            });
+            Console.WriteLine($"{axis,-44} {value,-16} {string.Join(" ", cells.Select(cell => $"{cell,-58}"))}");
+        }
     }
 
     return 0;

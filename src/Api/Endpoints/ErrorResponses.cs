@@ -19,12 +19,14 @@ public static class ErrorResponses
         InputFault.TooLarge => StatusCodes.Status413PayloadTooLarge,
         InputFault.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         InputFault.NotFound => StatusCodes.Status404NotFound,
+        InputFault.NotAcceptable => StatusCodes.Status406NotAcceptable,
         _ => StatusCodes.Status400BadRequest,
     };
 
     public static string TitleFor(int status) => status switch
     {
         StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status406NotAcceptable => "Not acceptable",
         StatusCodes.Status408RequestTimeout => "Request timeout",
         StatusCodes.Status413PayloadTooLarge => "Request too large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
@@ -112,5 +114,21 @@ public static class ErrorResponses
             System.Text.Json.JsonException json => $"The JSON body is not valid: {json.Message}",
             _ => exception.Message,
         };
+    }
+
+    /// <summary>
+    /// Writes the problem as application/problem+json when no other writer would, because the client's Accept header
+    /// names only other types (an image, say): an error's body says what to fix whatever the client hoped to get.
+    /// </summary>
+    public sealed class WhateverTheAcceptWriter(Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            options.Value.CustomizeProblemDetails?.Invoke(context);
+            var problem = context.ProblemDetails;
+            return new ValueTask(context.HttpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json"));
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Formats;
+using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +11,7 @@ namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
 /// Requests whose body is an IDX image file (Content-Type application/x-idx, raw or gzip): /encode streams every
-/// image's latent back as JSON or .npy; /score answers every image's anomaly score.
+/// image's latent back as JSON or .npy; /score answers every image's anomaly score, or a grid of their heat maps.
 /// </summary>
 public static class IdxRequests
 {
@@ -39,12 +40,45 @@ public static class IdxRequests
             format);
     }
 
-    /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
-    public static async Task<Ok<BulkScoreResponse>> ScoreAsync(
-        HttpRequest request, OnnxAutoencoder model, double threshold, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/> as JSON;
+    /// or, with Accept: image/png, every image's heat map in one grid, for at most
+    /// <see cref="LimitsOptions.MaxHeatMapImages"/> images. The format is settled before the pixels are read.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, Ok<BulkScoreResponse>>> ScoreAsync(
+        HttpRequest request, OnnxAutoencoder model, double threshold, ModelImages images, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
     {
+        var format = ResponseFormat.Require(request, "an IDX file", ResponseFormat.Json, ResponseFormat.Png);
         var (content, count) = await OpenAsync(request, model, limits, cancellationToken);
-        float[] images;
+        if (format == ResponseFormat.Png && count > limits.MaxHeatMapImages)
+        {
+            await content.DisposeAsync();
+            throw ClientInputException.TooLarge(
+                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
+        }
+
+        var inputs = await ReadModelInputAsync(content, count, model, cancellationToken);
+        var manifest = model.Manifest;
+        if (format == ResponseFormat.Png)
+        {
+            var reconstructions = service.ReconstructMany(model, inputs, count, cancellationToken);
+            return TypedResults.File(images.ToHeatMapGrid(inputs, reconstructions, count, manifest.Image), ResponseFormat.Png);
+        }
+
+        var scores = service.ReconstructionErrors(model, inputs, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
+        return TypedResults.Ok(new BulkScoreResponse(
+            model.Name,
+            count,
+            threshold,
+            scores.Count(score => score.Unusual),
+            [.. scores.Select(score => score.MeanSquaredError)],
+            [.. scores.Select(score => score.Percentile)],
+            [.. scores.Select(score => score.Unusual)]));
+    }
+
+    /// <summary>All the file's pixels as the model's input; the stream is disposed.</summary>
+    private static async Task<float[]> ReadModelInputAsync(Stream content, int count, OnnxAutoencoder model, CancellationToken cancellationToken)
+    {
         await using (content)
         {
             var pixels = new byte[count * model.PixelCount];
@@ -57,20 +91,10 @@ public static class IdxRequests
                 throw ClientInputException.Invalid($"The body is not a complete IDX file: {e.Message}");
             }
 
-            images = new float[pixels.Length];
-            IdxImages.ToModelInput(pixels, images);
+            var inputs = new float[pixels.Length];
+            IdxImages.ToModelInput(pixels, inputs);
+            return inputs;
         }
-
-        var manifest = model.Manifest;
-        var scores = service.ReconstructionErrors(model, images, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
-        return TypedResults.Ok(new BulkScoreResponse(
-            model.Name,
-            count,
-            threshold,
-            scores.Count(score => score.Unusual),
-            [.. scores.Select(score => score.MeanSquaredError)],
-            [.. scores.Select(score => score.Percentile)],
-            [.. scores.Select(score => score.Unusual)]));
     }
 
     /// <summary>

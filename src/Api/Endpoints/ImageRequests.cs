@@ -48,9 +48,10 @@ public static class ImageRequests
         HttpRequest request, OnnxAutoencoder model, double threshold, InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
     {
         var manifest = model.Manifest;
+        var format = ResponseFormat.Require(request, "an image", ResponseFormat.Png, ResponseFormat.Json);
         var input = await ReadAsync(request, model, query, uploads, images, cancellationToken);
         var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
-        if (!ResponseFormat.PrefersJson(request))
+        if (format == ResponseFormat.Png)
         {
             return TypedResults.File(images.ToHeatMap(reconstruction.Input, reconstruction.Image, manifest.Image), "image/png");
         }

@@ -76,7 +76,8 @@ public static class InferenceApi
         api.MapPost("/score", Score)
             .WithName("Score")
             .WithSummary("How unusual an image, or each image of an IDX file, is to the model")
-            .WithDescription("Reconstruction error as an anomaly score: the error, its percentile among the model's held-out validation images, and whether it is above the threshold (?threshold=, default the validation 99th percentile). Send an image as for /reconstruct, or an IDX file (Content-Type application/x-idx, raw or gzip) for every image's score. With Accept: image/png, one image gives a heat map: input, reconstruction and per-pixel error side by side.")
+            .WithDescription("Reconstruction error as an anomaly score: the error, its percentile among the model's held-out validation images, and whether it is above the threshold (?threshold=, default the validation 99th percentile). Send an image as for /reconstruct, or an IDX file (Content-Type application/x-idx, raw or gzip) for every image's score. With Accept: image/png, one image gives a heat map: input, reconstruction and per-pixel error side by side; an IDX file gives one grid of every image's heat map (ceil(sqrt(N / 3)) columns, 12 white pixels apart; at most Limits:MaxHeatMapImages images, default 256, else 413). An image is answered as image/png (the default) or application/json, an IDX file as application/json (the default) or image/png; an Accept header that allows neither is a 406.")
+            .ProducesProblem(StatusCodes.Status406NotAcceptable)
             .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
 
@@ -139,7 +140,12 @@ public static class InferenceApi
         var limit = AnomalyScores.Threshold(model.Manifest, ParseThreshold(threshold));
         if (HasContentType(request, IdxImages.MediaType))
         {
-            return await IdxRequests.ScoreAsync(request, model, limit, service, limits.Value, cancellationToken);
+            return (await IdxRequests.ScoreAsync(request, model, limit, images, service, limits.Value, cancellationToken)).Result switch
+            {
+                FileContentHttpResult grid => grid,
+                Ok<BulkScoreResponse> scores => scores,
+                var other => throw new System.Diagnostics.UnreachableException($"an IDX file's scores are a heat-map grid or JSON, not {other.GetType()}"),
+            };
         }
 
         return (await ImageRequests.ScoreAsync(request, model, limit, query, uploads, images, service, cancellationToken)).Result switch

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Errors;
 using Microsoft.Net.Http.Headers;
 
 namespace Autoencoder.Api.Endpoints;
@@ -7,15 +8,37 @@ public static class ResponseFormat
 {
     public const string Json = "application/json";
 
+    public const string Png = "image/png";
+
     /// <summary>
     /// The first of <paramref name="offered"/> that the Accept header's most preferred acceptable entry matches;
     /// the first offered format when the header is missing or matches none.
     /// </summary>
-    public static string Choose(HttpRequest request, params string[] offered)
+    public static string Choose(HttpRequest request, params string[] offered) => Preferred(request, offered) ?? offered[0];
+
+    /// <summary>
+    /// As <see cref="Choose"/>, but an Accept header that matches none of <paramref name="offered"/> is a 406 that
+    /// lists them, rather than an answer in a format the client did not ask for.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="body">What the request sent, as the 406 names it ("an IDX file").</param>
+    /// <param name="offered">The formats this request can be answered in, the default first.</param>
+    public static string Require(HttpRequest request, string body, params string[] offered) =>
+        Preferred(request, offered)
+        ?? (request.Headers.Accept.Count == 0
+            ? offered[0]
+            : throw ClientInputException.NotAcceptable(
+                $"{request.Path} answers {body} as {string.Join(" or ", offered)}, not '{request.Headers.Accept}'; send one of these in Accept, or no Accept."));
+
+    /// <summary>PNG unless the client's Accept header prefers JSON.</summary>
+    public static bool PrefersJson(HttpRequest request) => Choose(request, Png, Json) == Json;
+
+    /// <summary>The offered format the most preferred acceptable Accept entry matches; null without a match or a header.</summary>
+    private static string? Preferred(HttpRequest request, string[] offered)
     {
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var accepted))
         {
-            return offered[0];
+            return null;
         }
 
         // Highest quality first; among equals, the order the client listed them in.
@@ -28,7 +51,7 @@ public static class ResponseFormat
             }
         }
 
-        return offered[0];
+        return null;
     }
 
     private static bool Matches(MediaTypeHeaderValue accepted, string candidate)
@@ -43,7 +66,4 @@ public static class ResponseFormat
             || (accepted.MatchesAllSubTypes && accepted.Type.Equals(type, StringComparison.OrdinalIgnoreCase))
             || (candidate == Json && accepted.MediaType.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase));
     }
-
-    /// <summary>PNG unless the client's Accept header prefers JSON.</summary>
-    public static bool PrefersJson(HttpRequest request) => Choose(request, "image/png", Json) == Json;
 }

@@ -16,6 +16,8 @@ public class ClientInputException(InputFault fault, string detail, Exception? in
 
     public static ClientInputException NotFound(string detail) => new(InputFault.NotFound, detail);
 
+    public static ClientInputException NotAcceptable(string detail) => new(InputFault.NotAcceptable, detail);
+
     public static ClientInputException ModelNotFound(string name, IEnumerable<string> known) =>
         NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
 }

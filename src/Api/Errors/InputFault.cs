@@ -17,4 +17,7 @@ public enum InputFault
 
     /// <summary>Names something (a model, a version, a model's latent map) that is not there.</summary>
     NotFound,
+
+    /// <summary>Asks for the answer in a format the request cannot be answered in.</summary>
+    NotAcceptable,
 }

@@ -76,6 +76,10 @@ public static class ApplicationServices
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.DescribeFrameworkProblem);
         services.AddExceptionHandler<ErrorResponses.ExceptionHandler>();
 
+        // Last: a client whose Accept allows no problem+json (Accept: image/png, or a type no route offers) still
+        // learns what went wrong, instead of the error becoming a 500.
+        services.AddSingleton<IProblemDetailsWriter, ErrorResponses.WhateverTheAcceptWriter>();
+
         // Bad JSON and failed binding throw, in every environment, so the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;

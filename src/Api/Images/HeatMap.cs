@@ -14,36 +14,83 @@ public static class HeatMap
 {
     public const int MinimumPanelSide = 112;
 
+    /// <summary>White pixels between the panels of one heat map.</summary>
     private const int Gap = 4;
 
-    public static byte[] Encode(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, int width, int height)
+    /// <summary>White pixels between the heat maps of a grid.</summary>
+    public const int TileGap = 12;
+
+    public static byte[] Encode(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, int width, int height) =>
+        EncodeGrid(input, reconstruction, 1, width, height);
+
+    /// <summary>
+    /// The heat maps of <paramref name="count"/> images (row-major [count, height * width] each) as one PNG grid, left
+    /// to right, top to bottom, <see cref="TileGap"/> white pixels apart, each tile exactly the image's own heat map.
+    /// Tiles are about three times as wide as high, so <see cref="GridColumns"/> makes the grid about square.
+    /// </summary>
+    public static byte[] EncodeGrid(ReadOnlySpan<float> inputs, ReadOnlySpan<float> reconstructions, int count, int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfNotEqual(input.Length, width * height);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(reconstruction.Length, width * height);
-        var zoom = Math.Max(1, (MinimumPanelSide + Math.Min(width, height) - 1) / Math.Min(width, height));
-        var (panelWidth, panelHeight) = (width * zoom, height * zoom);
-        using var image = new Image<Rgb24>((3 * panelWidth) + (2 * Gap), panelHeight, new Rgb24(255, 255, 255));
-        var inputPixels = input.ToArray();
-        var reconstructionPixels = reconstruction.ToArray();
-        image.ProcessPixelRows(rows =>
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(inputs.Length, count * width * height);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(reconstructions.Length, count * width * height);
+        var (tileWidth, tileHeight) = TileSize(width, height);
+        var columns = GridColumns(count);
+        var rows = (count + columns - 1) / columns;
+        using var image = new Image<Rgb24>(
+            checked((columns * tileWidth) + ((columns - 1) * TileGap)), checked((rows * tileHeight) + ((rows - 1) * TileGap)), new Rgb24(255, 255, 255));
+        var inputPixels = inputs.ToArray();
+        var reconstructionPixels = reconstructions.ToArray();
+        var pixels = width * height;
+        image.ProcessPixelRows(rowAccess =>
         {
-            for (var y = 0; y < panelHeight; y++)
+            for (var tile = 0; tile < count; tile++)
             {
-                var row = rows.GetRowSpan(y);
-                var sourceRow = y / zoom * width;
-                for (var x = 0; x < panelWidth; x++)
-                {
-                    var i = sourceRow + (x / zoom);
-                    row[x] = Gray(inputPixels[i]);
-                    row[panelWidth + Gap + x] = Gray(reconstructionPixels[i]);
-                    row[(2 * (panelWidth + Gap)) + x] = Heat(Math.Abs(reconstructionPixels[i] - inputPixels[i]));
-                }
+                var (row, column) = Math.DivRem(tile, columns);
+                DrawTile(
+                    rowAccess,
+                    column * (tileWidth + TileGap),
+                    row * (tileHeight + TileGap),
+                    inputPixels.AsSpan(tile * pixels, pixels),
+                    reconstructionPixels.AsSpan(tile * pixels, pixels),
+                    width,
+                    height);
             }
         });
 
         using var png = new MemoryStream();
         image.Save(png, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
         return png.ToArray();
+    }
+
+    /// <summary>Columns of a grid of <paramref name="count"/> heat maps: ceil(sqrt(count / 3)), for a grid about as wide as high.</summary>
+    public static int GridColumns(int count) => Math.Max(1, (int)Math.Ceiling(Math.Sqrt(count / 3.0)));
+
+    /// <summary>One heat map's size: three panels of the image enlarged <see cref="Zoom"/> times, <see cref="Gap"/> apart.</summary>
+    public static (int Width, int Height) TileSize(int width, int height)
+    {
+        var zoom = Zoom(width, height);
+        return ((3 * width * zoom) + (2 * Gap), height * zoom);
+    }
+
+    /// <summary>The whole-pixel enlargement that makes the shorter side at least <see cref="MinimumPanelSide"/>.</summary>
+    private static int Zoom(int width, int height) => Math.Max(1, (MinimumPanelSide + Math.Min(width, height) - 1) / Math.Min(width, height));
+
+    private static void DrawTile(PixelAccessor<Rgb24> rows, int left, int top, ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, int width, int height)
+    {
+        var zoom = Zoom(width, height);
+        var (panelWidth, panelHeight) = (width * zoom, height * zoom);
+        for (var y = 0; y < panelHeight; y++)
+        {
+            var row = rows.GetRowSpan(top + y).Slice(left);
+            var sourceRow = y / zoom * width;
+            for (var x = 0; x < panelWidth; x++)
+            {
+                var i = sourceRow + (x / zoom);
+                row[x] = Gray(input[i]);
+                row[panelWidth + Gap + x] = Gray(reconstruction[i]);
+                row[(2 * (panelWidth + Gap)) + x] = Heat(Math.Abs(reconstruction[i] - input[i]));
+            }
+        }
     }
 
     private static Rgb24 Gray(float value)

@@ -37,5 +37,9 @@ public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
     /// <summary>Input, reconstruction and their per-pixel error side by side (see <see cref="HeatMap"/>).</summary>
     public byte[] ToHeatMap(float[] input, float[] reconstruction, ImageShape shape) => HeatMap.Encode(input, reconstruction, shape.Width, shape.Height);
 
+    /// <summary>Many images' heat maps in one grid (see <see cref="HeatMap.EncodeGrid"/>).</summary>
+    public byte[] ToHeatMapGrid(float[] inputs, float[] reconstructions, int count, ImageShape shape) =>
+        HeatMap.EncodeGrid(inputs, reconstructions, count, shape.Width, shape.Height);
+
     public byte[] ToStrip(IReadOnlyList<float[]> frames, ImageShape shape) => PngImages.EncodeStrip(frames, shape.Width, shape.Height);
 }

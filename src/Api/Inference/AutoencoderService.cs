@@ -163,19 +163,37 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         var pixels = model.PixelCount;
         var errors = new double[count];
+        ReconstructInChunks(model, images, count, (start, rows, output) =>
+        {
+            for (var row = 0; row < rows; row++)
+            {
+                var offset = (start + row) * pixels;
+                errors[start + row] = AnomalyScores.MeanSquaredError(images.AsSpan(offset, pixels), output.AsSpan(row * pixels, pixels));
+            }
+        }, cancellationToken);
+        return errors;
+    }
+
+    /// <summary>Many images' reconstructions (row-major [count, pixels] both), computed as <see cref="ReconstructionErrors"/> does.</summary>
+    public float[] ReconstructMany(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    {
+        var pixels = model.PixelCount;
+        var reconstructions = new float[(long)count * pixels];
+        ReconstructInChunks(model, images, count, (start, _, output) => output.CopyTo(reconstructions, (long)start * pixels), cancellationToken);
+        return reconstructions;
+    }
+
+    /// <summary>Runs chunks of <see cref="ChunkSize"/> images through the model on parallel threads, handing each chunk's first row, rows and output to <paramref name="done"/>.</summary>
+    private static void ReconstructInChunks(OnnxAutoencoder model, float[] images, int count, Action<int, int, float[]> done, CancellationToken cancellationToken)
+    {
+        var pixels = model.PixelCount;
         var chunks = (count + ChunkSize - 1) / ChunkSize;
         Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, index =>
         {
             var start = index * ChunkSize;
             var rows = Math.Min(ChunkSize, count - start);
-            var input = images.AsMemory(start * pixels, rows * pixels);
-            var output = model.Decode(model.Encode(input, rows, cancellationToken), rows, cancellationToken);
-            for (var row = 0; row < rows; row++)
-            {
-                errors[start + row] = AnomalyScores.MeanSquaredError(input.Span.Slice(row * pixels, pixels), output.AsSpan(row * pixels, pixels));
-            }
+            done(start, rows, model.Decode(model.Encode(images.AsMemory(start * pixels, rows * pixels), rows, cancellationToken), rows, cancellationToken));
         });
-        return errors;
     }
 
     /// <summary>

@@ -30,6 +30,14 @@ public sealed class LimitsOptions
     [Range(1, 10_000_000)]
     public int MaxBulkImages { get; set; } = 100_000;
 
+    /// <summary>
+    /// Most images in one grid of heat maps (/score of an IDX file with Accept: image/png). Each heat map is 344x112
+    /// RGB for a 28x28 image, 50 times the pixels of a /decode grid's cell: 256 of them make a 3.6-megapixel PNG
+    /// (about 10 MB to draw), where the bulk limit's 100,000 would make 4 gigapixels.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxHeatMapImages { get; set; } = 256;
+
     /// <summary>Most files one multipart request may carry.</summary>
     [Range(1, 1000)]
     public int MaxFormFiles { get; set; } = 4;

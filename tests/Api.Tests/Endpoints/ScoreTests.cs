@@ -131,6 +131,71 @@ public sealed class ScoreTests(AutoencoderApiFactory factory) : IClassFixture<Au
     }
 
     [Fact]
+    public async Task WithAcceptPngAnIdxFileGetsAGridOfEveryImagesHeatMap()
+    {
+        const int count = 5, tileWidth = (3 * 112) + (2 * 4), tileHeight = 112, gap = 12;
+        const int columns = 2, rows = 3; // ceil(sqrt(5 / 3)) columns, about as wide as high
+
+        using var response = await client.PostAsync("/score", Raw(TestData.IdxFile(Path.Combine(TestData.Mnist, "t10k-images-idx3-ubyte.gz"), count), "application/x-idx"), "image/png");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        using var grid = Image.Load<Rgb24>(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal((columns * tileWidth) + ((columns - 1) * gap), grid.Width);
+        Assert.Equal((rows * tileHeight) + ((rows - 1) * gap), grid.Height);
+        for (var index = 0; index < count; index++)
+        {
+            using var single = await client.PostAsync("/score?preprocess=none", Raw(Digits.Png(index), "image/png"), "image/png");
+            using var heatMap = Image.Load<Rgb24>(await single.Content.ReadAsByteArrayAsync());
+            Assert.Equal((tileWidth, tileHeight), (heatMap.Width, heatMap.Height));
+            var (left, top) = (index % columns * (tileWidth + gap), index / columns * (tileHeight + gap));
+            var largest = 0;
+            for (var y = 0; y < tileHeight; y++)
+            {
+                for (var x = 0; x < tileWidth; x++)
+                {
+                    var (tile, alone) = (grid[left + x, top + y], heatMap[x, y]);
+                    largest = Math.Max(largest, Math.Max(Math.Abs(tile.R - alone.R), Math.Max(Math.Abs(tile.G - alone.G), Math.Abs(tile.B - alone.B))));
+                }
+            }
+
+            // The grid's reconstructions run in one batch, the single image's alone: the same to float rounding.
+            Assert.True(largest <= 2, $"tile {index} differs from the image's own heat map by up to {largest}/255");
+        }
+
+        // The gaps and the empty last cell stay white.
+        Assert.Equal(new Rgb24(255, 255, 255), grid[tileWidth + (gap / 2), tileHeight / 2]);
+        Assert.Equal(new Rgb24(255, 255, 255), grid[tileWidth / 2, tileHeight + (gap / 2)]);
+        Assert.Equal(new Rgb24(255, 255, 255), grid[grid.Width - (tileWidth / 2), grid.Height - (tileHeight / 2)]);
+    }
+
+    [Fact]
+    public async Task AHeatMapGridOfMoreImagesThanTheLimitIsRefusedWithTheLimit()
+    {
+        var idx = TestData.IdxFile(Path.Combine(TestData.Mnist, "t10k-images-idx3-ubyte.gz"), 257);
+
+        using var grid = await client.PostAsync("/score", Raw(idx, "application/x-idx"), "image/png");
+        using var scores = await client.PostAsync("/score", Raw(idx, "application/x-idx"), "application/json");
+
+        await grid.AssertProblemAsync(413, "A grid of heat maps holds at most 256 images and this IDX file has 257");
+        Assert.Equal(HttpStatusCode.OK, scores.StatusCode);
+        Assert.Equal(257, (await scores.JsonAsync()).GetProperty("count").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("application/x-idx", "text/csv", "answers an IDX file as application/json or image/png, not 'text/csv'")]
+    [InlineData("application/x-idx", "image/jpeg, text/*", "answers an IDX file as application/json or image/png")]
+    [InlineData("image/png", "text/csv", "answers an image as image/png or application/json, not 'text/csv'")]
+    public async Task AnAcceptThatAllowsNeitherFormatIsNotAcceptable(string contentType, string accept, string detail)
+    {
+        var body = contentType == "image/png" ? Digits.Png(0) : TestData.IdxFile(Path.Combine(TestData.Mnist, "t10k-images-idx3-ubyte.gz"), 3);
+
+        using var response = await client.PostAsync("/score", Raw(body, contentType), accept);
+
+        await response.AssertProblemAsync(406, detail);
+    }
+
+    [Fact]
     public async Task AnUnknownModelIsNotFound()
     {
         using var response = await client.PostAsync("/score?model=nope", PngForm("image", Digits.Png(0)), "application/json");

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Autoencoder.Api.Errors;
@@ -105,7 +106,7 @@ public static class IdxRequests
     private static async Task<(Stream Content, int Count)> OpenAsync(
         HttpRequest request, OnnxAutoencoder model, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        var (body, isGzip) = await ImageUploads.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var (body, isGzip) = await RequestBodies.ReadBulkBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var shape = model.Manifest.Image;
         var content = isGzip
             ? new GZipStream(new MemoryStream(body), CompressionMode.Decompress)

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;

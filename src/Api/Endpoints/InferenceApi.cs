@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Formats;
 using Autoencoder.Api.Images;

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using System.Text.Json;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Formats;
@@ -53,7 +54,7 @@ public static class LatentRequests
     public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeNpyAsync(
         HttpRequest request, OnnxAutoencoder model, ModelImages images, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
     {
-        var file = await ImageUploads.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
+        var file = await RequestBodies.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         Validate(latents, rows, columns, model, limits);
         return Many(request, model, images, service, latents, rows, cancellationToken);

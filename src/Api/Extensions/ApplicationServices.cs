@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Images;

@@ -1,5 +1,5 @@
+using Autoencoder.Api.Http;
 using System.IO.Pipelines;
-using Autoencoder.Api.Endpoints;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

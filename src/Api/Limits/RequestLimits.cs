@@ -1,4 +1,4 @@
-using Autoencoder.Api.Endpoints;
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Metrics;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using System.Globalization;

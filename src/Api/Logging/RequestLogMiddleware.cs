@@ -1,5 +1,5 @@
+using Autoencoder.Api.Http;
 using System.Diagnostics;
-using Autoencoder.Api.Endpoints;
 using Serilog.Events;
 using Serilog.Parsing;
 

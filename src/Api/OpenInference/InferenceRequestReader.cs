@@ -1,10 +1,10 @@
+using Autoencoder.Api.Http;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Limits;
 
@@ -62,13 +62,13 @@ public static class InferenceRequestReader
         long length;
         if (headerLength is not null
             && request.ContentLength is { } declared && declared <= limits.MaxBulkBodyBytes
-            && !ImageUploads.DeclaresGzip(request) && !await StartsAsGzipAsync(reader, cancellationToken))
+            && !RequestBodies.DeclaresGzip(request) && !await StartsAsGzipAsync(reader, cancellationToken))
         {
             length = declared;
         }
         else
         {
-            var body = await ImageUploads.ReadBodyAsync(request, reader.AsStream(leaveOpen: true), limits.MaxBulkBodyBytes, cancellationToken);
+            var body = await RequestBodies.ReadBodyAsync(request, reader.AsStream(leaveOpen: true), limits.MaxBulkBodyBytes, cancellationToken);
             reader = PipeReader.Create(new ReadOnlySequence<byte>(body));
             length = body.Length;
         }
@@ -121,7 +121,7 @@ public static class InferenceRequestReader
         Span<byte> start = stackalloc byte[2];
         var head = body.Slice(0, Math.Min(body.Length, start.Length));
         head.CopyTo(start);
-        return ImageUploads.StartsAsGzip(start[..(int)head.Length]);
+        return RequestBodies.StartsAsGzip(start[..(int)head.Length]);
     }
 
     private static async Task<InferenceRequest> ReadJsonAsync(PipeReader reader, int jsonLength, long length, CancellationToken cancellationToken)

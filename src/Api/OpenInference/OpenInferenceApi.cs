@@ -1,5 +1,5 @@
+using Autoencoder.Api.Http;
 using System.Reflection;
-using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Microsoft.AspNetCore.Http.HttpResults;

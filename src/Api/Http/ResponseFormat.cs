@@ -1,7 +1,7 @@
 using Autoencoder.Api.Errors;
 using Microsoft.Net.Http.Headers;
 
-namespace Autoencoder.Api.Endpoints;
+namespace Autoencoder.Api.Http;
 
 /// <summary>Content negotiation: which of the formats an endpoint offers the client's Accept header prefers.</summary>
 public static class ResponseFormat

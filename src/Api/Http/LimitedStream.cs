@@ -1,6 +1,6 @@
 using Autoencoder.Api.Errors;
 
-namespace Autoencoder.Api.Endpoints;
+namespace Autoencoder.Api.Http;
 
 /// <summary>Reads through to another stream and refuses (413) to read more than a limit.</summary>
 public sealed class LimitedStream(Stream inner, long limit) : Stream

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Autoencoder.Api.Endpoints;
+namespace Autoencoder.Api.Http;
 
 /// <summary>
 /// The one place errors become HTTP: a domain fault's status and title, and the one writer every error response goes

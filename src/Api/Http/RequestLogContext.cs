@@ -1,4 +1,4 @@
-namespace Autoencoder.Api.Endpoints;
+namespace Autoencoder.Api.Http;
 
 /// <summary>What the request log line says about the model a request used.</summary>
 public static class RequestLogContext

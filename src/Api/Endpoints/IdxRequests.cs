@@ -21,11 +21,11 @@ public static class IdxRequests
     /// file's length are checked before the response starts; then the pixels are decompressed, encoded and written a
     /// window at a time, the next window decompressing while this one is encoded.
     /// </summary>
-    public static async Task<PushStreamHttpResult> EncodeAsync(
-        HttpRequest request, OnnxAutoencoder model, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    public static async Task<PushStreamHttpResult> EncodeAsync(ImageCall call, OnnxAutoencoder model)
     {
-        var (content, count) = await OpenAsync(request, model, limits, cancellationToken);
-        var format = ResponseFormat.Choose(request, ResponseFormat.Json, Npy.MediaType);
+        var (service, cancellationToken) = (call.Service, call.CancellationToken);
+        var (content, count) = await OpenAsync(call.Request, model, call.Limits, cancellationToken);
+        var format = ResponseFormat.Choose(call.Request, ResponseFormat.Json, Npy.MediaType);
         return TypedResults.Stream(
             async output =>
             {
@@ -41,32 +41,13 @@ public static class IdxRequests
             format);
     }
 
-    /// <summary>
-    /// Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/> as JSON;
-    /// or, with Accept: image/png, every image's heat map in one grid, for at most
-    /// <see cref="LimitsOptions.MaxHeatMapImages"/> images. The format is settled before the pixels are read.
-    /// </summary>
-    public static async Task<Results<FileContentHttpResult, Ok<BulkScoreResponse>>> ScoreAsync(
-        HttpRequest request, OnnxAutoencoder model, double threshold, ModelImages images, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
+    public static async Task<Ok<BulkScoreResponse>> ScoreAsync(ImageCall call, OnnxAutoencoder model, double threshold)
     {
-        var format = ResponseFormat.Require(request, "an IDX file", ResponseFormat.Json, ResponseFormat.Png);
-        var (content, count) = await OpenAsync(request, model, limits, cancellationToken);
-        if (format == ResponseFormat.Png && count > limits.MaxHeatMapImages)
-        {
-            await content.DisposeAsync();
-            throw ClientInputException.TooLarge(
-                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
-        }
-
-        var inputs = await ReadModelInputAsync(content, count, model, cancellationToken);
+        var (content, count) = await OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
+        var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
         var manifest = model.Manifest;
-        if (format == ResponseFormat.Png)
-        {
-            var reconstructions = service.ReconstructMany(model, inputs, count, cancellationToken);
-            return TypedResults.File(images.ToHeatMapGrid(inputs, reconstructions, count, manifest.Image), ResponseFormat.Png);
-        }
-
-        var scores = service.ReconstructionErrors(model, inputs, count, cancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
+        var scores = call.Service.ReconstructionErrors(model, inputs, count, call.CancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
         return TypedResults.Ok(new BulkScoreResponse(
             model.Name,
             count,
@@ -75,6 +56,26 @@ public static class IdxRequests
             [.. scores.Select(score => score.MeanSquaredError)],
             [.. scores.Select(score => score.Percentile)],
             [.. scores.Select(score => score.Unusual)]));
+    }
+
+    /// <summary>
+    /// Every image's heat map in one grid, for at most <see cref="LimitsOptions.MaxHeatMapImages"/> images: the count is
+    /// checked against it before the pixels are read.
+    /// </summary>
+    public static async Task<FileContentHttpResult> HeatMapGridAsync(ImageCall call, OnnxAutoencoder model)
+    {
+        var limits = call.Limits;
+        var (content, count) = await OpenAsync(call.Request, model, limits, call.CancellationToken);
+        if (count > limits.MaxHeatMapImages)
+        {
+            await content.DisposeAsync();
+            throw ClientInputException.TooLarge(
+                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
+        }
+
+        var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
+        var reconstructions = call.Service.ReconstructMany(model, inputs, count, call.CancellationToken);
+        return TypedResults.File(call.Images.ToHeatMapGrid(inputs, reconstructions, count, model.Manifest.Image), ResponseFormat.Png);
     }
 
     /// <summary>All the file's pixels as the model's input; the stream is disposed.</summary>

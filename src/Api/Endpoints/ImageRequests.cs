@@ -1,5 +1,4 @@
 using Autoencoder.Api.Http;
-using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,23 +14,21 @@ public static class ImageRequests
     public const string FirstField = "first";
     public const string SecondField = "second";
 
-    public static async Task<Ok<EncodeResponse>> EncodeAsync(
-        HttpRequest request, OnnxAutoencoder model, InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    public static async Task<Ok<EncodeResponse>> EncodeAsync(ImageCall call, OnnxAutoencoder model)
     {
-        var input = await ReadAsync(request, model, query, uploads, images, cancellationToken);
-        return TypedResults.Ok(new EncodeResponse(model.Name, await service.EncodeAsync(model, input, cancellationToken)));
+        var input = await ReadAsync(call, model);
+        return TypedResults.Ok(new EncodeResponse(model.Name, await call.Service.EncodeAsync(model, input, call.CancellationToken)));
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> ReconstructAsync(
-        HttpRequest request, OnnxAutoencoder model, InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> ReconstructAsync(ImageCall call, OnnxAutoencoder model)
     {
         var shape = model.Manifest.Image;
-        var input = await ReadAsync(request, model, query, uploads, images, cancellationToken);
-        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
-        var png = images.ToPng(reconstruction.Image, shape);
-        if (!ResponseFormat.PrefersJson(request))
+        var input = await ReadAsync(call, model);
+        var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
+        var png = call.Images.ToPng(reconstruction.Image, shape);
+        if (!ResponseFormat.PrefersJson(call.Request))
         {
-            return TypedResults.File(png, "image/png");
+            return TypedResults.File(png, ResponseFormat.Png);
         }
 
         var error = reconstruction.MeanSquaredError;
@@ -41,54 +38,52 @@ public static class ImageRequests
             Convert.ToBase64String(png),
             error,
             AnomalyScores.Percentile(model.Manifest, error),
-            Convert.ToBase64String(images.ToPng(input, shape))));
+            Convert.ToBase64String(call.Images.ToPng(input, shape))));
     }
 
-    /// <summary>The image's anomaly score as JSON, or its heat map (input, reconstruction, per-pixel error) as PNG.</summary>
-    public static async Task<Results<FileContentHttpResult, Ok<ScoreResponse>>> ScoreAsync(
-        HttpRequest request, OnnxAutoencoder model, double threshold, InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    /// <summary>The image's anomaly score.</summary>
+    public static async Task<Ok<ScoreResponse>> ScoreAsync(ImageCall call, OnnxAutoencoder model, double threshold)
     {
-        var manifest = model.Manifest;
-        var format = ResponseFormat.Require(request, "an image", ResponseFormat.Png, ResponseFormat.Json);
-        var input = await ReadAsync(request, model, query, uploads, images, cancellationToken);
-        var reconstruction = await service.ReconstructAsync(model, input, cancellationToken);
-        if (format == ResponseFormat.Png)
-        {
-            return TypedResults.File(images.ToHeatMap(reconstruction.Input, reconstruction.Image, manifest.Image), "image/png");
-        }
-
-        var result = AnomalyScores.Score(manifest, reconstruction.MeanSquaredError, threshold);
+        var input = await ReadAsync(call, model);
+        var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
+        var result = AnomalyScores.Score(model.Manifest, reconstruction.MeanSquaredError, threshold);
         return TypedResults.Ok(new ScoreResponse(model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual));
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> InterpolateAsync(
-        HttpRequest request, OnnxAutoencoder model, int steps, InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken)
+    /// <summary>The image's heat map: input, reconstruction and per-pixel error side by side.</summary>
+    public static async Task<FileContentHttpResult> HeatMapAsync(ImageCall call, OnnxAutoencoder model)
+    {
+        var input = await ReadAsync(call, model);
+        var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
+        return TypedResults.File(call.Images.ToHeatMap(reconstruction.Input, reconstruction.Image, model.Manifest.Image), ResponseFormat.Png);
+    }
+
+    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> InterpolateAsync(ImageCall call, OnnxAutoencoder model, int steps)
     {
         var shape = model.Manifest.Image;
-        var (firstBytes, secondBytes) = await uploads.ReadTwoAsync(request, FirstField, SecondField, cancellationToken);
-        var first = await images.ToModelInputAsync(firstBytes, shape, query.ImageHandlingFor(model), cancellationToken);
-        var second = await images.ToModelInputAsync(secondBytes, shape, query.ImageHandlingFor(model), cancellationToken);
-        var interpolation = await service.InterpolateAsync(model, first, second, steps, cancellationToken);
+        var (firstBytes, secondBytes) = await call.Uploads.ReadTwoAsync(call.Request, FirstField, SecondField, call.CancellationToken);
+        var first = await call.Images.ToModelInputAsync(firstBytes, shape, call.ImageHandlingFor(model), call.CancellationToken);
+        var second = await call.Images.ToModelInputAsync(secondBytes, shape, call.ImageHandlingFor(model), call.CancellationToken);
+        var interpolation = await call.Service.InterpolateAsync(model, first, second, steps, call.CancellationToken);
 
-        if (!ResponseFormat.PrefersJson(request))
+        if (!ResponseFormat.PrefersJson(call.Request))
         {
-            return TypedResults.File(images.ToStrip([first, .. interpolation.Frames, second], shape), "image/png");
+            return TypedResults.File(call.Images.ToStrip([first, .. interpolation.Frames, second], shape), ResponseFormat.Png);
         }
 
         return TypedResults.Ok(new InterpolateResponse(
             model.Name,
             interpolation.Weights,
             interpolation.Latents,
-            [.. interpolation.Frames.Select(frame => Convert.ToBase64String(images.ToPng(frame, shape)))],
-            Convert.ToBase64String(images.ToPng(first, shape)),
-            Convert.ToBase64String(images.ToPng(second, shape))));
+            [.. interpolation.Frames.Select(frame => Convert.ToBase64String(call.Images.ToPng(frame, shape)))],
+            Convert.ToBase64String(call.Images.ToPng(first, shape)),
+            Convert.ToBase64String(call.Images.ToPng(second, shape))));
     }
 
     /// <summary>The request's one image as the model's input.</summary>
-    private static async Task<float[]> ReadAsync(
-        HttpRequest request, OnnxAutoencoder model, InferenceQuery query, ImageUploads uploads, ModelImages images, CancellationToken cancellationToken)
+    private static async Task<float[]> ReadAsync(ImageCall call, OnnxAutoencoder model)
     {
-        var upload = await uploads.ReadOneAsync(request, ImageField, cancellationToken);
-        return await images.ToModelInputAsync(upload, model.Manifest.Image, query.ImageHandlingFor(model), cancellationToken);
+        var upload = await call.Uploads.ReadOneAsync(call.Request, ImageField, call.CancellationToken);
+        return await call.Images.ToModelInputAsync(upload, model.Manifest.Image, call.ImageHandlingFor(model), call.CancellationToken);
     }
 }

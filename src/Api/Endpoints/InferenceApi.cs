@@ -12,11 +12,27 @@ using Microsoft.Extensions.Options;
 
 namespace Autoencoder.Api.Endpoints;
 
-/// <summary>Query parameters every inference endpoint takes.</summary>
+/// <summary>What the handler of an image route is given: the request, its query and the services that serve it.</summary>
+/// <param name="Request">The request.</param>
 /// <param name="Model">Which model to use; without it, the default model (see GET /models).</param>
 /// <param name="Preprocess">"auto" (default): prepare any image as the model's model.json says (imageHandling); "none": the image is already exactly the model's input.</param>
-public readonly record struct InferenceQuery([FromQuery(Name = "model")] string? Model, [FromQuery(Name = "preprocess")] string? Preprocess)
+/// <param name="Service">Runs the model.</param>
+/// <param name="Uploads">Reads the uploaded images.</param>
+/// <param name="Images">Turns uploads into model inputs and outputs into PNGs.</param>
+/// <param name="Options">Bulk and upload limits.</param>
+/// <param name="CancellationToken">Request aborted.</param>
+public readonly record struct ImageCall(
+    HttpRequest Request,
+    [FromQuery(Name = "model")] string? Model,
+    [FromQuery(Name = "preprocess")] string? Preprocess,
+    AutoencoderService Service,
+    ImageUploads Uploads,
+    ModelImages Images,
+    IOptions<LimitsOptions> Options,
+    CancellationToken CancellationToken)
 {
+    public LimitsOptions Limits => Options.Value;
+
     public bool ShouldPreprocess => Preprocess?.ToLowerInvariant() switch
     {
         null or "" or "auto" => true,
@@ -26,6 +42,30 @@ public readonly record struct InferenceQuery([FromQuery(Name = "model")] string?
 
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
     public string ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandlings.None;
+
+    /// <summary>The model asked for, named in the request's log line.</summary>
+    public OnnxAutoencoder ResolveModel() => InferenceApi.Resolve(Request, Service, Model);
+}
+
+/// <summary>What the handler of /decode is given.</summary>
+/// <param name="Request">The request.</param>
+/// <param name="Model">Which model to use; without it, the default model (see GET /models).</param>
+/// <param name="Service">Runs the model.</param>
+/// <param name="Images">Turns model outputs into PNGs.</param>
+/// <param name="Options">Bulk limits.</param>
+/// <param name="CancellationToken">Request aborted.</param>
+public readonly record struct LatentCall(
+    HttpRequest Request,
+    [FromQuery(Name = "model")] string? Model,
+    AutoencoderService Service,
+    ModelImages Images,
+    IOptions<LimitsOptions> Options,
+    CancellationToken CancellationToken)
+{
+    public LimitsOptions Limits => Options.Value;
+
+    /// <summary>The model asked for, named in the request's log line.</summary>
+    public OnnxAutoencoder ResolveModel() => InferenceApi.Resolve(Request, Service, Model);
 }
 
 /// <summary>
@@ -92,81 +132,58 @@ public static class InferenceApi
         return api;
     }
 
-    public static async Task<Results<Ok<EncodeResponse>, PushStreamHttpResult>> Encode(
-        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<EncodeResponse>, PushStreamHttpResult>> Encode([AsParameters] ImageCall call)
     {
-        var model = Resolve(request, service, query.Model);
-        if (HasContentType(request, IdxImages.MediaType))
-        {
-            return await IdxRequests.EncodeAsync(request, model, service, limits.Value, cancellationToken);
-        }
-
-        return await ImageRequests.EncodeAsync(request, model, query, uploads, images, service, cancellationToken);
+        var model = call.ResolveModel();
+        return HasContentType(call.Request, IdxImages.MediaType)
+            ? await IdxRequests.EncodeAsync(call, model)
+            : await ImageRequests.EncodeAsync(call, model);
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> Decode(
-        HttpRequest request, [FromQuery(Name = "model")] string? modelName, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> Decode([AsParameters] LatentCall call)
     {
-        var model = Resolve(request, service, modelName);
-        if (HasContentType(request, Npy.MediaType))
+        var model = call.ResolveModel();
+        if (HasContentType(call.Request, Npy.MediaType))
         {
-            return await LatentRequests.DecodeNpyAsync(request, model, images, service, limits.Value, cancellationToken);
+            return await LatentRequests.DecodeNpyAsync(call, model);
         }
 
-        if (request.HasJsonContentType())
+        if (call.Request.HasJsonContentType())
         {
-            return await LatentRequests.DecodeJsonAsync(request, model, images, service, limits.Value, cancellationToken);
+            return await LatentRequests.DecodeJsonAsync(call, model);
         }
 
         throw ClientInputException.UnsupportedFormat(
-            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{request.ContentType ?? "none"}'.");
+            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{call.Request.ContentType ?? "none"}'.");
     }
 
-    public static Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct(
-        HttpRequest request, [AsParameters] InferenceQuery query, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken) =>
-        ImageRequests.ReconstructAsync(request, Resolve(request, service, query.Model), query, uploads, images, service, cancellationToken);
+    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct([AsParameters] ImageCall call) =>
+        await ImageRequests.ReconstructAsync(call, call.ResolveModel());
 
-    /// <param name="request">The request.</param>
-    /// <param name="query">Model and preprocessing.</param>
+    /// <param name="call">The request, its model and the services.</param>
     /// <param name="threshold">The error above which an image is unusual (a finite number above 0); default: the model's validation 99th percentile.</param>
-    /// <param name="uploads">Reads the uploads.</param>
-    /// <param name="images">Converts images.</param>
-    /// <param name="service">Runs the model.</param>
-    /// <param name="limits">Bulk limits.</param>
-    /// <param name="cancellationToken">Request aborted.</param>
     public static async Task<Results<FileContentHttpResult, Ok<ScoreResponse>, Ok<BulkScoreResponse>>> Score(
-        HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "threshold")] string? threshold, ImageUploads uploads, ModelImages images, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+        [AsParameters] ImageCall call, [FromQuery(Name = "threshold")] string? threshold)
     {
-        var model = Resolve(request, service, query.Model);
-        var limit = AnomalyScores.Threshold(model.Manifest, ParseThreshold(threshold));
-        if (HasContentType(request, IdxImages.MediaType))
+        var model = call.ResolveModel();
+        var limit = AnomalyScores.Threshold(model.Manifest, threshold);
+        if (HasContentType(call.Request, IdxImages.MediaType))
         {
-            return (await IdxRequests.ScoreAsync(request, model, limit, images, service, limits.Value, cancellationToken)).Result switch
-            {
-                FileContentHttpResult grid => grid,
-                Ok<BulkScoreResponse> scores => scores,
-                var other => throw new System.Diagnostics.UnreachableException($"an IDX file's scores are a heat-map grid or JSON, not {other.GetType()}"),
-            };
+            return ResponseFormat.Require(call.Request, "an IDX file", ResponseFormat.Json, ResponseFormat.Png) == ResponseFormat.Png
+                ? await IdxRequests.HeatMapGridAsync(call, model)
+                : await IdxRequests.ScoreAsync(call, model, limit);
         }
 
-        return (await ImageRequests.ScoreAsync(request, model, limit, query, uploads, images, service, cancellationToken)).Result switch
-        {
-            FileContentHttpResult heatMap => heatMap,
-            Ok<ScoreResponse> score => score,
-            var other => throw new System.Diagnostics.UnreachableException($"an image's score is a heat map or JSON, not {other.GetType()}"),
-        };
+        return ResponseFormat.Require(call.Request, "an image", ResponseFormat.Png, ResponseFormat.Json) == ResponseFormat.Png
+            ? await ImageRequests.HeatMapAsync(call, model)
+            : await ImageRequests.ScoreAsync(call, model, limit);
     }
 
-    /// <param name="request">The request.</param>
-    /// <param name="query">Model and preprocessing.</param>
+    /// <param name="call">The request, its model and the services.</param>
     /// <param name="steps">How many blends between the two images, 1 to 64 (default 6).</param>
-    /// <param name="uploads">Reads the uploads.</param>
-    /// <param name="images">Converts images.</param>
-    /// <param name="service">Runs the model.</param>
-    /// <param name="cancellationToken">Request aborted.</param>
-    public static Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate(
-        HttpRequest request, [AsParameters] InferenceQuery query, [FromQuery(Name = "steps")] string? steps, ImageUploads uploads, ModelImages images, AutoencoderService service, CancellationToken cancellationToken) =>
-        ImageRequests.InterpolateAsync(request, Resolve(request, service, query.Model), ParseSteps(steps), query, uploads, images, service, cancellationToken);
+    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate(
+        [AsParameters] ImageCall call, [FromQuery(Name = "steps")] string? steps) =>
+        await ImageRequests.InterpolateAsync(call, call.ResolveModel(), ParseSteps(steps));
 
     /// <summary>Steps arrive as text so that "abc" gets the same clear message as 0 or 65.</summary>
     private static int ParseSteps(string? steps)
@@ -181,23 +198,14 @@ public static class InferenceApi
             value = -1;
         }
 
-        AutoencoderService.InterpolationWeights(value); // validates the range, with the message clients see
-        return value;
+        return AutoencoderService.RequireSteps(value);
     }
-
-    /// <summary>The threshold arrives as text so that "abc" gets the same clear message as -1 or NaN.</summary>
-    private static double? ParseThreshold(string? threshold) =>
-        threshold is null
-            ? null
-            : double.TryParse(threshold, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
-                ? value
-                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{threshold}'.");
 
     private static bool HasContentType(HttpRequest request, string mediaType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
         && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
-    private static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
+    internal static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
     {
         var model = service.Model(name);
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Provider.Name);

@@ -15,9 +15,9 @@ namespace Autoencoder.Api.Endpoints;
 /// </summary>
 public static class LatentRequests
 {
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeJsonAsync(
-        HttpRequest request, OnnxAutoencoder model, ModelImages images, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)
     {
+        var (request, images, service, limits, cancellationToken) = (call.Request, call.Images, call.Service, call.Limits, call.CancellationToken);
         if (request.ContentLength == 0)
         {
             throw ClientInputException.Invalid("The body is empty; send a JSON object with a 'latent' array of numbers, or an array of such arrays.");
@@ -51,9 +51,9 @@ public static class LatentRequests
         }
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeNpyAsync(
-        HttpRequest request, OnnxAutoencoder model, ModelImages images, AutoencoderService service, LimitsOptions limits, CancellationToken cancellationToken)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeNpyAsync(LatentCall call, OnnxAutoencoder model)
     {
+        var (request, images, service, limits, cancellationToken) = (call.Request, call.Images, call.Service, call.Limits, call.CancellationToken);
         var file = await RequestBodies.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         Validate(latents, rows, columns, model, limits);
@@ -77,20 +77,11 @@ public static class LatentRequests
 
     private static void Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)
     {
-        if (columns != model.LatentSize)
-        {
-            throw ClientInputException.Invalid($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {columns}.");
-        }
-
         if (rows > limits.MaxBulkImages)
         {
             throw ClientInputException.TooLarge($"{rows} latents in one request; at most {limits.MaxBulkImages}.");
         }
 
-        var bad = Array.FindIndex(latents, value => !float.IsFinite(value));
-        if (bad >= 0)
-        {
-            throw ClientInputException.Invalid($"'latent' must hold finite numbers; latent[{bad / columns}][{bad % columns}] is {latents[bad]}.");
-        }
+        AutoencoderService.RequireLatents(model, latents, columns);
     }
 }

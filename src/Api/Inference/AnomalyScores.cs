@@ -18,14 +18,18 @@ public static class AnomalyScores
 {
     public const int DefaultThresholdPercentile = 99;
 
-    /// <summary>The threshold a request asked for, or the model's default; a 400 when there is neither or it is not a finite positive number.</summary>
-    public static double Threshold(ModelManifest manifest, double? requested)
+    /// <summary>
+    /// The threshold a request asked for, as text (so that "abc" gets the same clear message as -1 or NaN), or the model's
+    /// default; a 400 when there is neither or it is not a finite positive number.
+    /// </summary>
+    public static double Threshold(ModelManifest manifest, string? requested)
     {
-        if (requested is { } value)
+        if (requested is not null)
         {
-            return double.IsFinite(value) && value > 0
+            return double.TryParse(requested, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                && double.IsFinite(value) && value > 0
                 ? value
-                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not {value}.");
+                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{requested}'.");
         }
 
         return manifest.ReconstructionErrors is { } errors

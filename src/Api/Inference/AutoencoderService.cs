@@ -36,18 +36,26 @@ public sealed class AutoencoderService(ModelRegistry registry)
 
     public Task<float[]> DecodeAsync(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)
     {
-        if (latent.Length != model.LatentSize)
+        RequireLatents(model, latent, latent.Length);
+        return model.DecodeAsync(latent, 1, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one check of latents a client sends: rows of <paramref name="columns"/> numbers, the model's latent size, each
+    /// finite. Every value of every latent request passes through here: the usual case, all finite, is two vectorised passes.
+    /// </summary>
+    public static void RequireLatents(OnnxAutoencoder model, ReadOnlySpan<float> latents, int columns)
+    {
+        if (columns != model.LatentSize)
         {
-            throw ClientInputException.Invalid($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {latent.Length}.");
+            throw ClientInputException.Invalid($"'latent' must have {model.LatentSize} numbers for model '{model.Name}', not {columns}.");
         }
 
-        var bad = Array.FindIndex(latent, value => !float.IsFinite(value));
+        var bad = IndexOutside(latents, float.MinValue, float.MaxValue);
         if (bad >= 0)
         {
-            throw ClientInputException.Invalid($"'latent' must hold finite numbers; latent[{bad}] is {latent[bad]}.");
+            throw ClientInputException.Invalid($"Latents must be finite numbers; value {bad % columns} (latent {bad / columns}) is {latents[bad]}.");
         }
-
-        return model.DecodeAsync(latent, 1, cancellationToken);
     }
 
     /// <summary>Many latents at once, in runs of <see cref="ChunkSize"/>; no request batching (the runs are batches already).</summary>
@@ -80,12 +88,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// </summary>
     public async Task<float[]> DecodeManyAsync(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken)
     {
-        var bad = IndexOutside(latents.AsSpan(0, count * model.LatentSize), float.MinValue, float.MaxValue);
-        if (bad >= 0)
-        {
-            throw ClientInputException.Invalid($"Latents must be finite numbers; value {bad} (latent {bad / model.LatentSize}) is {latents[bad]}.");
-        }
-
+        RequireLatents(model, latents.AsSpan(0, count * model.LatentSize), model.LatentSize);
         return count <= ChunkSize
             ? await model.DecodeAsync(latents, count, cancellationToken)
             : DecodeMany(model, latents, count, cancellationToken);
@@ -200,15 +203,11 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// Weights i / (steps + 1) for i = 1..steps: evenly spaced, strictly between 0 and 1, symmetric. For steps = 6 that
     /// is 1/7 ... 6/7, the even equivalent of the article's 0.05, 0.20, ..., 0.80.
     /// </summary>
-    public static float[] InterpolationWeights(int steps)
-    {
-        if (steps is < MinSteps or > MaxSteps)
-        {
-            throw ClientInputException.Invalid($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
-        }
+    public static float[] InterpolationWeights(int steps) => [.. Enumerable.Range(1, RequireSteps(steps)).Select(i => (float)i / (steps + 1))];
 
-        return [.. Enumerable.Range(1, steps).Select(i => (float)i / (steps + 1))];
-    }
+    /// <summary>The number of blends between two images, if it is one the service makes.</summary>
+    public static int RequireSteps(int steps) =>
+        steps is >= MinSteps and <= MaxSteps ? steps : throw ClientInputException.Invalid($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
 
     public async Task<Interpolation> InterpolateAsync(OnnxAutoencoder model, float[] first, float[] second, int steps, CancellationToken cancellationToken)
     {

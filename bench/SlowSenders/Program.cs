@@ -22,7 +22,8 @@ var trickle = args.Length > 6 && args[6] == "trickle";
 var phaseSeconds = args.Length > 7 ? double.Parse(args[7], CultureInfo.InvariantCulture) : 15;
 string[] kinds = ["small upload", "large upload", "bulk", "protocol JSON", "protocol binary"];
 
-using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(120) };
+// A valid request not answered within 30 s counts as not answered (its time is then 30 s).
+using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(30) };
 foreach (var kind in kinds)
 {
     using var warm = await http.SendAsync(requests.For(kind)); // compiles each route's code before anything is timed
@@ -30,7 +31,7 @@ foreach (var kind in kinds)
 
 Console.WriteLine($"{stalledPerKind} {(trickle ? "trickling (a byte a second)" : "idle (4 bytes, then nothing)")} connections per kind, reopened as the server closes them; valid requests of each kind in turn, one at a time, at least {validPerKind} of each and for at least {phaseSeconds} s");
 Console.WriteLine();
-Console.WriteLine("| stalled kind | valid kind | requests | median ms | worst ms | not 200 | peak RSS MiB | peak buffered body KiB | slow senders answered 408 / answered otherwise / closed unanswered |");
+Console.WriteLine("| stalled kind | valid kind | requests | median ms | worst ms | not 200 in 30 s | peak RSS MiB | peak buffered body KiB | slow senders answered 408 / answered otherwise / closed unanswered |");
 Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 foreach (var stalledKind in kinds)
 {
@@ -54,7 +55,7 @@ foreach (var stalledKind in kinds)
                 await response.Content.ReadAsByteArrayAsync();
                 failures[validKind] += response.IsSuccessStatusCode ? 0 : 1;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 failures[validKind]++;
             }

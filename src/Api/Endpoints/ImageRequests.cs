@@ -1,6 +1,7 @@
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Autoencoder.Api.Endpoints;
 
@@ -20,8 +21,10 @@ public static class ImageRequests
         return TypedResults.Ok(new EncodeResponse(model.Name, await call.Service.EncodeAsync(model, input, call.CancellationToken)));
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> ReconstructAsync(ImageCall call, OnnxAutoencoder model)
+    /// <summary>POST /reconstruct.</summary>
+    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct([AsParameters] ImageCall call)
     {
+        var model = call.ResolveModel();
         var shape = model.Manifest.Image;
         var input = await ReadAsync(call, model);
         var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
@@ -58,13 +61,18 @@ public static class ImageRequests
         return TypedResults.File(call.Images.ToHeatMap(reconstruction.Input, reconstruction.Image, model.Manifest.Image), ResponseFormat.Png);
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> InterpolateAsync(ImageCall call, OnnxAutoencoder model, int steps)
+    /// <summary>POST /interpolate.</summary>
+    /// <param name="call">The request, its model and the services.</param>
+    /// <param name="steps">How many blends between the two images, 1 to 64 (default 6).</param>
+    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate([AsParameters] ImageCall call, [FromQuery(Name = "steps")] string? steps)
     {
+        var model = call.ResolveModel();
+        var count = ParseSteps(steps);
         var shape = model.Manifest.Image;
         var (firstBytes, secondBytes) = await call.Uploads.ReadTwoAsync(call.Request, FirstField, SecondField, call.CancellationToken);
         var first = await call.Images.ToModelInputAsync(firstBytes, shape, call.ImageHandlingFor(model), call.CancellationToken);
         var second = await call.Images.ToModelInputAsync(secondBytes, shape, call.ImageHandlingFor(model), call.CancellationToken);
-        var interpolation = await call.Service.InterpolateAsync(model, first, second, steps, call.CancellationToken);
+        var interpolation = await call.Service.InterpolateAsync(model, first, second, count, call.CancellationToken);
 
         if (!ResponseFormat.PrefersJson(call.Request))
         {
@@ -79,6 +87,12 @@ public static class ImageRequests
             Convert.ToBase64String(call.Images.ToPng(first, shape)),
             Convert.ToBase64String(call.Images.ToPng(second, shape))));
     }
+
+    /// <summary>Steps arrive as text so that "abc" gets the same clear message as 0 or 65.</summary>
+    private static int ParseSteps(string? steps) =>
+        steps is null
+            ? 6
+            : AutoencoderService.RequireSteps(int.TryParse(steps, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : -1);
 
     /// <summary>The request's one image as the model's input.</summary>
     private static async Task<float[]> ReadAsync(ImageCall call, OnnxAutoencoder model)

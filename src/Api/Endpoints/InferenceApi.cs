@@ -69,9 +69,10 @@ public readonly record struct LatentCall(
 }
 
 /// <summary>
-/// The inference routes: encode, decode, reconstruct, score and interpolate. Each route hands its request to the
-/// handler of the body's format: images (<see cref="ImageRequests"/>), IDX files (<see cref="IdxRequests"/>) or
-/// latents (<see cref="LatentRequests"/>).
+/// The inference routes: encode, decode, reconstruct, score and interpolate. A route that takes one kind of body is
+/// handled where that kind is (/reconstruct and /interpolate in <see cref="ImageRequests"/>); one that takes several
+/// chooses by Content-Type and Accept here, and runs the matching function for images (<see cref="ImageRequests"/>),
+/// IDX files (<see cref="IdxRequests"/>) or latents (<see cref="LatentRequests"/>).
 /// </summary>
 public static class InferenceApi
 {
@@ -107,7 +108,7 @@ public static class InferenceApi
             .WithMetadata(new BinaryResponseMetadata("image/png", IdxImages.MediaType))
             .WithBodyLimit(Math.Max(limits.MaxJsonBodyBytes, limits.MaxBulkBodyBytes));
 
-        api.MapPost("/reconstruct", Reconstruct)
+        api.MapPost("/reconstruct", ImageRequests.Reconstruct)
             .WithName("Reconstruct")
             .WithSummary("Encode and decode an image")
             .WithDescription("Returns the reconstruction as a grayscale PNG; with Accept: application/json, the latent, the reconstruction as base64 PNG, the mean squared error between the model's input and its reconstruction, and the input as the model saw it (base64 PNG).")
@@ -122,7 +123,7 @@ public static class InferenceApi
             .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
 
-        api.MapPost("/interpolate", Interpolate)
+        api.MapPost("/interpolate", ImageRequests.Interpolate)
             .WithName("Interpolate")
             .WithSummary("Blend two images in latent space")
             .WithDescription("Send form fields 'first' and 'second'. Returns one PNG strip: the first image (as the model saw it), the decodings of `steps` blends (1 - w) * first + w * second with w = i / (steps + 1), i = 1..steps, then the second image. With Accept: application/json, the weights, latents and frames.")
@@ -157,9 +158,6 @@ public static class InferenceApi
             $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{call.Request.ContentType ?? "none"}'.");
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<ReconstructResponse>>> Reconstruct([AsParameters] ImageCall call) =>
-        await ImageRequests.ReconstructAsync(call, call.ResolveModel());
-
     /// <param name="call">The request, its model and the services.</param>
     /// <param name="threshold">The error above which an image is unusual (a finite number above 0); default: the model's validation 99th percentile.</param>
     public static async Task<Results<FileContentHttpResult, Ok<ScoreResponse>, Ok<BulkScoreResponse>>> Score(
@@ -177,28 +175,6 @@ public static class InferenceApi
         return ResponseFormat.Require(call.Request, "an image", ResponseFormat.Png, ResponseFormat.Json) == ResponseFormat.Png
             ? await ImageRequests.HeatMapAsync(call, model)
             : await ImageRequests.ScoreAsync(call, model, limit);
-    }
-
-    /// <param name="call">The request, its model and the services.</param>
-    /// <param name="steps">How many blends between the two images, 1 to 64 (default 6).</param>
-    public static async Task<Results<FileContentHttpResult, Ok<InterpolateResponse>>> Interpolate(
-        [AsParameters] ImageCall call, [FromQuery(Name = "steps")] string? steps) =>
-        await ImageRequests.InterpolateAsync(call, call.ResolveModel(), ParseSteps(steps));
-
-    /// <summary>Steps arrive as text so that "abc" gets the same clear message as 0 or 65.</summary>
-    private static int ParseSteps(string? steps)
-    {
-        if (steps is null)
-        {
-            return 6;
-        }
-
-        if (!int.TryParse(steps, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value))
-        {
-            value = -1;
-        }
-
-        return AutoencoderService.RequireSteps(value);
     }
 
     private static bool HasContentType(HttpRequest request, string mediaType) =>

@@ -147,6 +147,8 @@ internal static class HostileCases
         new("POST /reconstruct (raw)", "/reconstruct", Png, (bytes, type) => Raw(bytes, type)),
         new("POST /reconstruct (form)", "/reconstruct", Png, (bytes, type) => Form(("image", bytes, type))),
         new("POST /interpolate (form, first)", "/interpolate?steps=2", Png, (bytes, type) => Form(("first", bytes, type), ("second", Digits.Png(1), Png))),
+        new("POST /score (raw)", "/score", Png, (bytes, type) => Raw(bytes, type)),
+        new("POST /score (form)", "/score", Png, (bytes, type) => Form(("image", bytes, type))),
     ];
 
     /// <summary>For the costliest images (a 16-megapixel decode each): every endpoint once, by one transport or the other.</summary>
@@ -158,6 +160,7 @@ internal static class HostileCases
         new("POST /encode", "/encode", "image", () => []),
         new("POST /reconstruct", "/reconstruct", "image", () => []),
         new("POST /interpolate", "/interpolate?steps=2", "first", () => [("second", Digits.Png(1), Png)]),
+        new("POST /score", "/score", "image", () => []),
     ];
 
     public static IReadOnlyDictionary<string, HostileCase> All => Table.Value;

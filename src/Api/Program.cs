@@ -1,5 +1,5 @@
 using Autoencoder.Api.Endpoints;
-using Autoencoder.Api.Extensions;
+using Autoencoder.Api.Hosting;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.OpenInference;

@@ -153,12 +153,12 @@ public sealed class InferenceBatcher : IDisposable
         }
         finally
         {
-            HandOn();
+            PassQueueToWorker();
         }
     }
 
     /// <summary>A caller's own batch is answered: the stage goes idle, or a thread-pool worker takes what queued meanwhile.</summary>
-    private void HandOn()
+    private void PassQueueToWorker()
     {
         lock (gate)
         {
@@ -201,7 +201,7 @@ public sealed class InferenceBatcher : IDisposable
             Execute(batch, rows);
             if (own is not null && own.Completion.Task.IsCompleted)
             {
-                HandOn();
+                PassQueueToWorker();
                 return;
             }
         }

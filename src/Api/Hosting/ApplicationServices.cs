@@ -17,7 +17,7 @@ using Serilog.Formatting.Compact;
 using Serilog.Formatting.Display;
 using Autoencoder.Api.Logging;
 
-namespace Autoencoder.Api.Extensions;
+namespace Autoencoder.Api.Hosting;
 
 /// <summary>The service's registrations and middleware, in the order Program.cs reads them.</summary>
 public static class ApplicationServices

@@ -153,7 +153,11 @@ public static class ApplicationServices
     /// </summary>
     public static WebApplicationBuilder AddPage(this WebApplicationBuilder builder)
     {
-        builder.WebHost.UseStaticWebAssets();
+        if (!builder.Environment.IsDevelopment()) // where ASP.NET Core has read it already
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
+
         return builder;
     }
 

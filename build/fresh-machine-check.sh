@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves the README's two commands work on a fresh machine: a minimal Debian 12 (debootstrap's minbase) with only
-# the .NET SDK's own prerequisites and the SDK, and the repository cloned into it. The API must answer
-# /health/ready and a reconstruct request, and the test command must pass.
+# the .NET SDK's own prerequisites, the SDK and sudo, and the repository cloned into it by a contributor who is not
+# root but may use sudo (as test.sh does for apt-get). As that user, the API must answer /health/ready and a
+# reconstruct request, and the test command must pass.
 #
 #   build/fresh-machine-check.sh            as root; the first run debootstraps Debian 12, later runs reuse it
 #   build/fresh-machine-check.sh --rebuild  debootstrap again (say, to pick up Debian's point releases)
@@ -37,6 +38,9 @@ cache="${AUTOENCODER_CHECK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/autoencoder/fr
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 minbase_image=localhost/autoencoder-fresh-machine:bookworm-minbase
 dotnet_image=localhost/autoencoder-fresh-machine:bookworm-dotnet-prerequisites
+contributor_image=localhost/autoencoder-fresh-machine:bookworm-contributor
+# Who runs the two commands: a contributor's own account, with passwordless sudo.
+contributor=contributor
 # The .NET SDK's own prerequisites on Debian 12 (libc6, libgcc-s1, libstdc++6 and zlib1g are in minbase already).
 dotnet_prerequisites=(ca-certificates libicu72 libssl3 libgssapi-krb5-2)
 
@@ -62,7 +66,7 @@ fi
 podman=(podman --runtime runc)
 
 if $rebuild; then
-  "${podman[@]}" rmi --force "$dotnet_image" "$minbase_image" >/dev/null 2>&1 || true
+  "${podman[@]}" rmi --force "$contributor_image" "$dotnet_image" "$minbase_image" >/dev/null 2>&1 || true
 fi
 
 SECONDS=0
@@ -96,6 +100,24 @@ if ! "${podman[@]}" image exists "$dotnet_image"; then
   "${podman[@]}" rm "$builder" >/dev/null
   echo "image with the .NET SDK's prerequisites ready at $(stopwatch)" >&2
 fi
+
+if ! "${podman[@]}" image exists "$contributor_image"; then
+  say "adding sudo and the user $contributor, who may use it without a password (once; cached as $contributor_image)"
+  builder="autoencoder-fresh-machine-contributor-$$"
+  "${podman[@]}" run --name "$builder" "$dotnet_image" bash -euc "
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -q update
+    apt-get -q install -y --no-install-recommends sudo
+    apt-get clean
+    rm -rf /var/lib/apt/lists/*
+    useradd --create-home --shell /bin/bash $contributor
+    echo '$contributor ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/$contributor
+    chmod 0440 /etc/sudoers.d/$contributor
+    visudo --check --quiet"
+  "${podman[@]}" commit --quiet "$builder" "$contributor_image" >/dev/null
+  "${podman[@]}" rm "$builder" >/dev/null
+  echo "image with sudo and $contributor ready at $(stopwatch)" >&2
+fi
 images_ready=$SECONDS
 
 name="autoencoder-fresh-machine-$$"
@@ -119,15 +141,21 @@ git -C "$clone/autoencoder" checkout --quiet --detach "$commit"
   --volume /etc/ssl/certs:/etc/ssl/certs:ro \
   --volume "$mnist:/build/shared/data/mnist:ro" \
   --env NUGET_CERT_REVOCATION_MODE="${NUGET_CERT_REVOCATION_MODE:-online}" \
-  "$dotnet_image" sleep infinity >/dev/null
+  "$contributor_image" sleep infinity >/dev/null
 "${podman[@]}" cp "$clone/autoencoder" "$name:/build/autoencoder"
-in_container() { "${podman[@]}" exec --workdir /build/autoencoder "$name" bash -euc "$1"; }
+# The clone is the contributor's, as if they had cloned it; /build holds the API's log beside it.
+"${podman[@]}" exec "$name" chown "$contributor:" /build
+"${podman[@]}" exec "$name" chown -R "$contributor:" /build/autoencoder
+in_container() {
+  "${podman[@]}" exec --user "$contributor" --env HOME="/home/$contributor" --workdir /build/autoencoder "$name" bash -euc "$1"
+}
+in_container '[[ "$(id -u)" != 0 ]] && sudo --non-interactive true' || fail "the contributor is root, or may not use sudo"
 # This machine's curl, in the container's own network namespace: minbase has no HTTP client, and port 5080
 # inside the container is ours alone.
 container_pid="$("${podman[@]}" inspect --format '{{.State.Pid}}' "$name")"
 http() { nsenter --target "$container_pid" --net curl --silent --show-error --max-time 30 "$@"; }
 
-say "command 1: dotnet run --project src/Api"
+say "command 1, as $contributor: dotnet run --project src/Api"
 started=$SECONDS
 in_container 'setsid dotnet run --project src/Api >/build/api.log 2>&1 & echo $! >/build/api.pid'
 until [[ "$(http --output /dev/null --write-out '%{http_code}' http://localhost:5080/health/ready 2>/dev/null)" == 200 ]]; do
@@ -149,13 +177,13 @@ in_container 'kill -TERM -- "-$(cat /build/api.pid)"; for _ in $(seq 100); do ki
   || fail "the API did not stop on SIGTERM"
 api_seconds=$((SECONDS - started))
 
-say "command 2: ./test.sh (without tests that start containers themselves)"
+say "command 2, as $contributor: ./test.sh (without tests that start containers themselves)"
 started=$SECONDS
 in_container './test.sh --filter "Category!=Containers"' || fail "the test command failed"
 test_seconds=$((SECONDS - started))
 
 say "PASSED for $commit"
-printf '  images (debootstrap, .NET prerequisites): %4d s%s\n' "$images_ready" "$( ((images_ready < 5)) && echo ' (cached)')" >&2
-printf '  API first start, health and reconstruct: %4d s\n' "$api_seconds" >&2
-printf '  test command, first run:                 %4d s\n' "$test_seconds" >&2
-printf '  in all:                                  %4d s\n' "$SECONDS" >&2
+printf '  %-48s %4d s%s\n' "images (debootstrap, .NET prerequisites, sudo):" "$images_ready" "$( ((images_ready < 5)) && echo ' (cached)')" >&2
+printf '  %-48s %4d s\n' "API first start, health and reconstruct:" "$api_seconds" >&2
+printf '  %-48s %4d s\n' "test command, first run:" "$test_seconds" >&2
+printf '  %-48s %4d s\n' "in all:" "$SECONDS" >&2

@@ -13,6 +13,7 @@ var stopBeforeStart = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => E
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddLogging();
+builder.AddPage();
 builder.Services.AddApplicationServices();
 builder.Services.AddProblemResponses();
 builder.Services.AddRequestLimits();

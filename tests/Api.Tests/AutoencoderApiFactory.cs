@@ -19,8 +19,6 @@ public class AutoencoderApiFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
 
-        // The page's files as the build lays them out (wwwroot and its precompressed copies), as in Development.
-        builder.UseStaticWebAssets();
         builder.UseSetting("Models:Directory", TestData.ModelsDirectory);
         foreach (var (key, value) in Settings)
         {

@@ -111,8 +111,6 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
         {
             builder.UseEnvironment("Testing");
 
-        // The page's files as the build lays them out (wwwroot and its precompressed copies), as in Development.
-        builder.UseStaticWebAssets();
             builder.UseSetting("Models:Directory", models);
         }
     }

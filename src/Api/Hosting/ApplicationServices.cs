@@ -8,6 +8,7 @@ using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
 using Autoencoder.Api.OpenInference;
 using System.Globalization;
+using Microsoft.AspNetCore.StaticAssets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Serilog;
@@ -150,9 +151,27 @@ public static class ApplicationServices
     }
 
     /// <summary>
+    /// The page's files wherever the service is started from. The endpoints manifest of a build (not a publish) maps
+    /// "app.js" for a gzip-accepting browser to "app.js.gz", which a build keeps under obj/ and only its static web
+    /// assets manifest (*.staticwebassets.runtime.json, beside the dll) locates. ASP.NET Core reads that manifest in
+    /// Development alone, so a build run in Production answered every browser 200 with an empty body. A publish has no
+    /// such manifest (its wwwroot holds the compressed copies), and there this changes nothing.
+    /// </summary>
+    public static WebApplicationBuilder AddPage(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment()) // where ASP.NET Core has read it already
+        {
+            builder.WebHost.UseStaticWebAssets();
+        }
+
+        return builder;
+    }
+
+    /// <summary>
     /// The page (wwwroot) at "/", served with the build's precompressed copies, ETags and cache headers. Its files
     /// have a route table of their own: in the API's, the static assets' endpoints turned a wrong method on an API
-    /// path (GET /encode) from 405 into 404.
+    /// path (GET /encode) from 405 into 404. A file the manifest names but the web root lacks stops the service at
+    /// start: ASP.NET Core would answer it 200 with an empty body.
     /// </summary>
     public static WebApplication UsePage(this WebApplication app)
     {
@@ -163,12 +182,27 @@ public static class ApplicationServices
         page.UseEndpoints(endpoints =>
         {
             endpoints.MapStaticAssets();
-            routes.UnionWith(endpoints.DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>().Select(endpoint => "/" + endpoint.RoutePattern.RawText?.TrimStart('/')));
+            var assets = endpoints.DataSources.SelectMany(source => source.Endpoints).OfType<RouteEndpoint>().ToList();
+            routes.UnionWith(assets.Select(endpoint => "/" + endpoint.RoutePattern.RawText?.TrimStart('/')));
+            CheckPageFiles(app.Environment, assets.Select(endpoint => endpoint.Metadata.GetMetadata<StaticAssetDescriptor>()).OfType<StaticAssetDescriptor>());
         });
         var serve = page.Build();
         app.MapWhen(
             context => (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && routes.Contains(context.Request.Path.Value ?? ""),
             branch => branch.Run(serve));
         return app;
+    }
+
+    private static void CheckPageFiles(IWebHostEnvironment environment, IEnumerable<StaticAssetDescriptor> assets)
+    {
+        var files = assets.Select(asset => asset.AssetPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var missing = files.Where(path => !environment.WebRootFileProvider.GetFileInfo(path).Exists).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{missing.Count} of the page's {files.Count} files ({string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? ", ..." : "")}) are not in "
+                + $"the web root {environment.WebRootPath ?? Path.Combine(environment.ContentRootPath, "wwwroot") + " (no such folder)"}. Start the service "
+                + "from its publish folder, or give --contentRoot the folder that holds its wwwroot.");
+        }
     }
 }

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Autoencoder.Api.Tests.Endpoints;
 
-/// <summary>A model folder that cannot be served stops the service at start, with a message naming the file.</summary>
+/// <summary>A model folder that cannot be served, or a page without its files, stops the service at start, with a message naming the file.</summary>
 public sealed class StartupValidationTests : IDisposable
 {
     private readonly string models = Path.Combine(Path.GetTempPath(), "autoencoder-models-" + Guid.NewGuid().ToString("N"));
@@ -94,6 +95,20 @@ public sealed class StartupValidationTests : IDisposable
 
         Assert.False((bool)list[0]!["hasLatentMap"]!);
         await map.AssertProblemAsync(404, "Model 'mnist' has no latent map");
+    }
+
+    [Fact]
+    public void APageWhoseFilesAreNotInTheWebRootRefusesToStart()
+    {
+        // As a publish started from another folder: no wwwroot in the content root, no build manifest to find it by.
+        var error = StartFails(new()
+        {
+            [WebHostDefaults.WebRootKey] = models + "-no-web-root",
+            [WebHostDefaults.StaticWebAssetsKey] = models + "-no-manifest.json",
+        });
+
+        Assert.Contains("of the page's", error, StringComparison.Ordinal);
+        Assert.Contains("(app.js, app.js.gz, index.html, ...) are not in the web root", error, StringComparison.Ordinal);
     }
 
     private string StartFails(Dictionary<string, string?>? settings = null)

@@ -1,3 +1,4 @@
+using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Images;
 using Autoencoder.Core;
 using SixLabors.ImageSharp;
@@ -41,7 +42,8 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
         }
         catch (ImageRejectedException rejection)
         {
-            return $"rejected ({rejection.StatusCode}): {rejection.Message}";
+            // The status the service would answer with, from its one mapping of faults to HTTP.
+            return $"rejected ({ErrorResponses.StatusFor(rejection.Fault)} {rejection.Fault}): {rejection.Message}";
         }
 
         using (image)

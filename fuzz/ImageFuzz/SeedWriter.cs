@@ -75,6 +75,16 @@ internal static class SeedWriter
             Save("paper-56-exif-rotated.jpg", paper, new JpegEncoder { ColorType = JpegColorType.YCbCrRatio420, Quality = 75 });
         }
 
+        // A photo large enough that the preprocessing has it decoded at half scale, taller than wide and stored
+        // sideways: Skia's scaled JPEG decode and the EXIF turn, with sides that show which way it turned.
+        using (var photo = source.CloneAs<Rgb24>())
+        {
+            photo.Mutate(context => context.Invert().Resize(448, 480));
+            photo.Metadata.ExifProfile = new ExifProfile();
+            photo.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+            Save("photo-448x480-exif-rotated.jpg", photo, new JpegEncoder { ColorType = JpegColorType.YCbCrRatio420, Quality = 50 });
+        }
+
         foreach (var digit in digits)
         {
             digit.Dispose();

@@ -99,6 +99,12 @@ public sealed class ImageDecoder : IDisposable
             // The header alone tells the size, so an oversized image is refused before a
             // single pixel buffer is allocated (a few bytes can declare a gigapixel canvas).
             var header = Image.Identify(configuration, stream, out var format) ?? throw ImageRejectedException.UnsupportedFormat();
+            if (header.Width <= 0 || header.Height <= 0)
+            {
+                // A PNG's size is unsigned; past 2^31 it reads as negative here, and no limit may take it for a size.
+                throw ImageRejectedException.Corrupt($"the header declares {header.Width}x{header.Height} pixels");
+            }
+
             if (!limits.Allow(header.Width, header.Height))
             {
                 throw ImageRejectedException.TooLarge(header.Width, header.Height, limits);

@@ -188,6 +188,7 @@ internal static class HostileCases
             Image("PNG with corrupt IDAT data (CRC mismatch)", () => PngWithBadDataCrc, Answer.Problem(400, Corrupt)),
             Image("PNG declaring 0x0", () => PngHeaderOnly(0, 0), Answer.Problem(400, Corrupt)),
             Image("PNG declaring -1x-1 (0xFFFFFFFF)", () => PngHeaderOnly(-1, -1), Answer.Problem(400, Corrupt)),
+            Image("PNG declaring -536870884x-1441692 (sizes past 2^31)", () => PngHeaderOnly(-536_870_884, -1_441_692), Answer.Problem(400, Corrupt)),
 
             // Bombs: small files that declare or inflate to huge images.
             Image("PNG bomb 20000x20000 whose IDAT inflates to 400 MB", () => GigapixelPngBomb, Answer.Problem(413, "The image is 20000x20000 pixels")),

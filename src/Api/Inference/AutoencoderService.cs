@@ -27,10 +27,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public const int WindowRows = 4 * ChunkSize;
 
     /// <summary>The named model, or the default one; <see cref="InputFault.NotFound"/> if there is no such model.</summary>
-    public OnnxAutoencoder Model(string? name) =>
-        registry.TryGet(name, out var model)
-            ? model
-            : throw ClientInputException.ModelNotFound(name ?? "", registry.All.Select(known => known.Name).Order(StringComparer.Ordinal));
+    public OnnxAutoencoder Model(string? name) => registry.Get(name);
 
     public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 

@@ -29,6 +29,12 @@ public sealed class ModelRegistry(
 
     public string Directory => Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
 
+    /// <summary>The named model, or the default one; <see cref="Errors.InputFault.NotFound"/>, naming those there are, if there is no such model.</summary>
+    public OnnxAutoencoder Get(string? name) =>
+        TryGet(name, out var model)
+            ? model
+            : throw Errors.ClientInputException.ModelNotFound(name ?? "", All.Select(known => known.Name).Order(StringComparer.Ordinal));
+
     public bool TryGet(string? name, out OnnxAutoencoder model) =>
         models.TryGetValue(string.IsNullOrEmpty(name) ? DefaultName : name, out model!);
 

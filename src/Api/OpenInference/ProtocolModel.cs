@@ -66,7 +66,7 @@ public sealed class ProtocolModel
 
         var known = registry.All
             .SelectMany(model => Enum.GetValues<Stage>().Select(stage => NameOf(model, stage))).Order(StringComparer.Ordinal);
-        throw ClientInputException.NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
+        throw ClientInputException.ModelNotFound(name, known);
     }
 
     public ModelMetadataResponse Metadata() => new(Name, [Version], Platform, [Input], [Output]);

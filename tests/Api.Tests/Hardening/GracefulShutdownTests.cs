@@ -19,7 +19,7 @@ public sealed class GracefulShutdownTests
         await service.WaitUntilReadyAsync();
 
         using var inFlight = await SlowUpload.StartAsync(service.Address, "/reconstruct", Digits.Png(0), "image/png");
-        await Task.Delay(300);
+        await BodyBeingReceivedAsync(service.Address); // the request is in, half its body read
         PosixSignals.Terminate(service.Process);
         var refused = await RefusesConnectionsWithinAsync(service.Address, TimeSpan.FromSeconds(10)); // the request is still open
         var status = await inFlight.FinishAsync();
@@ -90,6 +90,25 @@ public sealed class GracefulShutdownTests
         }
 
         throw new TimeoutException($"process {processId} did not load {assembly}");
+    }
+
+    /// <summary>Waits until the service holds memory for a request body: a request is in and its body arriving.</summary>
+    private static async Task BodyBeingReceivedAsync(Uri server)
+    {
+        using var client = new HttpClient { BaseAddress = server };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var metrics = await client.GetStringAsync("/metrics");
+            var gauge = metrics.Split('\n').FirstOrDefault(line => line.StartsWith("autoencoder_buffered_body_bytes ", StringComparison.Ordinal));
+            if (gauge is not null && double.Parse(gauge.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the service never began to receive the request's body");
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<bool> RefusesConnectionsWithinAsync(Uri server, TimeSpan patience)

@@ -239,6 +239,7 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         var reconstructed = await ReconstructAsync(digit, "digit.png", "image/png");
         await page.SetInputFilesAsync("#upload", new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = digit });
         await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("src", PngPrefix + reconstructed.GetProperty("image").GetString());
+        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("aria-busy", "false"); // the verdict is in
         await Expect(badge).ToBeHiddenAsync();
         session.AssertNoProblems();
     }

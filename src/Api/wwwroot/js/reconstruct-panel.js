@@ -116,12 +116,11 @@ export class ReconstructPanel {
     }
     const requested = performance.now();
     const liftedAt = this.#strokeEndedAt;
-    // Only a finished image gets a verdict (not each draft of a stroke), and only from a model that can give one.
-    const judged = !this.#pad.drawing && Boolean(model.validationErrors);
-    const [result, score] = await Promise.all([
-      api.reconstruct(model.name, image),
-      judged ? api.score(model.name, image) : null,
-    ]);
+    // Only a finished image gets a verdict (not each draft of a stroke), and only from a model that can give one. It
+    // is asked for alongside the reconstruction, which is shown as soon as it comes; the verdict follows.
+    const scoring = !this.#pad.drawing && Boolean(model.validationErrors) ? api.score(model.name, image) : null;
+    scoring?.catch(() => {}); // its failure is reported by the await below, unless the reconstruction's comes first
+    const result = await api.reconstruct(model.name, image);
     if (model !== this.#model) {
       return;
     }
@@ -140,8 +139,12 @@ export class ReconstructPanel {
       this.#strokeEndedAt = null;
     }
     this.#facts.textContent = `${facts.join('; ')}.`;
-    this.#showVerdict(score);
+    this.#showVerdict(null);
     await this.#onEncoded({ latent: result.latent, image: api.pngDataUrl(result.image) });
+    const score = await scoring;
+    if (model === this.#model) {
+      this.#showVerdict(score);
+    }
   }
 
   #showVerdict(score) {

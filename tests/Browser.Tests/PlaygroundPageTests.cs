@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
 
 namespace Autoencoder.Browser.Tests;
 
@@ -47,8 +52,11 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         var page = session.Page;
         await DrawSevenAsync(page);
         await page.Locator("#reconstruction-view[data-lift-to-shown-ms]").WaitForAsync();
+        var view = page.Locator("#slider-view");
+        await Expect(view).ToHaveAttributeAsync("aria-busy", "false");
         var before = await page.GetAttributeAsync("#slider-view", "src");
         var decodedBefore = await DecodesAsync(page);
+        var decodeRequests = RecordRequests(page, "/decode");
 
         var slider = page.Locator("#latent-0");
         await slider.FocusAsync();
@@ -68,39 +76,171 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         }
 
         var swept = stopwatch.Elapsed;
-        await page.WaitForTimeoutAsync(300); // the last decode lands
+        await Expect(view).ToHaveAttributeAsync("aria-busy", "false");
         var decodes = await DecodesAsync(page) - decodedAfterEnd;
         Assert.InRange(decodes, 1, Presses);
+
+        // The picture settles on the decoding of the slider's final value: the last request sent it, and shows its answer.
+        var last = LastOf(decodeRequests);
+        var sent = LatentOf(last);
+        Assert.Equal(double.Parse(await slider.InputValueAsync(), CultureInfo.InvariantCulture), sent[0], 1e-6);
+        Assert.Equal(await DecodeAsync(last.PostData!), await view.GetAttributeAsync("src"));
         output.WriteLine($"slider sweep: {Presses} moves in {swept.TotalMilliseconds:F0} ms gave {decodes} decodes ({decodes / swept.TotalSeconds:F0} a second); the rest were superseded before they were sent");
         session.AssertNoProblems();
     }
 
     [Fact]
-    public async Task ClickingTheMapDecodesThatPointAndTheDrawingIsMarked()
+    public async Task ClickingOrDraggingOnTheMapDecodesMeanPlusXTimesC1PlusYTimesC2ForThatPoint()
     {
         await using var session = await PageSession.OpenAsync(server);
         var page = session.Page;
         Assert.Contains("mnist t10k images", await page.TextContentAsync("#map-caption"), StringComparison.Ordinal);
         Assert.Equal(10, await page.Locator("#map-legend span").CountAsync());
+        using var latentMap = JsonDocument.Parse(await server.Client.GetStringAsync("/models/mnist/latent-map"));
+        await Expect(page.Locator("#slider-view")).ToHaveAttributeAsync("aria-busy", "false");
+        var decodeRequests = RecordRequests(page, "/decode");
 
         var map = page.Locator("#map-canvas");
+        var view = page.Locator("#map-view");
         await map.ClickAsync(new LocatorClickOptions { Position = new Position { X = 120, Y = 150 } });
-        await page.Locator("#map-view[data-decodes='1']").WaitForAsync();
-        var first = await page.GetAttributeAsync("#map-view", "src");
+        await Expect(view).ToHaveAttributeAsync("data-decodes", "1");
+        var first = await view.GetAttributeAsync("src");
+        await AssertTheMapShowsMeanPlusXTimesC1PlusYTimesC2Async(page, latentMap.RootElement, LastOf(decodeRequests));
 
-        // Dragging decodes as it goes.
+        // Dragging decodes as it goes; the view settles on the point where the drag ended.
         var box = (await map.BoundingBoxAsync())!;
         await page.Mouse.MoveAsync(box.X + 120, box.Y + 150);
         await page.Mouse.DownAsync();
         await page.Mouse.MoveAsync(box.X + 300, box.Y + 280, new MouseMoveOptions { Steps = 10 });
         await page.Mouse.UpAsync();
-        await page.WaitForFunctionAsync("() => Number(document.getElementById('map-view').dataset.decodes) >= 2");
-        await page.WaitForTimeoutAsync(200);
-        Assert.NotEqual(first, await page.GetAttributeAsync("#map-view", "src"));
+        await Expect(view).ToHaveAttributeAsync("aria-busy", "false");
+        Assert.True(int.Parse((await view.GetAttributeAsync("data-decodes"))!, CultureInfo.InvariantCulture) >= 2);
+        Assert.NotEqual(first, await view.GetAttributeAsync("src"));
+        await AssertTheMapShowsMeanPlusXTimesC1PlusYTimesC2Async(page, latentMap.RootElement, LastOf(decodeRequests));
+        session.AssertNoProblems();
+    }
 
-        // The point shown is the decoding of mean + x * c1 + y * c2 for the coordinates the page names.
-        var coordinates = (await page.TextContentAsync("#map-point"))!.Trim('(', ')').Split(", ").Select(value => double.Parse(value, CultureInfo.InvariantCulture)).ToArray();
-        Assert.Equal(2, coordinates.Length);
+    [Fact]
+    public async Task TheLatentMapIsAnApplicationNamedLatentMapThatArrowKeysMove()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var map = page.GetByRole(AriaRole.Application, new PageGetByRoleOptions { Name = "Latent map" });
+        await Expect(map).ToHaveAttributeAsync("aria-roledescription", "latent map");
+        await Expect(map).ToHaveAccessibleDescriptionAsync(new Regex("mnist t10k images.*arrow keys move the point", RegexOptions.Singleline));
+
+        await map.FocusAsync();
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#map-view")).ToHaveAttributeAsync("data-decodes", "1");
+        var right = await page.TextContentAsync("#map-point");
+        await page.Keyboard.PressAsync("ArrowUp");
+        await Expect(page.Locator("#map-view")).ToHaveAttributeAsync("data-decodes", "2");
+
+        var (x1, y1) = Coordinates(right!);
+        var (x2, y2) = Coordinates((await page.TextContentAsync("#map-point"))!);
+        Assert.Equal(x1, x2, 1e-9);
+        Assert.True(y2 > y1, $"ArrowUp moved the point from y = {y1} to {y2}");
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task EachLatentSliderIsNamedByItsVisibleLabel()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        using var model = JsonDocument.Parse(await server.Client.GetStringAsync("/models/mnist"));
+        var size = model.RootElement.GetProperty("latentSize").GetInt32();
+        await Expect(page.GetByRole(AriaRole.Group, new PageGetByRoleOptions { Name = $"Latent vector: {size} numbers" })).ToBeVisibleAsync();
+
+        await Expect(page.GetByRole(AriaRole.Slider)).ToHaveCountAsync(size + 1); // and the strip's steps
+        for (var i = 0; i < size; i++)
+        {
+            var label = $"z{i + 1}";
+            await Expect(page.Locator($"label[for='latent-{i}']")).ToHaveTextAsync(label);
+            await Expect(page.GetByRole(AriaRole.Slider, new PageGetByRoleOptions { Name = label, Exact = true })).ToHaveIdAsync($"latent-{i}");
+        }
+
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task ThePadDrawsFromTheKeyboardAndTheDrawingIsReconstructed()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var pad = page.GetByRole(AriaRole.Application, new PageGetByRoleOptions { Name = "Drawing pad" });
+        await Expect(pad).ToHaveAccessibleDescriptionAsync(new Regex("arrow keys move the pad's cursor"));
+        var status = page.Locator("#pad-status");
+
+        // A "1": up from the middle with the pen lifted, then the pen down and a line straight down.
+        await pad.FocusAsync();
+        await PressAsync(page, "ArrowUp", 5);
+        await Expect(page.Locator("#pad-cursor")).ToBeVisibleAsync();
+        await Expect(status).ToHaveTextAsync(new Regex(@"^Cursor at 50% across, \d+% down\.$"));
+        Assert.False(await HasInkAsync(page));
+        await page.Keyboard.PressAsync("Space");
+        await Expect(status).ToHaveTextAsync(new Regex("^Pen down at 50% across"));
+        await PressAsync(page, "ArrowDown", 10);
+        await Expect(status).ToHaveTextAsync(new Regex("^Drawing at 50% across"));
+        await page.Keyboard.PressAsync("Space");
+        await Expect(status).ToHaveTextAsync("Pen lifted.");
+
+        var shown = page.Locator("#reconstruction-view[data-lift-to-shown-ms]");
+        await shown.WaitForAsync();
+        Assert.True(await HasInkAsync(page));
+        var canvas = await page.EvalOnSelectorAsync<string>("#pad", "pad => pad.toDataURL('image/png')");
+        var answer = await ReconstructAsync(Convert.FromBase64String(canvas[PngPrefix.Length..]), "drawing.png", "image/png");
+        await Expect(shown).ToHaveAttributeAsync("src", PngPrefix + answer.GetProperty("image").GetString());
+
+        // Delete clears the pad, and with it the reconstruction.
+        await page.Keyboard.PressAsync("Delete");
+        await Expect(status).ToHaveTextAsync("Pad cleared.");
+        await Expect(page.Locator("#reconstruction-view:not([src])")).ToBeAttachedAsync();
+        await Expect(page.Locator("#reconstruct-facts")).ToHaveTextAsync("Draw a stroke, or upload, drop or paste an image.");
+        Assert.False(await HasInkAsync(page));
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task AGarmentIsMarkedUnusualForTheDigitModelWithItsPercentileAndADigitIsNot()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        Assert.Equal("mnist", await page.InputValueAsync("#model"));
+        var badge = page.Locator("#unusual");
+
+        // The first of Fashion-MNIST's test images (from its map) that the service calls unusual for the digit model.
+        using var garments = JsonDocument.Parse(await server.Client.GetStringAsync("/models/fashion/latent-map"));
+        byte[]? garment = null;
+        JsonElement garmentScore = default;
+        foreach (var example in garments.RootElement.GetProperty("examples").EnumerateArray())
+        {
+            var image = Convert.FromBase64String(example.GetProperty("image").GetString()!);
+            var score = await ScoreAsync(image, "mnist");
+            if (score.GetProperty("unusual").GetBoolean())
+            {
+                (garment, garmentScore) = (image, score);
+                break;
+            }
+        }
+
+        Assert.NotNull(garment);
+        await page.SetInputFilesAsync("#upload", new FilePayload { Name = "garment.png", MimeType = "image/png", Buffer = garment });
+        await Expect(badge).ToBeVisibleAsync();
+        await Expect(badge).ToContainTextAsync("Unusual for this model: its error is higher than");
+        var percentile = garmentScore.GetProperty("percentile").GetDouble();
+        Assert.Equal(percentile, double.Parse((await badge.GetAttributeAsync("data-percentile"))!, CultureInfo.InvariantCulture), 1e-9);
+        var multiple = (garmentScore.GetProperty("meanSquaredError").GetDouble() / garmentScore.GetProperty("threshold").GetDouble()).ToString("F1", CultureInfo.InvariantCulture);
+        await Expect(badge).ToContainTextAsync($"{multiple}× the threshold");
+
+        // A digit from MNIST's test set is usual: the badge goes.
+        var digit = await File.ReadAllBytesAsync(Path.Combine(PlaygroundServer.RepositoryRoot, "samples", "digit-0-label-7.png"));
+        Assert.False((await ScoreAsync(digit, "mnist")).GetProperty("unusual").GetBoolean());
+        var reconstructed = await ReconstructAsync(digit, "digit.png", "image/png");
+        await page.SetInputFilesAsync("#upload", new FilePayload { Name = "digit.png", MimeType = "image/png", Buffer = digit });
+        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("src", PngPrefix + reconstructed.GetProperty("image").GetString());
+        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("aria-busy", "false"); // the verdict is in
+        await Expect(badge).ToBeHiddenAsync();
         session.AssertNoProblems();
     }
 
@@ -233,11 +373,46 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         await page.Locator("#slot-second img[src]").WaitForAsync();
         await page.ClickAsync("#build-strip");
         await page.Locator("#strip li").Nth(7).WaitForAsync();
+        await Expect(page.Locator("#map-view")).ToHaveAttributeAsync("aria-busy", "false");
+
+        // Every picture the page shows has arrived and decoded, and the map has drawn its points.
+        var missing = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('#input-view, #reconstruction-view, #slider-view, #map-view, .slot img, #strip img')]
+              .filter(image => !(image.complete && image.naturalWidth > 0 && image.naturalHeight > 0))
+              .map(image => image.id || image.alt)
+            """);
+        Assert.Empty(missing);
+        Assert.True(await page.EvaluateAsync<bool>("""
+            () => {
+              const canvas = document.getElementById('map-canvas');
+              const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+              return pixels.some((value, i) => i % 4 === 0 && value < 200);
+            }
+            """), "the latent map drew no points");
 
         var path = Environment.GetEnvironmentVariable("AUTOENCODER_PAGE_SCREENSHOT") ?? Path.Combine(AppContext.BaseDirectory, "page.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
 
-        Assert.True(new FileInfo(path).Length > 10_000);
+        // The file is a PNG of the whole page at the viewport's width, and where the reconstruction is, it shows one.
+        var pageHeight = await page.EvaluateAsync<int>("() => document.documentElement.scrollHeight");
+        var box = await page.EvaluateAsync<double[]>("""
+            () => {
+              const box = document.getElementById('reconstruction-view').getBoundingClientRect();
+              return [box.left + scrollX, box.top + scrollY, box.width, box.height];
+            }
+            """);
+        using var screenshot = await Image.LoadAsync<L8>(path);
+        Assert.Equal((1280, pageHeight), (screenshot.Width, screenshot.Height));
+        var shades = new HashSet<byte>();
+        for (var y = (int)box[1] + 2; y < (int)(box[1] + box[3]) - 2; y++)
+        {
+            for (var x = (int)box[0] + 2; x < (int)(box[0] + box[2]) - 2; x++)
+            {
+                shades.Add(screenshot[x, y].PackedValue);
+            }
+        }
+
+        Assert.True(shades.Count > 16, $"the screenshot's reconstruction has {shades.Count} shades of gray");
         output.WriteLine($"screenshot: {path}");
         session.AssertNoProblems();
     }
@@ -257,6 +432,112 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         }
 
         await page.Mouse.UpAsync();
+    }
+
+    private static async Task PressAsync(IPage page, string key, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await page.Keyboard.PressAsync(key);
+        }
+    }
+
+    private static Task<bool> HasInkAsync(IPage page) => page.EvalOnSelectorAsync<bool>("#pad", """
+        pad => {
+          const pixels = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+          return pixels.some((value, i) => i % 4 === 0 && value < 250);
+        }
+        """);
+
+    /// <summary>Every request the page sends to a path from now on, in order.</summary>
+    private static List<IRequest> RecordRequests(IPage page, string path)
+    {
+        var requests = new List<IRequest>();
+        page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).AbsolutePath == path)
+            {
+                lock (requests)
+                {
+                    requests.Add(request);
+                }
+            }
+        };
+        return requests;
+    }
+
+    private static IRequest LastOf(List<IRequest> requests)
+    {
+        lock (requests)
+        {
+            Assert.NotEmpty(requests);
+            return requests[^1];
+        }
+    }
+
+    private static double[] LatentOf(IRequest decode)
+    {
+        using var body = JsonDocument.Parse(decode.PostData!);
+        return [.. body.RootElement.GetProperty("latent").EnumerateArray().Select(value => value.GetDouble())];
+    }
+
+    private static (double X, double Y) Coordinates(string shown)
+    {
+        var parts = shown.Trim('(', ')').Split(", ").Select(value => double.Parse(value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, parts.Length);
+        return (parts[0], parts[1]);
+    }
+
+    /// <summary>
+    /// The map view shows the decoding of mean + x * c1 + y * c2 (from the map's JSON) for the point (x, y) the page
+    /// names: the latent the page sent lies on that plane at that point, and the picture is the service's decoding of it.
+    /// </summary>
+    private async Task AssertTheMapShowsMeanPlusXTimesC1PlusYTimesC2Async(IPage page, JsonElement map, IRequest decode)
+    {
+        static double[] Numbers(JsonElement array) => [.. array.EnumerateArray().Select(value => value.GetDouble())];
+        static double Dot(double[] a, double[] b) => a.Zip(b, (p, q) => p * q).Sum();
+        var mean = Numbers(map.GetProperty("mean"));
+        var components = map.GetProperty("components").EnumerateArray().Select(Numbers).ToArray();
+        var (c1, c2) = (components[0], components[1]);
+        var latent = LatentOf(decode);
+        Assert.Equal(mean.Length, latent.Length);
+
+        // The (x, y) whose mean + x * c1 + y * c2 is nearest the latent sent: least squares, by the 2x2 normal equations.
+        var offset = latent.Zip(mean, (l, m) => l - m).ToArray();
+        var (a11, a12, a22) = (Dot(c1, c1), Dot(c1, c2), Dot(c2, c2));
+        var (b1, b2) = (Dot(c1, offset), Dot(c2, offset));
+        var determinant = (a11 * a22) - (a12 * a12);
+        var x = ((a22 * b1) - (a12 * b2)) / determinant;
+        var y = ((a11 * b2) - (a12 * b1)) / determinant;
+        for (var i = 0; i < latent.Length; i++)
+        {
+            Assert.Equal(mean[i] + (x * c1[i]) + (y * c2[i]), latent[i], 1e-4);
+        }
+
+        var (shownX, shownY) = Coordinates((await page.TextContentAsync("#map-point"))!);
+        Assert.Equal(shownX, x, 0.0051); // the page shows two decimals
+        Assert.Equal(shownY, y, 0.0051);
+        Assert.Equal(await DecodeAsync(decode.PostData!), await page.GetAttributeAsync("#map-view", "src"));
+    }
+
+    /// <summary>The service's PNG for a /decode request body, as the data: URL the page shows.</summary>
+    private async Task<string> DecodeAsync(string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/decode") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("image/png");
+        using var response = await server.Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return PngPrefix + Convert.ToBase64String(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private async Task<JsonElement> ScoreAsync(byte[] image, string model)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(image) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, "image", "image.png" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/score?model={model}") { Content = form };
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await server.Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     private static async Task<int> DecodesAsync(IPage page) =>

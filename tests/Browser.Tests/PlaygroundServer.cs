@@ -53,6 +53,8 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
             throw new InvalidOperationException($"No browser at {ChromiumPath}: install Debian's chromium package, or set AUTOENCODER_CHROMIUM.");
         }
 
+        // Expect(...) waits as long as the pages' actions do (PageSession's timeout): the cores are shared with builds.
+        Assertions.SetDefaultExpectTimeout(60_000);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true });
     }

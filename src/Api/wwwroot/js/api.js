@@ -42,6 +42,14 @@ export async function reconstruct(model, image) {
   return response.json();
 }
 
+/** How unusual the image is to the model: its error, the error's percentile among validation images, the verdict. */
+export async function score(model, image) {
+  const form = new FormData();
+  form.append('image', image, image.name ?? 'image.png');
+  const response = await send(withModel('/score', model), { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+  return response.json();
+}
+
 /** The decoded latent as a data: URL of the service's PNG. */
 export async function decode(model, latent) {
   const response = await send(withModel('/decode', model), {
@@ -82,6 +90,12 @@ export async function base64ToBlob(base64, type = 'image/png') {
 export class LatestOnly {
   #running = false;
   #next = null;
+  #onBusy;
+
+  /** @param {(busy: boolean) => void} [onBusy] told when work starts and when the last job has ended */
+  constructor(onBusy = () => {}) {
+    this.#onBusy = onBusy;
+  }
 
   submit(job) {
     this.#next = job;
@@ -92,6 +106,7 @@ export class LatestOnly {
 
   async #drain() {
     this.#running = true;
+    this.#onBusy(true);
     while (this.#next) {
       const job = this.#next;
       this.#next = null;
@@ -102,5 +117,6 @@ export class LatestOnly {
       }
     }
     this.#running = false;
+    this.#onBusy(false);
   }
 }

@@ -1,4 +1,5 @@
 // The drawing pad: dark ink on white, as on paper (the service inverts it to the data set's white on black).
+// A mouse, finger or pen draws; so does the keyboard, with a cursor (arrow keys) and a pen put down and lifted.
 
 const MaxUndo = 30;
 
@@ -8,20 +9,32 @@ export class DrawingPad {
   #undo = [];
   #last = null;
   #pointer = null;
+  #cursor;
+  #keyboard = null;
+  #status;
+  #handlers;
 
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{onStroke: () => void, onStrokeEnd: () => void}} handlers
+   * @param {{cursor: HTMLElement, status: HTMLElement}} elements the keyboard's cursor, laid over the canvas, and a
+   *   live region that says what the keyboard did
+   * @param {{onStroke: () => void, onStrokeEnd: () => void, onClear: () => void}} handlers
    */
-  constructor(canvas, { onStroke, onStrokeEnd }) {
+  constructor(canvas, { cursor, status }, handlers) {
     this.#canvas = canvas;
     this.#context = canvas.getContext('2d', { willReadFrequently: true });
+    this.#cursor = cursor;
+    this.#status = status;
+    this.#handlers = handlers;
+    const { onStroke, onStrokeEnd } = handlers;
     this.clear();
     canvas.addEventListener('pointerdown', event => {
       if (this.#pointer !== null) {
         return;
       }
       event.preventDefault();
+      this.#liftKeyboardPen();
+      this.#cursor.hidden = true;
       canvas.setPointerCapture(event.pointerId);
       this.#pointer = event.pointerId;
       this.#remember();
@@ -50,6 +63,16 @@ export class DrawingPad {
     };
     canvas.addEventListener('pointerup', end);
     canvas.addEventListener('pointercancel', end);
+    canvas.addEventListener('keydown', event => this.#key(event));
+    canvas.addEventListener('blur', () => {
+      this.#liftKeyboardPen();
+      this.#cursor.hidden = true;
+    });
+  }
+
+  /** Whether a stroke is being drawn (by pointer or keyboard): its reconstructions are drafts. */
+  get drawing() {
+    return this.#pointer !== null || this.#keyboard?.penDown === true;
   }
 
   /** Brush width: a pen stroke on a digit, about a tenth of the pad's shorter side. */
@@ -61,6 +84,8 @@ export class DrawingPad {
     this.#canvas.width = width;
     this.#canvas.height = height;
     this.#undo = [];
+    this.#keyboard = null;
+    this.#cursor.hidden = true;
     this.clear();
   }
 
@@ -105,6 +130,80 @@ export class DrawingPad {
 
   toBlob() {
     return new Promise(resolve => this.#canvas.toBlob(blob => resolve(new File([blob], 'drawing.png', { type: 'image/png' })), 'image/png'));
+  }
+
+  /**
+   * Arrow keys move the cursor (with Shift, four times as far) and draw while the pen is down; Space or Enter puts
+   * the pen down or lifts it, Escape lifts it; Delete or Backspace clears the pad.
+   */
+  #key(event) {
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (event.altKey || event.ctrlKey || event.metaKey || this.#pointer !== null) {
+      return;
+    }
+    this.#keyboard ??= { x: this.#canvas.width / 2, y: this.#canvas.height / 2, penDown: false };
+    const keyboard = this.#keyboard;
+    if (event.key in moves) {
+      const [dx, dy] = moves[event.key];
+      const step = (this.#brush / 2) * (event.shiftKey ? 4 : 1);
+      const from = { x: keyboard.x, y: keyboard.y, pressure: 0.5 };
+      keyboard.x = Math.min(this.#canvas.width, Math.max(0, keyboard.x + (dx * step)));
+      keyboard.y = Math.min(this.#canvas.height, Math.max(0, keyboard.y + (dy * step)));
+      if (keyboard.penDown) {
+        this.#line(from, { x: keyboard.x, y: keyboard.y, pressure: 0.5 });
+        this.#handlers.onStroke();
+      }
+      this.#say(`${keyboard.penDown ? 'Drawing' : 'Cursor'} at ${this.#where()}.`);
+    } else if (event.key === ' ' || event.key === 'Enter') {
+      if (keyboard.penDown) {
+        this.#liftKeyboardPen();
+      } else {
+        keyboard.penDown = true;
+        this.#remember();
+        this.#dot({ x: keyboard.x, y: keyboard.y, pressure: 0.5 });
+        this.#handlers.onStroke();
+        this.#say(`Pen down at ${this.#where()}; arrow keys draw.`);
+      }
+    } else if (event.key === 'Escape' && keyboard.penDown) {
+      this.#liftKeyboardPen();
+    } else if (event.key === 'Delete' || event.key === 'Backspace') {
+      this.#liftKeyboardPen();
+      this.#handlers.onClear();
+      this.#say('Pad cleared.');
+    } else {
+      return;
+    }
+
+    event.preventDefault();
+    this.#showCursor();
+  }
+
+  #liftKeyboardPen() {
+    if (this.#keyboard?.penDown) {
+      this.#keyboard.penDown = false;
+      this.#say('Pen lifted.');
+      this.#handlers.onStrokeEnd();
+    }
+  }
+
+  #where() {
+    const across = Math.round((this.#keyboard.x / this.#canvas.width) * 100);
+    const down = Math.round((this.#keyboard.y / this.#canvas.height) * 100);
+    return `${across}% across, ${down}% down`;
+  }
+
+  #say(message) {
+    this.#status.textContent = message;
+  }
+
+  #showCursor() {
+    const { x, y, penDown } = this.#keyboard;
+    const style = this.#cursor.style;
+    style.left = `${(x / this.#canvas.width) * 100}%`;
+    style.top = `${(y / this.#canvas.height) * 100}%`;
+    style.width = `${(this.#brush / this.#canvas.width) * 100}%`;
+    this.#cursor.classList.toggle('pen-down', penDown);
+    this.#cursor.hidden = false;
   }
 
   #remember() {

@@ -1,0 +1,201 @@
+// "Draw or upload": the pad, uploads (picker, drop, paste), and what the model makes of the image.
+import * as api from './api.js';
+import { DrawingPad } from './pad.js';
+import { byId, fitToModel, guarded, runnerFor, setImage } from './view.js';
+
+const PadLongSide = 280;
+const StrokeThrottleMs = 40;
+const Prompt = 'Draw a stroke, or upload, drop or paste an image.';
+
+export class ReconstructPanel {
+  #model = null;
+  /** An upload the service judges itself (the browser may not be able to draw it), else null: the pad is the image. */
+  #upload = null;
+  #strokeEndedAt = null;
+  #strokeTimer = 0;
+  #pad;
+  #runner;
+  #onEncoded;
+  #views = { input: byId('input-view'), reconstruction: byId('reconstruction-view') };
+  #facts = byId('reconstruct-facts');
+  #unusual = byId('unusual');
+  #error = byId('reconstruct-error');
+
+  /** @param {{onEncoded: (result: {latent: number[], image: string}) => Promise<void>}} handlers told of each reconstruction */
+  constructor({ onEncoded }) {
+    this.#onEncoded = onEncoded;
+    this.#runner = runnerFor(this.#views.reconstruction);
+    const canvas = byId('pad');
+    this.#pad = new DrawingPad(canvas, { cursor: byId('pad-cursor'), status: byId('pad-status') }, {
+      onStroke: () => {
+        this.#upload = null;
+        this.#strokeEndedAt = null;
+        if (!this.#strokeTimer) {
+          this.#strokeTimer = setTimeout(() => {
+            this.#strokeTimer = 0;
+            this.request();
+          }, StrokeThrottleMs);
+        }
+      },
+      onStrokeEnd: () => {
+        clearTimeout(this.#strokeTimer);
+        this.#strokeTimer = 0;
+        this.#strokeEndedAt = performance.now();
+        this.request();
+      },
+      onClear: () => this.#clearPad(),
+    });
+
+    byId('undo').addEventListener('click', () => {
+      if (this.#pad.undo()) {
+        this.#upload = null;
+        this.request();
+      }
+    });
+    byId('clear').addEventListener('click', () => this.#clearPad());
+    byId('upload').addEventListener('change', event => {
+      this.#useUpload(event.target.files[0]);
+      event.target.value = '';
+    });
+    canvas.addEventListener('dragover', event => {
+      event.preventDefault();
+      canvas.classList.add('dragover');
+    });
+    canvas.addEventListener('dragleave', () => canvas.classList.remove('dragover'));
+    canvas.addEventListener('drop', event => {
+      event.preventDefault();
+      canvas.classList.remove('dragover');
+      this.#useUpload(event.dataTransfer.files[0]);
+    });
+    document.addEventListener('paste', event => {
+      const file = [...(event.clipboardData?.files ?? [])].find(item => item.type.startsWith('image/'));
+      if (file) {
+        event.preventDefault();
+        this.#useUpload(file);
+      }
+    });
+  }
+
+  /** Whether there is an image (a drawing or an upload) to reconstruct. */
+  get hasImage() {
+    return this.#upload !== null || this.#pad.hasInk;
+  }
+
+  /** The image as the service should get it: the upload itself, else the pad as a PNG; null if there is none. */
+  async currentImage() {
+    return this.#upload ?? (this.#pad.hasInk ? this.#pad.toBlob() : null);
+  }
+
+  /** Adapts the pad and views to the model's image size; the caller decides when to reconstruct. */
+  setModel(model) {
+    this.#model = model;
+    fitToModel(this.#views.input, model);
+    fitToModel(this.#views.reconstruction, model);
+    const { width, height } = model.image;
+    const padWidth = width >= height ? PadLongSide : Math.round((PadLongSide * width) / height);
+    const padHeight = height >= width ? PadLongSide : Math.round((PadLongSide * height) / width);
+    const canvas = byId('pad');
+    if (canvas.width !== padWidth || canvas.height !== padHeight) {
+      this.#pad.resize(padWidth, padHeight);
+    }
+    if (!this.hasImage) {
+      this.#clearViews();
+    }
+  }
+
+  request() {
+    this.#runner.submit(() => guarded(this.#error, () => this.#reconstructNow()));
+  }
+
+  async #reconstructNow() {
+    const model = this.#model;
+    const image = await this.currentImage();
+    if (!image) {
+      this.#clearViews();
+      return;
+    }
+    const requested = performance.now();
+    const liftedAt = this.#strokeEndedAt;
+    // Only a finished image gets a verdict (not each draft of a stroke), and only from a model that can give one. It
+    // is asked for alongside the reconstruction, which is shown as soon as it comes; the verdict follows.
+    const scoring = !this.#pad.drawing && Boolean(model.validationErrors) ? api.score(model.name, image) : null;
+    scoring?.catch(() => {}); // its failure is reported by the await below, unless the reconstruction's comes first
+    const result = await api.reconstruct(model.name, image);
+    if (model !== this.#model) {
+      return;
+    }
+    await Promise.all([
+      setImage(this.#views.input, api.pngDataUrl(result.input)),
+      setImage(this.#views.reconstruction, api.pngDataUrl(result.image)),
+    ]);
+    const facts = [`mean squared error ${result.meanSquaredError.toFixed(4)}`];
+    if (typeof result.percentile === 'number') {
+      facts.push(`higher than ${result.percentile.toFixed(0)}% of the validation images'`);
+    }
+    if (liftedAt !== null && requested >= liftedAt) {
+      const shownAfter = performance.now() - liftedAt;
+      this.#views.reconstruction.dataset.liftToShownMs = shownAfter.toFixed(1);
+      facts.push(`shown ${shownAfter.toFixed(0)} ms after the pen lifted`);
+      this.#strokeEndedAt = null;
+    }
+    this.#facts.textContent = `${facts.join('; ')}.`;
+    this.#showVerdict(null);
+    await this.#onEncoded({ latent: result.latent, image: api.pngDataUrl(result.image) });
+    const score = await scoring;
+    if (model === this.#model) {
+      this.#showVerdict(score);
+    }
+  }
+
+  #showVerdict(score) {
+    const unusual = score?.unusual === true;
+    this.#unusual.hidden = !unusual;
+    if (!unusual) {
+      this.#unusual.textContent = '';
+      delete this.#unusual.dataset.percentile;
+      return;
+    }
+    // Above the highest recorded percentile the percentile says only "100": the multiple of the threshold says how far.
+    const { percentile, meanSquaredError, threshold } = score;
+    let rank = '';
+    if (percentile >= 100) {
+      rank = "higher than any of the validation images', ";
+    } else if (typeof percentile === 'number') {
+      rank = `higher than ${percentile.toFixed(1)}% of the validation images', `;
+    }
+    this.#unusual.textContent = `Unusual for this model: its error is ${rank}${(meanSquaredError / threshold).toFixed(1)}× the threshold.`;
+    if (typeof percentile === 'number') {
+      this.#unusual.dataset.percentile = String(percentile);
+    }
+  }
+
+  #clearViews() {
+    this.#views.input.removeAttribute('src');
+    this.#views.reconstruction.removeAttribute('src');
+    this.#facts.textContent = Prompt;
+    this.#showVerdict(null);
+  }
+
+  #clearPad() {
+    this.#pad.clearWithUndo();
+    this.#upload = null;
+    this.request();
+  }
+
+  async #useUpload(file) {
+    if (!file) {
+      return;
+    }
+    // The file itself goes to the service (so it judges the format); the pad shows it if the browser can draw it.
+    this.#upload = file;
+    this.#strokeEndedAt = null;
+    try {
+      const bitmap = await createImageBitmap(file);
+      this.#pad.drawImage(bitmap);
+      bitmap.close();
+    } catch {
+      this.#pad.clearWithUndo();
+    }
+    this.request();
+  }
+}

@@ -74,7 +74,7 @@ int Phone(string outputDirectory)
         // After: what the service does.
         var inspected = decoder.Inspect(photo, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
         Time($"  1/{inspected.ScaleDenominator} scale, Skia (the service)", () =>
-            images.ToModelInputAsync(photo, shape, Autoencoder.Core.ImageHandlings.MnistDigit, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+            images.ToModelInputAsync(photo, shape, Autoencoder.Core.ImageHandling.MnistDigit, CancellationToken.None).AsTask().GetAwaiter().GetResult());
     }
 
     return 0;

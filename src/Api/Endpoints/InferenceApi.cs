@@ -24,7 +24,7 @@ public readonly record struct InferenceQuery([FromQuery(Name = "model")] string?
     };
 
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
-    public string ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandlings.None;
+    public ImageHandling ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandling.None;
 }
 
 /// <summary>

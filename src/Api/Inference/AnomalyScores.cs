@@ -16,8 +16,6 @@ public sealed record AnomalyScore(double MeanSquaredError, double? Percentile, d
 /// </summary>
 public static class AnomalyScores
 {
-    public const int DefaultThresholdPercentile = 99;
-
     /// <summary>The threshold a request asked for, or the model's default; a 400 when there is neither or it is not a finite positive number.</summary>
     public static double Threshold(ModelManifest manifest, double? requested)
     {
@@ -29,7 +27,7 @@ public static class AnomalyScores
         }
 
         return manifest.ReconstructionErrors is { } errors
-            ? errors.Percentiles[DefaultThresholdPercentile]
+            ? errors.DefaultThreshold
             : throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
     }
 

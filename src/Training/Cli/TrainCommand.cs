@@ -44,9 +44,9 @@ internal sealed class TrainCommand : Command
     private readonly Option<Augmentation?> augment = TypedOptions.OneOf<Augmentation>(
         "--augment", "how to vary training images; default: shift for MNIST digits, none otherwise");
 
-    private readonly Option<string?> imageHandling = TypedOptions.OneOf(
+    private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",
-        ImageHandlings.All.ToDictionary(word => word, word => word, StringComparer.OrdinalIgnoreCase),
+        ImageHandlingNames.Values.ToDictionary(StringComparer.OrdinalIgnoreCase),
         "how the API prepares uploads for this model; default: mnist-digit for MNIST digits, fit otherwise");
 
     private readonly Option<(int Height, int Width)?> imageSize = TypedOptions.Size(
@@ -159,7 +159,7 @@ internal sealed class TrainCommand : Command
         return ImageFolderDataset.Load(options.DataDirectory, height, width, options.Seed);
     }
 
-    private static ModelManifest Save(string directory, TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, string imageHandling, ConsoleProgress progress)
+    private static ModelManifest Save(string directory, TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
         var model = outcome.Model;
         var network = model.Network;
@@ -176,7 +176,7 @@ internal sealed class TrainCommand : Command
             ["dataset"] = dataset.Name,
             ["recipe"] = options.Recipe.Name,
             ["latent_size"] = network.Latent.ToString(CultureInfo.InvariantCulture),
-            ["image_handling"] = imageHandling,
+            ["image_handling"] = imageHandling.Name(),
             ["description"] = $"{name}: {network.Summary} autoencoder ({options.Recipe.Name} recipe) trained on {dataset.Name}",
         };
         using (var samples = testImages.narrow(0, 0, Math.Min(256, testImages.shape[0])))

@@ -25,7 +25,6 @@ internal sealed record AnomalyResult(
 /// </summary>
 internal static class AnomalyReport
 {
-    public const int ThresholdPercentile = 99;
     public const string MarkdownFileName = "anomaly.md";
 
     public static AnomalyResult Measure(ExportedAutoencoder model, IdxImages inDistribution, string inName, IdxImages outOfDistribution, string outName)
@@ -35,12 +34,7 @@ internal static class AnomalyReport
         var (distribution, source) = model.Manifest.ReconstructionErrors is { } recorded
             ? (recorded, $"the 99th percentile recorded in model.json ({recorded.Split}, {recorded.Images:N0} images)")
             : (ImageErrors.Summarise("test", inErrors), $"the 99th percentile of the {inName} test images' own errors (model.json records no validation errors)");
-        if (distribution.Percentiles.Count != 101)
-        {
-            throw new DataFileException(Path.Combine(model.Directory, ModelManifest.FileName), $"reconstructionErrors has {distribution.Percentiles.Count} percentiles, not 101");
-        }
-
-        var threshold = distribution.Percentiles[ThresholdPercentile];
+        var threshold = distribution.DefaultThreshold;
         return new AnomalyResult(
             model.Name,
             inErrors.Length,

@@ -51,7 +51,7 @@ internal static class ImageErrors
     public static ReconstructionErrors Summarise(string split, IReadOnlyCollection<double> errors)
     {
         double[] sorted = [.. errors.Order()];
-        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), [.. Enumerable.Range(0, 101).Select(p => Percentile(sorted, p))]);
+        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), [.. Enumerable.Range(0, ReconstructionErrors.PercentileCount).Select(p => Percentile(sorted, p))]);
     }
 
     /// <summary>

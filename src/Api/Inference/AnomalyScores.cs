@@ -58,17 +58,4 @@ public static class AnomalyScores
 
     public static AnomalyScore Score(ModelManifest manifest, double error, double threshold) =>
         new(error, Percentile(manifest, error), threshold, error > threshold);
-
-    /// <summary>Mean squared error per pixel between two equally long images.</summary>
-    public static double MeanSquaredError(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction)
-    {
-        double sum = 0;
-        for (var i = 0; i < input.Length; i++)
-        {
-            var difference = (double)reconstruction[i] - input[i];
-            sum += difference * difference;
-        }
-
-        return sum / input.Length;
-    }
 }

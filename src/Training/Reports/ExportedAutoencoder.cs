@@ -69,13 +69,7 @@ internal sealed class ExportedAutoencoder : IDisposable
             throw new DataFileException(source, $"images are 1x{images.Rows}x{images.Columns} but model '{Name}' takes {image.Channels}x{image.Height}x{image.Width}");
         }
 
-        var pixels = new float[images.Pixels.Length];
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = images.Pixels[i] / 255f;
-        }
-
-        return pixels;
+        return PixelValues.ToUnit(images.Pixels);
     }
 
     /// <summary>Latents of <paramref name="count"/> images, [count, LatentSize] row-major.</summary>

@@ -6,7 +6,7 @@ using Autoencoder.Training.Export;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -143,7 +143,7 @@ internal sealed class TrainCommand : Command
         return outcome.Interrupted ? 130 : 0;
     }
 
-    private static MnistDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
+    private static ImageDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
     {
         if (ImageFolderDataset.HoldsIdxFiles(options.DataDirectory))
         {
@@ -152,14 +152,14 @@ internal sealed class TrainCommand : Command
                 throw new UsageException("--image-size is for a folder of pictures; IDX files have their own size");
             }
 
-            return MnistDataset.Load(options.DataDirectory);
+            return ImageDataset.LoadIdx(options.DataDirectory);
         }
 
         var (height, width) = imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width);
         return ImageFolderDataset.Load(options.DataDirectory, height, width, options.Seed);
     }
 
-    private static ModelManifest Save(string directory, TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
+    private static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
         var model = outcome.Model;
         var network = model.Network;

@@ -27,7 +27,7 @@ internal static class AnomalyReport
 {
     public const string MarkdownFileName = "anomaly.md";
 
-    public static AnomalyResult Measure(ExportedAutoencoder model, IdxImages inDistribution, string inName, IdxImages outOfDistribution, string outName)
+    public static AnomalyResult Measure(ExportedAutoencoder model, GrayImageStack inDistribution, string inName, GrayImageStack outOfDistribution, string outName)
     {
         var inErrors = Errors(model, inDistribution, inName);
         var outErrors = Errors(model, outOfDistribution, outName);
@@ -68,7 +68,7 @@ internal static class AnomalyReport
         return text.ToString();
     }
 
-    private static double[] Errors(ExportedAutoencoder model, IdxImages images, string name)
+    private static double[] Errors(ExportedAutoencoder model, GrayImageStack images, string name)
     {
         var pixels = model.Pixels(images, name);
         var reconstructions = model.Decode(model.Encode(pixels, images.Count), images.Count);

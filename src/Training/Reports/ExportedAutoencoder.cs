@@ -61,7 +61,7 @@ internal sealed class ExportedAutoencoder : IDisposable
     }
 
     /// <summary>[0,1] pixels of the images, checked against the model's image size.</summary>
-    public float[] Pixels(IdxImages images, string source)
+    public float[] Pixels(GrayImageStack images, string source)
     {
         var image = Manifest.Image;
         if (image.Channels != 1 || images.Rows != image.Height || images.Columns != image.Width)

@@ -1,4 +1,4 @@
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 
 namespace Autoencoder.Training.Reports;
 

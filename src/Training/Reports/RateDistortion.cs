@@ -36,7 +36,7 @@ internal static class RateDistortion
 
     public static IReadOnlyList<int> JpegQualities { get; } = [.. Enumerable.Range(1, 95)];
 
-    public static RateDistortionResult Measure(IReadOnlyList<ExportedAutoencoder> models, MnistDataset dataset, int threads, Action<string> progress)
+    public static RateDistortionResult Measure(IReadOnlyList<ExportedAutoencoder> models, ImageDataset dataset, int threads, Action<string> progress)
     {
         var (train, test) = (dataset.Train.Images, dataset.Test.Images);
         var codes = new List<CodeResult>();
@@ -86,7 +86,7 @@ internal static class RateDistortion
         return new CodeResult(method, codeSize, int8.Scale, points);
     }
 
-    private static JpegResult MeasureJpeg(IdxImages images, int quality, int threads)
+    private static JpegResult MeasureJpeg(GrayImageStack images, int quality, int threads)
     {
         var fileBytes = new long[images.Count];
         var entropyBytes = new long[images.Count];

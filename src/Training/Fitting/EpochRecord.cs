@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Autoencoder.Training.Training;
+namespace Autoencoder.Training.Fitting;
 
 /// <summary>
 /// One line of history.csv. Errors are mean squared errors per pixel in [0,1] units; <paramref name="TrainSeconds"/>

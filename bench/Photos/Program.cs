@@ -5,6 +5,7 @@ using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Bench.Photos;
+using Autoencoder.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SixLabors.ImageSharp;
@@ -74,7 +75,7 @@ int Phone(string outputDirectory)
         // After: what the service does.
         var inspected = decoder.Inspect(photo, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
         Time($"  1/{inspected.ScaleDenominator} scale, Skia (the service)", () =>
-            images.ToModelInputAsync(photo, shape, Autoencoder.Core.ImageHandlings.MnistDigit, CancellationToken.None).AsTask().GetAwaiter().GetResult());
+            images.ToModelInputAsync(photo, shape, Autoencoder.Core.ImageHandling.MnistDigit, CancellationToken.None).AsTask().GetAwaiter().GetResult());
     }
 
     return 0;
@@ -105,7 +106,7 @@ int Digits(int count)
 {
     var sources = new (string Kind, Func<int, byte[]> Make)[] { ("JPEG on paper", digits.OnPaperJpeg), ("transparent PNG", digits.OnTransparentPng) };
     var uploads = sources.Select(source => (source.Kind, Files: Enumerable.Range(0, count).Select(source.Make).ToArray())).ToArray();
-    var ownError = Enumerable.Range(0, count).Average(i => Reconstruction([.. digits.Digit(i).Select(value => value / 255f)], digits.Digit(i)));
+    var ownError = Enumerable.Range(0, count).Average(i => Reconstruction(PixelValues.ToUnit(digits.Digit(i)), digits.Digit(i)));
     Console.WriteLine($"the model on the {count} digits as they are: mean MSE {ownError:F4}");
 
     var measured = MnistPreprocessor.Choices.Measured;
@@ -141,7 +142,7 @@ int Digits(int count)
 
 int Sweep(int count)
 {
-    var ownErrors = Enumerable.Range(0, count).Select(i => Reconstruction([.. digits.Digit(i).Select(value => value / 255f)], digits.Digit(i))).ToArray();
+    var ownErrors = Enumerable.Range(0, count).Select(i => Reconstruction(PixelValues.ToUnit(digits.Digit(i)), digits.Digit(i))).ToArray();
     Console.WriteLine($"the model on the first {count} t10k digits as they are: mean MSE {ownErrors.Average():F4}");
     var typical = DigitStyle.Typical;
     var alphaInk = new Rgb24(20, 20, 20);
@@ -174,7 +175,7 @@ int Sweep(int count)
                     using var image = decoder.Load(decoder.Inspect(uploads[i], MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height)));
                     var input = MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, candidate.Choices);
                     var digit = digits.Digit(i);
-                    return (Error: Reconstruction(input, digit), Input: input.Select((v, p) => Math.Pow(v - (digit[p] / 255.0), 2)).Average());
+                    return (Error: Reconstruction(input, digit), Input: PixelValues.MeanSquaredError(PixelValues.ToUnit(digit), input));
                 }).ToArray();
                 var worst = Enumerable.Range(0, count).MaxBy(i => results[i].Error - ownErrors[i]);
                 return $"{results.Average(r => r.Error) / ownErrors.Average(),5:F2}x {results.Average(r => r.Input),7:F4}   #{worst,-4} {results[worst].Error:F4} {results[worst].Error / ownErrors[worst],5:F1}x";
@@ -189,12 +190,5 @@ int Sweep(int count)
 double Reconstruction(float[] input, byte[] digit)
 {
     var output = model.Decode(model.Encode(input, 1), 1);
-    var sum = 0.0;
-    for (var i = 0; i < output.Length; i++)
-    {
-        var difference = output[i] - (digit[i] / 255.0);
-        sum += difference * difference;
-    }
-
-    return sum / output.Length;
+    return PixelValues.MeanSquaredError(PixelValues.ToUnit(digit), output);
 }

@@ -30,7 +30,7 @@ var shape = model.Manifest.Image;
 var (idx, digits) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(idxPath)));
 var count = idx.Count;
 var pngs = Enumerable.Range(0, 256).Select(i => PngImages.Encode(
-    digits.AsSpan(i * shape.PixelCount, shape.PixelCount).ToArray().Select(b => b / 255f).ToArray(), shape.Width, shape.Height)).ToArray();
+    PixelValues.ToUnit(digits.AsSpan(i * shape.PixelCount, shape.PixelCount)), shape.Width, shape.Height)).ToArray();
 
 var threads = Environment.ProcessorCount;
 if (encoderBatch > 0)
@@ -38,7 +38,7 @@ if (encoderBatch > 0)
     var batch = new float[encoderBatch * shape.PixelCount];
     for (var i = 0; i < batch.Length; i++)
     {
-        batch[i] = digits[i % digits.Length] / 255f;
+        batch[i] = PixelValues.ToUnit(digits[i % digits.Length]);
     }
 
     foreach (var cores in new[] { 1, threads })
@@ -97,11 +97,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"pipeline: {done.Sum() / clock.Elapsed.TotalSeconds:F0} images/s (PNG in -> preprocess -> encoder+decoder -> PNG out, {threads} threads, {clock.Elapsed.TotalSeconds:F1} s)"));
 
 // (2) bulk encode, in the chunks the service's bulk requests run in, as the ONNX model allows in-process
-var pixels = new float[count * shape.PixelCount];
-for (var i = 0; i < pixels.Length; i++)
-{
-    pixels[i] = digits[i] / 255f;
-}
+var pixels = PixelValues.ToUnit(digits.AsSpan(0, count * shape.PixelCount));
 
 var rates = new List<double>();
 for (var round = 0; round < 5; round++)

@@ -301,6 +301,6 @@ internal sealed class ValidRequests(string t10k, byte[] digitPng)
     private static float[] FirstDigit(string path)
     {
         var (header, pixels) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(path)));
-        return [.. pixels.AsSpan(0, header.PixelsPerImage).ToArray().Select(value => value / 255f)];
+        return PixelValues.ToUnit(pixels.AsSpan(0, header.PixelsPerImage));
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace Autoencoder.Fuzz.Images;
 
@@ -12,7 +13,6 @@ internal static class PngChecksums
 {
     // Length and type before the data, CRC after it.
     private const int ChunkOverhead = 12;
-    private const uint Crc32Polynomial = 0xEDB88320; // reflected, as PNG and zlib use it
 
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -37,7 +37,7 @@ internal static class PngChecksums
 
             var typeAndData = file.Slice(offset + 4, 4 + (int)dataLength);
             var storedCrc = file.Slice(offset + 8 + (int)dataLength, 4);
-            var crc = Crc32(typeAndData);
+            var crc = Crc32.HashToUInt32(typeAndData);
             if (BinaryPrimitives.ReadUInt32BigEndian(storedCrc) != crc)
             {
                 BinaryPrimitives.WriteUInt32BigEndian(storedCrc, crc);
@@ -48,21 +48,5 @@ internal static class PngChecksums
         }
 
         return repaired;
-    }
-
-    /// <summary>Bit by bit rather than with a table: fuzz inputs are small, and this keeps no state.</summary>
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        var crc = uint.MaxValue;
-        foreach (var value in bytes)
-        {
-            crc ^= value;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ Crc32Polynomial : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }

@@ -23,8 +23,8 @@ public sealed record ModelManifest
 
     public required ImageShape Image { get; init; }
 
-    /// <summary>How the API turns an uploaded picture into this model's input: one of <see cref="ImageHandlings"/>.</summary>
-    public required string ImageHandling { get; init; }
+    /// <summary>How the API turns an uploaded picture into this model's input.</summary>
+    public required ImageHandling ImageHandling { get; init; }
 
     public required int LatentSize { get; init; }
 
@@ -46,7 +46,8 @@ public sealed record ModelManifest
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // ImageHandling's own converter first: the general enum converter would win over the type's attribute.
+        Converters = { new ImageHandlingJsonConverter(), new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
@@ -55,7 +56,42 @@ public sealed record ModelManifest
         JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions)
         ?? throw new JsonException("model.json is empty");
 
-    public static ModelManifest Load(string path) => FromJson(File.ReadAllText(path));
+    /// <summary>
+    /// Reads and checks a model.json: the one loader of every program that uses a model folder. What is wrong is a
+    /// <see cref="ModelManifestException"/> that names the file.
+    /// </summary>
+    public static ModelManifest Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelManifestException(path, "file not found");
+        }
+
+        ModelManifest manifest;
+        try
+        {
+            manifest = FromJson(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelManifestException(path, $"not a valid model.json ({e.Message})");
+        }
+
+        if (manifest.ReconstructionErrors is { Percentiles.Count: not ReconstructionErrors.PercentileCount } errors)
+        {
+            throw new ModelManifestException(path, $"reconstructionErrors.percentiles must hold the 0th to 100th percentiles (101 numbers), not {errors.Percentiles.Count}");
+        }
+
+        return manifest;
+    }
+}
+
+/// <summary>A model.json that is missing or not what it must be; the message names the file and the problem.</summary>
+public sealed class ModelManifestException(string path, string problem) : Exception($"{path}: {problem}")
+{
+    public string FilePath { get; } = path;
+
+    public string Problem { get; } = problem;
 }
 
 /// <summary>The network's shape, enough to rebuild it: the layer sizes of a fully connected one, the stages of a convolutional one.</summary>
@@ -84,21 +120,6 @@ public sealed record ArchitectureInfo
 
     /// <summary>Trainable parameters of encoder and decoder together.</summary>
     public long Parameters { get; init; }
-}
-
-/// <summary>The names of the ways an uploaded picture becomes a model's input.</summary>
-public static class ImageHandlings
-{
-    /// <summary>MNIST's own recipe: invert light paper, crop to the ink, fit it in 20x20 of 28x28, centre of mass in the middle.</summary>
-    public const string MnistDigit = "mnist-digit";
-
-    /// <summary>For objects that fill the frame: invert a light background, crop to the object, fit its longer side to the whole image, centred.</summary>
-    public const string Fit = "fit";
-
-    /// <summary>The picture must already have the model's size; it is only converted to gray.</summary>
-    public const string None = "none";
-
-    public static IReadOnlyList<string> All { get; } = [MnistDigit, Fit, None];
 }
 
 /// <summary>Channels x height x width of the images the model takes and produces.</summary>
@@ -188,7 +209,17 @@ public sealed record MetricsInfo(
     MeanSquaredError Test);
 
 /// <summary>The distribution of per-image reconstruction MSE over a split: its mean and the 0th..100th percentiles (101 values).</summary>
-public sealed record ReconstructionErrors(string Split, int Images, double Mean, IReadOnlyList<double> Percentiles);
+public sealed record ReconstructionErrors(string Split, int Images, double Mean, IReadOnlyList<double> Percentiles)
+{
+    public const int PercentileCount = 101;
+
+    /// <summary>Which percentile is the default anomaly threshold: one validation image in a hundred is above it.</summary>
+    public const int DefaultThresholdPercentile = 99;
+
+    /// <summary>The error above which an image is unusual unless a caller says otherwise.</summary>
+    [JsonIgnore]
+    public double DefaultThreshold => Percentiles[DefaultThresholdPercentile];
+}
 
 /// <summary>Who made the files, when and with what.</summary>
 public sealed record ProvenanceInfo(

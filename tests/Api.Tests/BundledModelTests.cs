@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Autoencoder.Core;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Autoencoder.Api.Tests;
@@ -25,7 +26,7 @@ public sealed class BundledModelTests
         var testImages = name == "fashion" ? TestData.FashionItem : (Func<int, byte[]>)TestData.TestDigit;
 
         const int count = 10_000;
-        var images = Enumerable.Range(0, count).SelectMany(i => testImages(i).Select(value => value / 255f)).ToArray();
+        var images = Enumerable.Range(0, count).SelectMany(i => PixelValues.ToUnit(testImages(i))).ToArray();
         var image = root.GetProperty("image");
         long[] shape = [count, image.GetProperty("channels").GetInt32(), image.GetProperty("height").GetInt32(), image.GetProperty("width").GetInt32()];
         var measured = MeanSquaredError(folder, images, shape);
@@ -54,14 +55,6 @@ public sealed class BundledModelTests
         using var runOptions = new RunOptions();
         using var latents = encoder.Run(runOptions, ["image"], [input], ["latent"]);
         using var outputs = decoder.Run(runOptions, ["latent"], [latents[0]], ["image"]);
-        var reconstructions = outputs[0].GetTensorDataAsSpan<float>();
-        double sum = 0;
-        for (var i = 0; i < images.Length; i++)
-        {
-            var difference = (double)reconstructions[i] - images[i];
-            sum += difference * difference;
-        }
-
-        return sum / images.Length;
+        return PixelValues.MeanSquaredError(images, outputs[0].GetTensorDataAsSpan<float>());
     }
 }

@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -23,7 +24,7 @@ public static class Digits
     }
 
     /// <summary>Model input floats for the digit, as the API computes them for an MNIST-format PNG.</summary>
-    public static float[] ModelInput(int index) => [.. TestData.TestDigit(index).Select(value => value / 255f)];
+    public static float[] ModelInput(int index) => PixelValues.ToUnit(TestData.TestDigit(index));
 
     /// <summary>The gray bytes of a PNG response.</summary>
     public static (int Width, int Height, byte[] Pixels) Decode(byte[] png)

@@ -41,7 +41,7 @@ public readonly record struct ImageCall(
     };
 
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
-    public string ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandlings.None;
+    public ImageHandling ImageHandlingFor(OnnxAutoencoder model) => ShouldPreprocess ? model.Manifest.ImageHandling : ImageHandling.None;
 
     /// <summary>The model asked for, named in the request's log line.</summary>
     public OnnxAutoencoder ResolveModel() => InferenceApi.Resolve(Request, Service, Model);

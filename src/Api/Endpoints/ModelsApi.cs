@@ -1,4 +1,5 @@
 using Autoencoder.Api.Inference;
+using Autoencoder.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Autoencoder.Api.Endpoints;
@@ -29,7 +30,7 @@ public static class ModelsApi
             manifest.Architecture,
             manifest.LatentSize,
             manifest.Image,
-            manifest.ImageHandling,
+            manifest.ImageHandling.Name(),
             manifest.Dataset,
             manifest.Metrics.Test,
             manifest.ReconstructionErrors,

@@ -15,9 +15,6 @@ public static class IdxImages
     public const string MediaType = Idx.MediaType;
     public const int HeaderBytes = Idx.ImageHeaderLength;
 
-    // byte / 255f for every byte: the very values a single-image upload gets, without a division per pixel.
-    private static readonly float[] UnitScale = [.. Enumerable.Range(0, 256).Select(value => value / 255f)];
-
     /// <summary>
     /// Checks an IDX header: images of the model's size, 1 to <paramref name="maxImages"/> of them. Returns the count;
     /// the pixel bytes follow, count x H x W of them.
@@ -66,10 +63,7 @@ public static class IdxImages
     /// <summary>Pixel bytes as model inputs, each byte / 255 exactly as a PNG's pixel would be.</summary>
     public static void ToModelInput(ReadOnlySpan<byte> pixels, Span<float> input)
     {
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            input[i] = UnitScale[pixels[i]];
-        }
+        PixelValues.ToUnit(pixels, input);
     }
 
     /// <summary>

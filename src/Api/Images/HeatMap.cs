@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -111,5 +112,5 @@ public static class HeatMap
         };
     }
 
-    private static byte Level(float value) => (byte)Math.Round(Math.Clamp(float.IsNaN(value) ? 0f : value, 0f, 1f) * 255f);
+    private static byte Level(float value) => PixelValues.ToByte(value);
 }

@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -254,16 +255,7 @@ public static class MnistPreprocessor
         return Math.Clamp(offset, 0, fieldLength - inkLength);
     }
 
-    private static float[] Normalise(byte[] pixels)
-    {
-        var values = new float[pixels.Length];
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            values[i] = pixels[i] / 255f;
-        }
-
-        return values;
-    }
+    private static float[] Normalise(byte[] pixels) => PixelValues.ToUnit(pixels);
 
     /// <summary>The choices of the steps above that were measured (see the README), and alternatives to measure.</summary>
     /// <param name="InkThreshold">Pixels brighter than this (0..255, after leveling) are ink for the crop.</param>

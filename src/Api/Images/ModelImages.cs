@@ -10,20 +10,20 @@ public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
 {
     /// <summary>
     /// Decodes an upload and turns it into the model's [0,1] input the way <paramref name="imageHandling"/> (one of
-    /// <see cref="ImageHandlings"/>, from the model's model.json) says. A large JPEG is decoded only as large as the
+    /// <see cref="ImageHandling"/>, from the model's model.json) says. A large JPEG is decoded only as large as the
     /// preprocessing can use. The decode waits until its pixels fit the
     /// <see cref="DecodeBudget"/>, and gives them back as soon as the input is made.
     /// </summary>
-    public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, string imageHandling, CancellationToken cancellationToken)
+    public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, ImageHandling imageHandling, CancellationToken cancellationToken)
     {
-        var inspected = decoder.Inspect(upload, imageHandling == ImageHandlings.None ? null : MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+        var inspected = decoder.Inspect(upload, imageHandling == ImageHandling.None ? null : MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
         using var reservation = await budget.ReserveAsync(inspected.PixelsToReserve, cancellationToken);
         using var image = decoder.Load(inspected);
         return imageHandling switch
         {
-            ImageHandlings.MnistDigit => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true),
-            ImageHandlings.Fit => MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height),
-            ImageHandlings.None => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: false),
+            ImageHandling.MnistDigit => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true),
+            ImageHandling.Fit => MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height),
+            ImageHandling.None => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: false),
             _ => throw new ArgumentOutOfRangeException(nameof(imageHandling), imageHandling, "checked when the model is loaded"),
         };
     }

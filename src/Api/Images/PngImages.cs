@@ -1,3 +1,5 @@
+using Autoencoder.Core;
+
 namespace Autoencoder.Api.Images;
 
 /// <summary>
@@ -89,10 +91,6 @@ public static class PngImages
     /// <summary>[0,1] floats to 8-bit gray: round(clamp(v, 0, 1) * 255), NaN as black.</summary>
     public static void Quantise(ReadOnlySpan<float> values, Span<byte> gray)
     {
-        for (var i = 0; i < values.Length; i++)
-        {
-            var value = float.IsNaN(values[i]) ? 0f : Math.Clamp(values[i], 0f, 1f);
-            gray[i] = (byte)MathF.Round(value * byte.MaxValue, MidpointRounding.AwayFromZero);
-        }
+        PixelValues.ToBytes(values, gray);
     }
 }

@@ -16,8 +16,6 @@ public sealed record AnomalyScore(double MeanSquaredError, double? Percentile, d
 /// </summary>
 public static class AnomalyScores
 {
-    public const int DefaultThresholdPercentile = 99;
-
     /// <summary>
     /// The threshold a request asked for, as text (so that "abc" gets the same clear message as -1 or NaN), or the model's
     /// default; a 400 when there is neither or it is not a finite positive number.
@@ -33,7 +31,7 @@ public static class AnomalyScores
         }
 
         return manifest.ReconstructionErrors is { } errors
-            ? errors.Percentiles[DefaultThresholdPercentile]
+            ? errors.DefaultThreshold
             : throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
     }
 
@@ -64,17 +62,4 @@ public static class AnomalyScores
 
     public static AnomalyScore Score(ModelManifest manifest, double error, double threshold) =>
         new(error, Percentile(manifest, error), threshold, error > threshold);
-
-    /// <summary>Mean squared error per pixel between two equally long images.</summary>
-    public static double MeanSquaredError(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction)
-    {
-        double sum = 0;
-        for (var i = 0; i < input.Length; i++)
-        {
-            var difference = (double)reconstruction[i] - input[i];
-            sum += difference * difference;
-        }
-
-        return sum / input.Length;
-    }
 }

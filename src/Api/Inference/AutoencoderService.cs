@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Autoencoder.Api.Errors;
+using Autoencoder.Core;
 
 namespace Autoencoder.Api.Inference;
 
@@ -8,7 +9,7 @@ namespace Autoencoder.Api.Inference;
 public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image)
 {
     /// <summary>Mean squared error per pixel between input and reconstruction; computed when asked (JSON answers only).</summary>
-    public double MeanSquaredError => AnomalyScores.MeanSquaredError(Input, Image);
+    public double MeanSquaredError => PixelValues.MeanSquaredError(Input, Image);
 }
 
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
@@ -168,7 +169,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
             for (var row = 0; row < rows; row++)
             {
                 var offset = (start + row) * pixels;
-                errors[start + row] = AnomalyScores.MeanSquaredError(images.AsSpan(offset, pixels), output.AsSpan(row * pixels, pixels));
+                errors[start + row] = PixelValues.MeanSquaredError(images.AsSpan(offset, pixels), output.AsSpan(row * pixels, pixels));
             }
         }, cancellationToken);
         return errors;

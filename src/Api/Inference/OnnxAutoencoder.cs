@@ -72,30 +72,14 @@ public sealed class OnnxAutoencoder : IDisposable
     public static OnnxAutoencoder Load(
         string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger)
     {
-        var manifestPath = Path.Combine(directory, ModelManifest.FileName);
-        if (!File.Exists(manifestPath))
-        {
-            throw new ModelLoadException(manifestPath, "file not found");
-        }
-
         ModelManifest manifest;
         try
         {
-            manifest = ModelManifest.Load(manifestPath);
+            manifest = ModelManifest.Load(Path.Combine(directory, ModelManifest.FileName));
         }
-        catch (System.Text.Json.JsonException e)
+        catch (ModelManifestException e)
         {
-            throw new ModelLoadException(manifestPath, $"not a valid model.json ({e.Message})");
-        }
-
-        if (!ImageHandlings.All.Contains(manifest.ImageHandling))
-        {
-            throw new ModelLoadException(manifestPath, $"imageHandling '{manifest.ImageHandling}' is not one of {string.Join(", ", ImageHandlings.All)}");
-        }
-
-        if (manifest.ReconstructionErrors is { Percentiles.Count: not 101 } errors)
-        {
-            throw new ModelLoadException(manifestPath, $"reconstructionErrors.percentiles must hold the 0th to 100th percentiles (101 numbers), not {errors.Percentiles.Count}");
+            throw new ModelLoadException(e.FilePath, e.Problem);
         }
 
         var latentMap = LoadLatentMap(directory, manifest);

@@ -35,8 +35,8 @@ internal sealed class AnomalyReportCommand : Command
     {
         var output = parseResult.InvocationConfiguration.Output;
         var modelDirectories = parseResult.GetRequiredValue(modelFolders);
-        var inDistribution = MnistDataset.Load(parseResult.GetRequiredValue(inDistributionFolder));
-        var outOfDistribution = MnistDataset.Load(parseResult.GetRequiredValue(outOfDistributionFolder));
+        var inDistribution = ImageDataset.LoadIdx(parseResult.GetRequiredValue(inDistributionFolder));
+        var outOfDistribution = ImageDataset.LoadIdx(parseResult.GetRequiredValue(outOfDistributionFolder));
         var outputDirectory = parseResult.GetValue(outputFolder);
         var count = parseResult.GetValue(limit) ?? int.MaxValue;
         var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;

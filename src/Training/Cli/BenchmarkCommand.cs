@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Recipes;
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 
 namespace Autoencoder.Training.Cli;
 
@@ -51,7 +51,7 @@ internal sealed class BenchmarkCommand : Command
             Device = DeviceChoice.Cpu,
         };
 
-        var dataset = MnistDataset.Load(options.DataDirectory);
+        var dataset = ImageDataset.LoadIdx(options.DataDirectory);
         var outcome = new Trainer(options, new ConsoleProgress(output, interactive: false)).Run(dataset, CancellationToken.None);
         outcome.Model.Dispose();
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Export;
 
@@ -69,7 +70,7 @@ internal static class CommandLine
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;
         }
-        catch (DataFileException e)
+        catch (Exception e) when (e is DataFileException or ModelManifestException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 
 namespace Autoencoder.Training.Cli;
 

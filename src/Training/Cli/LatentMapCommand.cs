@@ -36,13 +36,8 @@ internal sealed class LatentMapCommand : Command
         var labelsPath = parseResult.GetRequiredValue(labelFile);
         var maxPoints = parseResult.GetValue(points);
 
-        var manifestPath = Path.Combine(directory, ModelManifest.FileName);
-        if (!File.Exists(manifestPath))
-        {
-            throw new DataFileException(manifestPath, "file not found (--model must be a model folder)");
-        }
-
-        var manifest = ModelManifest.Load(manifestPath);
+        using var model = ExportedAutoencoder.OpenEncoder(directory, Environment.ProcessorCount);
+        var manifest = model.Manifest;
         var images = IdxReader.ReadImages(imagesPath);
         var labels = IdxReader.ReadLabels(labelsPath);
         if (manifest.Image is not { Channels: 1 } shape || shape.Height != images.Rows || shape.Width != images.Columns)
@@ -55,7 +50,7 @@ internal sealed class LatentMapCommand : Command
             throw new DataFileException(labelsPath, $"{labels.Length} labels for the {images.Count} images in {Path.GetFileName(imagesPath)}");
         }
 
-        var latents = OnnxEncoder.Encode(directory, manifest, images);
+        var latents = model.Encode(model.Pixels(images, imagesPath), images.Count);
         var map = LatentMapBuilder.Build(DatasetName(manifest, imagesPath), latents, images.Count, manifest.LatentSize, images, labels, maxPoints);
         var path = Path.Combine(directory, LatentMap.FileName);
         map.Save(path);

@@ -37,7 +37,7 @@ internal sealed class RateDistortionCommand : Command
         var outputDirectory = parseResult.GetRequiredValue(outputFolder);
         var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
 
-        var dataset = MnistDataset.Load(dataDirectory);
+        var dataset = ImageDataset.LoadIdx(dataDirectory);
         if (parseResult.GetValue(limit) is { } count)
         {
             dataset = dataset with { Train = dataset.Train.Take(count), Test = dataset.Test.Take(count) };

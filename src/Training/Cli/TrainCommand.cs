@@ -6,7 +6,7 @@ using Autoencoder.Training.Export;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,9 +44,9 @@ internal sealed class TrainCommand : Command
     private readonly Option<Augmentation?> augment = TypedOptions.OneOf<Augmentation>(
         "--augment", "how to vary training images; default: shift for MNIST digits, none otherwise");
 
-    private readonly Option<string?> imageHandling = TypedOptions.OneOf(
+    private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",
-        ImageHandlings.All.ToDictionary(word => word, word => word, StringComparer.OrdinalIgnoreCase),
+        ImageHandlingNames.Values.ToDictionary(StringComparer.OrdinalIgnoreCase),
         "how the API prepares uploads for this model; default: mnist-digit for MNIST digits, fit otherwise");
 
     private readonly Option<(int Height, int Width)?> imageSize = TypedOptions.Size(
@@ -143,7 +143,7 @@ internal sealed class TrainCommand : Command
         return outcome.Interrupted ? 130 : 0;
     }
 
-    private static MnistDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
+    private static ImageDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
     {
         if (ImageFolderDataset.HoldsIdxFiles(options.DataDirectory))
         {
@@ -152,14 +152,14 @@ internal sealed class TrainCommand : Command
                 throw new UsageException("--image-size is for a folder of pictures; IDX files have their own size");
             }
 
-            return MnistDataset.Load(options.DataDirectory);
+            return ImageDataset.LoadIdx(options.DataDirectory);
         }
 
         var (height, width) = imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width);
         return ImageFolderDataset.Load(options.DataDirectory, height, width, options.Seed);
     }
 
-    private static ModelManifest Save(string directory, TrainingOptions options, MnistDataset dataset, TrainingOutcome outcome, string imageHandling, ConsoleProgress progress)
+    private static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
         var model = outcome.Model;
         var network = model.Network;
@@ -176,7 +176,7 @@ internal sealed class TrainCommand : Command
             ["dataset"] = dataset.Name,
             ["recipe"] = options.Recipe.Name,
             ["latent_size"] = network.Latent.ToString(CultureInfo.InvariantCulture),
-            ["image_handling"] = imageHandling,
+            ["image_handling"] = imageHandling.Name(),
             ["description"] = $"{name}: {network.Summary} autoencoder ({options.Recipe.Name} recipe) trained on {dataset.Name}",
         };
         using (var samples = testImages.narrow(0, 0, Math.Min(256, testImages.shape[0])))

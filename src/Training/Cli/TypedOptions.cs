@@ -83,11 +83,13 @@ internal static class TypedOptions
 
     /// <summary>One of an enum's members, spelled in lower case and compared without case; null when not given.</summary>
     public static Option<TEnum?> OneOf<TEnum>(string name, string description)
-        where TEnum : struct, Enum
-    {
-        var choices = Enum.GetValues<TEnum>().ToDictionary(Word, value => value, StringComparer.OrdinalIgnoreCase);
-        return Parsed(name, string.Join('|', choices.Keys), $"one of {string.Join(", ", choices.Keys)}", OrNull<TEnum>(choices.TryGetValue), description);
-    }
+        where TEnum : struct, Enum =>
+        OneOfNamed(name, Enum.GetValues<TEnum>().ToDictionary(Word, value => value, StringComparer.OrdinalIgnoreCase), description);
+
+    /// <summary>One of an enum's members by the names given (compared as <paramref name="choices"/> compares keys); null when not given.</summary>
+    public static Option<TEnum?> OneOfNamed<TEnum>(string name, IReadOnlyDictionary<string, TEnum> choices, string description)
+        where TEnum : struct, Enum =>
+        Parsed(name, string.Join('|', choices.Keys), $"one of {string.Join(", ", choices.Keys)}", OrNull<TEnum>(choices.TryGetValue), description);
 
     /// <summary>An http or https URL, with a default that help shows.</summary>
     public static Option<Uri> HttpUrl(string name, Uri defaultValue, string description)

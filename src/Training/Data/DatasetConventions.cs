@@ -24,8 +24,8 @@ internal static class DatasetConventions
     public static Augmentation DefaultAugmentation(string datasetName) =>
         IsMnistDigits(datasetName) ? Augmentation.Shift : Augmentation.None;
 
-    public static string DefaultImageHandling(string datasetName) =>
-        IsMnistDigits(datasetName) ? ImageHandlings.MnistDigit : ImageHandlings.Fit;
+    public static ImageHandling DefaultImageHandling(string datasetName) =>
+        IsMnistDigits(datasetName) ? ImageHandling.MnistDigit : ImageHandling.Fit;
 
     public static string Describe(Augmentation augmentation) => augmentation switch
     {

@@ -21,7 +21,7 @@ internal static class ImageFolderDataset
     public static bool HoldsIdxFiles(string directory) =>
         MnistFiles.All.Any(name => File.Exists(Path.Combine(directory, name)) || File.Exists(Path.Combine(directory, name + ".gz")));
 
-    public static MnistDataset Load(string directory, int height, int width, int seed)
+    public static ImageDataset Load(string directory, int height, int width, int seed)
     {
         if (!Directory.Exists(directory))
         {
@@ -34,7 +34,7 @@ internal static class ImageFolderDataset
         if (Directory.Exists(trainDirectory) && Directory.Exists(testDirectory))
         {
             var classes = ClassNames(trainDirectory);
-            return new MnistDataset(name, LoadSplit(trainDirectory, classes, height, width), LoadSplit(testDirectory, classes, height, width));
+            return new ImageDataset(name, LoadSplit(trainDirectory, classes, height, width), LoadSplit(testDirectory, classes, height, width));
         }
 
         var all = LoadSplit(directory, ClassNames(directory), height, width);
@@ -44,7 +44,7 @@ internal static class ImageFolderDataset
         }
 
         var (train, test) = all.Split(TestFraction, seed);
-        return new MnistDataset(name, train, test);
+        return new ImageDataset(name, train, test);
     }
 
     private static List<string> ClassNames(string directory) =>
@@ -76,7 +76,7 @@ internal static class ImageFolderDataset
             ReadPicture(files[i].Path, height, width, pixels.AsSpan(i * height * width, height * width));
         }
 
-        return new LabelledImages(new IdxImages(files.Count, height, width, pixels), [.. files.Select(file => file.Label)]);
+        return new LabelledImages(new GrayImageStack(files.Count, height, width, pixels), [.. files.Select(file => file.Label)]);
     }
 
     private static IEnumerable<string> Pictures(string directory) =>

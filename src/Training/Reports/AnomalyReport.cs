@@ -25,22 +25,16 @@ internal sealed record AnomalyResult(
 /// </summary>
 internal static class AnomalyReport
 {
-    public const int ThresholdPercentile = 99;
     public const string MarkdownFileName = "anomaly.md";
 
-    public static AnomalyResult Measure(ExportedAutoencoder model, IdxImages inDistribution, string inName, IdxImages outOfDistribution, string outName)
+    public static AnomalyResult Measure(ExportedAutoencoder model, GrayImageStack inDistribution, string inName, GrayImageStack outOfDistribution, string outName)
     {
         var inErrors = Errors(model, inDistribution, inName);
         var outErrors = Errors(model, outOfDistribution, outName);
         var (distribution, source) = model.Manifest.ReconstructionErrors is { } recorded
             ? (recorded, $"the 99th percentile recorded in model.json ({recorded.Split}, {recorded.Images:N0} images)")
             : (ImageErrors.Summarise("test", inErrors), $"the 99th percentile of the {inName} test images' own errors (model.json records no validation errors)");
-        if (distribution.Percentiles.Count != 101)
-        {
-            throw new DataFileException(Path.Combine(model.Directory, ModelManifest.FileName), $"reconstructionErrors has {distribution.Percentiles.Count} percentiles, not 101");
-        }
-
-        var threshold = distribution.Percentiles[ThresholdPercentile];
+        var threshold = distribution.DefaultThreshold;
         return new AnomalyResult(
             model.Name,
             inErrors.Length,
@@ -74,7 +68,7 @@ internal static class AnomalyReport
         return text.ToString();
     }
 
-    private static double[] Errors(ExportedAutoencoder model, IdxImages images, string name)
+    private static double[] Errors(ExportedAutoencoder model, GrayImageStack images, string name)
     {
         var pixels = model.Pixels(images, name);
         var reconstructions = model.Decode(model.Encode(pixels, images.Count), images.Count);

@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using SkiaSharp;
 
 namespace Autoencoder.Training.Reports;
@@ -29,11 +30,7 @@ internal sealed class DigitSheet : IDisposable
     public void Draw(int column, int row, ReadOnlySpan<float> pixels, int width, int height, string caption)
     {
         using var digit = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
-        var bytes = digit.GetPixelSpan();
-        for (var i = 0; i < width * height; i++)
-        {
-            bytes[i] = (byte)Math.Round(Math.Clamp(pixels[i], 0f, 1f) * 255f);
-        }
+        PixelValues.ToBytes(pixels[..(width * height)], digit.GetPixelSpan());
 
         var left = Margin + (column * (cellSize + Margin));
         var top = Margin + (row * (cellSize + LabelHeight + Margin));

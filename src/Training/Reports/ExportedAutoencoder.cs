@@ -13,9 +13,9 @@ internal sealed class ExportedAutoencoder : IDisposable
     private const int BatchSize = 500;
 
     private readonly InferenceSession encoder;
-    private readonly InferenceSession decoder;
+    private readonly InferenceSession? decoder;
 
-    private ExportedAutoencoder(string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession decoder)
+    private ExportedAutoencoder(string directory, ModelManifest manifest, InferenceSession encoder, InferenceSession? decoder)
     {
         Directory = directory;
         Manifest = manifest;
@@ -33,7 +33,12 @@ internal sealed class ExportedAutoencoder : IDisposable
 
     public int PixelsPerImage => Manifest.Image.PixelCount;
 
-    public static ExportedAutoencoder Open(string directory, int threads)
+    public static ExportedAutoencoder Open(string directory, int threads) => Open(directory, threads, withDecoder: true);
+
+    /// <summary>Only model.json and encoder.onnx, for what needs latents alone (a folder need not hold decoder.onnx).</summary>
+    public static ExportedAutoencoder OpenEncoder(string directory, int threads) => Open(directory, threads, withDecoder: false);
+
+    private static ExportedAutoencoder Open(string directory, int threads, bool withDecoder)
     {
         var manifestPath = Path.Combine(directory, ModelManifest.FileName);
         if (!File.Exists(manifestPath))
@@ -41,20 +46,11 @@ internal sealed class ExportedAutoencoder : IDisposable
             throw new DataFileException(manifestPath, "model.json not found (a model folder holds encoder.onnx, decoder.onnx and model.json)");
         }
 
-        ModelManifest manifest;
-        try
-        {
-            manifest = ModelManifest.Load(manifestPath);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new DataFileException(manifestPath, $"not a valid model.json ({e.Message})");
-        }
-
+        var manifest = ModelManifest.Load(manifestPath);
         var encoder = CreateSession(Path.Combine(directory, ModelManifest.EncoderFileName), threads);
         try
         {
-            var decoder = CreateSession(Path.Combine(directory, ModelManifest.DecoderFileName), threads);
+            var decoder = withDecoder ? CreateSession(Path.Combine(directory, ModelManifest.DecoderFileName), threads) : null;
             return new ExportedAutoencoder(directory, manifest, encoder, decoder);
         }
         catch
@@ -65,7 +61,7 @@ internal sealed class ExportedAutoencoder : IDisposable
     }
 
     /// <summary>[0,1] pixels of the images, checked against the model's image size.</summary>
-    public float[] Pixels(IdxImages images, string source)
+    public float[] Pixels(GrayImageStack images, string source)
     {
         var image = Manifest.Image;
         if (image.Channels != 1 || images.Rows != image.Height || images.Columns != image.Width)
@@ -73,13 +69,7 @@ internal sealed class ExportedAutoencoder : IDisposable
             throw new DataFileException(source, $"images are 1x{images.Rows}x{images.Columns} but model '{Name}' takes {image.Channels}x{image.Height}x{image.Width}");
         }
 
-        var pixels = new float[images.Pixels.Length];
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = images.Pixels[i] / 255f;
-        }
-
-        return pixels;
+        return PixelValues.ToUnit(images.Pixels);
     }
 
     /// <summary>Latents of <paramref name="count"/> images, [count, LatentSize] row-major.</summary>
@@ -88,12 +78,12 @@ internal sealed class ExportedAutoencoder : IDisposable
 
     /// <summary>Images decoded from <paramref name="count"/> latents, [count, pixels] row-major, in [0,1].</summary>
     public float[] Decode(float[] latents, int count) =>
-        Run(decoder, Manifest.Contract.DecoderInput, Manifest.Contract.DecoderOutput, latents, count, LatentSize, PixelsPerImage, [LatentSize]);
+        Run(decoder ?? throw new InvalidOperationException("opened without its decoder"), Manifest.Contract.DecoderInput, Manifest.Contract.DecoderOutput, latents, count, LatentSize, PixelsPerImage, [LatentSize]);
 
     public void Dispose()
     {
         encoder.Dispose();
-        decoder.Dispose();
+        decoder?.Dispose();
     }
 
     private static InferenceSession CreateSession(string path, int threads)

@@ -16,15 +16,7 @@ internal static class ImageErrors
         var errors = new double[originals.Length / pixelsPerImage];
         for (var image = 0; image < errors.Length; image++)
         {
-            var sum = 0.0;
-            var offset = image * pixelsPerImage;
-            for (var i = offset; i < offset + pixelsPerImage; i++)
-            {
-                var difference = (double)reconstructions[i] - originals[i];
-                sum += difference * difference;
-            }
-
-            errors[image] = sum / pixelsPerImage;
+            errors[image] = PixelValues.MeanSquaredError(originals.Slice(image * pixelsPerImage, pixelsPerImage), reconstructions.Slice(image * pixelsPerImage, pixelsPerImage));
         }
 
         return errors;
@@ -51,7 +43,7 @@ internal static class ImageErrors
     public static ReconstructionErrors Summarise(string split, IReadOnlyCollection<double> errors)
     {
         double[] sorted = [.. errors.Order()];
-        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), [.. Enumerable.Range(0, 101).Select(p => Percentile(sorted, p))]);
+        return new ReconstructionErrors(split, sorted.Length, sorted.Average(), [.. Enumerable.Range(0, ReconstructionErrors.PercentileCount).Select(p => Percentile(sorted, p))]);
     }
 
     /// <summary>

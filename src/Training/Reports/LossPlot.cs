@@ -1,4 +1,5 @@
-using Autoencoder.Training.Training;
+using Autoencoder.Core;
+using Autoencoder.Training.Fitting;
 
 namespace Autoencoder.Training.Reports;
 
@@ -9,15 +10,15 @@ internal static class LossPlot
     {
         var plot = new ScottPlot.Plot();
         double[] epochs = [.. history.Select(record => (double)record.Epoch)];
-        var train = plot.Add.Scatter(epochs, [.. history.Select(record => record.TrainMse * 255 * 255)]);
+        var train = plot.Add.Scatter(epochs, [.. history.Select(record => MeanSquaredError.FromUnit(record.TrainMse).Pixel2)]);
         train.LegendText = "train";
-        var validation = plot.Add.Scatter(epochs, [.. history.Select(record => record.ValidationMse * 255 * 255)]);
+        var validation = plot.Add.Scatter(epochs, [.. history.Select(record => MeanSquaredError.FromUnit(record.ValidationMse).Pixel2)]);
         validation.LegendText = "validation";
         var best = history.MinBy(record => record.ValidationMse);
         if (best is not null)
         {
-            var marker = plot.Add.Marker(best.Epoch, best.ValidationMse * 255 * 255);
-            marker.LegendText = $"best: {best.ValidationMse * 255 * 255:F1} at epoch {best.Epoch}";
+            var marker = plot.Add.Marker(best.Epoch, MeanSquaredError.FromUnit(best.ValidationMse).Pixel2);
+            marker.LegendText = $"best: {MeanSquaredError.FromUnit(best.ValidationMse).Pixel2:F1} at epoch {best.Epoch}";
         }
 
         plot.Title(title);

@@ -11,14 +11,23 @@ internal sealed class PrincipalComponents
     private readonly float[] mean;
     private readonly float[] components; // [Count, pixels] row-major, largest variance first
 
-    private PrincipalComponents(float[] mean, float[] components, int count)
+    private PrincipalComponents(float[] mean, float[] components, int count, double[] explainedVariance)
     {
         this.mean = mean;
         this.components = components;
         Count = count;
+        ExplainedVariance = explainedVariance;
     }
 
     public int Count { get; }
+
+    public ReadOnlySpan<float> Mean => mean;
+
+    /// <summary>Each component's share of the total variance, largest first.</summary>
+    public IReadOnlyList<double> ExplainedVariance { get; }
+
+    /// <summary>The <paramref name="index"/>-th direction of largest variance (0 the largest), a unit vector.</summary>
+    public ReadOnlySpan<float> Component(int index) => components.AsSpan(index * mean.Length, mean.Length);
 
     public static PrincipalComponents Fit(float[] images, int imageCount, int pixelsPerImage, int count)
     {
@@ -32,12 +41,15 @@ internal sealed class PrincipalComponents
         var average = data.mean([0]);
         var centred = data.sub(average);
         var covariance = centred.t().matmul(centred).div(imageCount - 1);
-        var (_, vectors) = linalg.eigh(covariance); // eigenvalues ascending, eigenvectors in columns
+        var (values, vectors) = linalg.eigh(covariance); // eigenvalues ascending, eigenvectors in columns
         var leading = vectors.narrow(1, pixelsPerImage - count, count).flip(1).t().contiguous();
+        var total = covariance.trace().item<double>();
+        var leadingValues = values.narrow(0, pixelsPerImage - count, count).flip(0).data<double>().ToArray();
         return new PrincipalComponents(
             average.to(float32).data<float>().ToArray(),
             leading.to(float32).data<float>().ToArray(),
-            count);
+            count,
+            [.. leadingValues.Select(value => total > 0 ? value / total : 0)]);
     }
 
     /// <summary>Coefficients, [imageCount, Count] row-major.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Autoencoder.Core;
 using Autoencoder.Training.Data;
 
 namespace Autoencoder.Training.Reports;
@@ -35,7 +36,7 @@ internal static class RateDistortion
 
     public static IReadOnlyList<int> JpegQualities { get; } = [.. Enumerable.Range(1, 95)];
 
-    public static RateDistortionResult Measure(IReadOnlyList<ExportedAutoencoder> models, MnistDataset dataset, int threads, Action<string> progress)
+    public static RateDistortionResult Measure(IReadOnlyList<ExportedAutoencoder> models, ImageDataset dataset, int threads, Action<string> progress)
     {
         var (train, test) = (dataset.Train.Images, dataset.Test.Images);
         var codes = new List<CodeResult>();
@@ -54,8 +55,8 @@ internal static class RateDistortion
             codes.Add(result);
         }
 
-        var train01 = ToUnit(train.Pixels);
-        var test01 = ToUnit(test.Pixels);
+        var train01 = PixelValues.ToUnit(train.Pixels);
+        var test01 = PixelValues.ToUnit(test.Pixels);
         var pca = PrincipalComponents.Fit(train01, train.Count, train.PixelsPerImage, PcaComponents);
         var pcaResult = MeasureCode(
             $"PCA ({PcaComponents} components)",
@@ -85,7 +86,7 @@ internal static class RateDistortion
         return new CodeResult(method, codeSize, int8.Scale, points);
     }
 
-    private static JpegResult MeasureJpeg(IdxImages images, int quality, int threads)
+    private static JpegResult MeasureJpeg(GrayImageStack images, int quality, int threads)
     {
         var fileBytes = new long[images.Count];
         var entropyBytes = new long[images.Count];
@@ -97,20 +98,11 @@ internal static class RateDistortion
             fileBytes[index] = jpeg.Length;
             entropyBytes[index] = JpegCodec.EntropyCodedData(jpeg).GetOffsetAndLength(jpeg.Length).Length;
             JpegCodec.Decode(jpeg, decoded);
-            var sum = 0.0;
-            for (var i = 0; i < decoded.Length; i++)
-            {
-                var difference = (decoded[i] - original[i]) / 255.0;
-                sum += difference * difference;
-            }
-
-            errors[index] = sum / decoded.Length;
+            errors[index] = PixelValues.MeanSquaredError(original, decoded);
             return decoded;
         }, _ => { });
         return new JpegResult(quality, fileBytes.Average(), entropyBytes.Average(), errors.Average());
     }
-
-    private static float[] ToUnit(byte[] pixels) => [.. pixels.Select(value => value / 255f)];
 
     private static string Describe(CodeResult code) =>
         code.Method + ": " + string.Join(", ", code.Points.Select(point => string.Create(CultureInfo.InvariantCulture, $"{point.Storage} {point.BytesPerImage:F0} B mse {point.MeanSquaredError:F5}")))

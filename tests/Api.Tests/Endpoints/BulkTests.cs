@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using Autoencoder.Core;
 using static Autoencoder.Api.Tests.HttpExtensions;
 
 namespace Autoencoder.Api.Tests.Endpoints;
@@ -133,7 +134,7 @@ public sealed class BulkTests(AutoencoderApiFactory factory) : IClassFixture<Aut
         await response.AssertProblemAsync(413, "declares 10000 images; a request may hold 1 to 100");
     }
 
-    private static byte Quantise(float value) => (byte)MathF.Round(Math.Clamp(value, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+    private static byte Quantise(float value) => PixelValues.ToByte(value);
 
     private static byte[] Gunzip(byte[] gzip)
     {

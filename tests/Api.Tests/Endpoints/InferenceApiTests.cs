@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Autoencoder.Core;
 using static Autoencoder.Api.Tests.HttpExtensions;
 
 namespace Autoencoder.Api.Tests.Endpoints;
@@ -177,7 +178,7 @@ public sealed class InferenceApiTests(AutoencoderApiFactory factory) : IClassFix
         await decode.AssertProblemAsync(404, "There is no model 'cifar'");
     }
 
-    private static byte Quantise(float value) => (byte)MathF.Round(Math.Clamp(value, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+    private static byte Quantise(float value) => PixelValues.ToByte(value);
 
     private static byte[] Column(byte[] strip, int width, int frame)
     {

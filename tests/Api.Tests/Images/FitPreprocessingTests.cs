@@ -1,4 +1,5 @@
 using Autoencoder.Api.Images;
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
@@ -123,8 +124,7 @@ public sealed class FitPreprocessingTests(AutoencoderApiFactory factory) : IClas
         return await response.AssertDigitPngAsync();
     }
 
-    private static double MeanSquaredError(byte[] first, byte[] second) =>
-        first.Zip(second, (a, b) => Math.Pow((a - b) / 255.0, 2)).Average();
+    private static double MeanSquaredError(byte[] first, byte[] second) => PixelValues.MeanSquaredError(first, second);
 
     private static int InkOutsideCentralBox(byte[] pixels) =>
         Enumerable.Range(0, 28 * 28).Count(i => pixels[i] > 64 && (i % 28 is < 4 or >= 24 || i / 28 is < 4 or >= 24));

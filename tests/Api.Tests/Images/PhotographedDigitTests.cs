@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -73,7 +74,7 @@ public sealed class PhotographedDigitTests : IClassFixture<AutoencoderApiFactory
         // Read without its orientation, the photo would be the digit turned a quarter: the answer is far closer to the upright digit.
         var digit = TestData.TestDigit(3);
         var turned = Enumerable.Range(0, 28 * 28).Select(i => digit[((27 - (i % 28)) * 28) + (i / 28)]).ToArray();
-        Assert.True(MeanSquaredError(sideways, 3) * 3 < sideways.Zip(turned, (a, b) => Math.Pow((a - b) / 255.0, 2)).Average());
+        Assert.True(MeanSquaredError(sideways, 3) * 3 < PixelValues.MeanSquaredError(sideways, turned));
     }
 
     private async Task<byte[]> ReconstructAsync(byte[] upload, string contentType)
@@ -84,8 +85,7 @@ public sealed class PhotographedDigitTests : IClassFixture<AutoencoderApiFactory
 
     private static double MeanSquaredError(byte[] reconstruction, int index)
     {
-        var digit = TestData.TestDigit(index);
-        return reconstruction.Zip(digit, (a, b) => Math.Pow((a - b) / 255.0, 2)).Average();
+        return PixelValues.MeanSquaredError(TestData.TestDigit(index), reconstruction);
     }
 
     /// <summary>A 1600x1200 photo of the digit on paper; sideways, it is stored turned and tagged with EXIF orientation 6.</summary>

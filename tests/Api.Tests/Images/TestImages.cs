@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
@@ -86,7 +87,7 @@ internal static class PngChunks
         BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
         Encoding.ASCII.GetBytes(type, chunk.AsSpan(4, 4));
         data.CopyTo(chunk.AsSpan(8));
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
         return chunk;
     }
 
@@ -107,22 +108,6 @@ internal static class PngChunks
         }
 
         throw new InvalidOperationException($"The PNG has no {type} chunk.");
-    }
-
-    /// <summary>CRC-32 (ISO 3309, reflected polynomial 0xEDB88320) bit by bit; a table is not worth it for a test.</summary>
-    private static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var value in bytes)
-        {
-            crc ^= value;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
 

@@ -194,7 +194,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal("conv", manifest.Architecture.Kind);
         Assert.Equal([4, 8], manifest.Architecture.ConvolutionChannels);
         Assert.Null(manifest.Architecture.EncoderLayerSizes);
-        Assert.Equal(ImageHandlings.MnistDigit, manifest.ImageHandling);
+        Assert.Equal(ImageHandling.MnistDigit, manifest.ImageHandling);
         Assert.StartsWith("random wrap-around shift", manifest.Recipe.Augmentation, StringComparison.Ordinal);
         Assert.Equal((180, 20, 200), (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages, manifest.Dataset.TestImages));
         Assert.True(manifest.Metrics.Test.Unit > 0);
@@ -214,7 +214,7 @@ public sealed class CommandLineTests : IDisposable
         var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
         Assert.Equal(new ImageShape(1, 16, 16), manifest.Image);
         Assert.Equal("shapes", manifest.Dataset.Name);
-        Assert.Equal(ImageHandlings.Fit, manifest.ImageHandling);
+        Assert.Equal(ImageHandling.Fit, manifest.ImageHandling);
         Assert.Equal("none", manifest.Recipe.Augmentation);
 
         // 36 pictures: a tenth is the test split, a tenth of the rest validation.

@@ -36,7 +36,7 @@ public sealed class MnistDownloaderTests : IDisposable
             Assert.Equal(File.ReadAllBytes(Path.Combine(TestData.Mnist, name + ".gz")), File.ReadAllBytes(Path.Combine(target, name + ".gz")));
         }
 
-        Assert.Equal(10_000, MnistDataset.Load(target).Test.Count);
+        Assert.Equal(10_000, ImageDataset.LoadIdx(target).Test.Count);
         Assert.Contains("checksum ok", log.ToString(), StringComparison.Ordinal);
     }
 

@@ -1,7 +1,7 @@
 namespace Autoencoder.Training.Data;
 
 /// <summary>Images and labels of one split.</summary>
-internal sealed record LabelledImages(IdxImages Images, byte[] Labels)
+internal sealed record LabelledImages(GrayImageStack Images, byte[] Labels)
 {
     public int Count => Images.Count;
 
@@ -39,9 +39,10 @@ internal sealed record LabelledImages(IdxImages Images, byte[] Labels)
 }
 
 /// <summary>A training split and a test split of labelled grayscale images: MNIST-format IDX files (MNIST, Fashion-MNIST, ...) or a folder of pictures.</summary>
-internal sealed record MnistDataset(string Name, LabelledImages Train, LabelledImages Test)
+internal sealed record ImageDataset(string Name, LabelledImages Train, LabelledImages Test)
 {
-    public static MnistDataset Load(string directory)
+    /// <summary>A folder of MNIST-format IDX files (train- and t10k-, images and labels, raw or gzip); see <see cref="ImageFolderDataset"/> for pictures.</summary>
+    public static ImageDataset LoadIdx(string directory)
     {
         if (!Directory.Exists(directory))
         {
@@ -57,7 +58,7 @@ internal sealed record MnistDataset(string Name, LabelledImages Train, LabelledI
                 $"test images are {test.Images.Rows}x{test.Images.Columns} but training images are {train.Images.Rows}x{train.Images.Columns}");
         }
 
-        return new MnistDataset(DatasetName(directory), train, test);
+        return new ImageDataset(DatasetName(directory), train, test);
     }
 
     private static LabelledImages LoadSplit(string directory, string imagesName, string labelsName)

@@ -2,7 +2,7 @@ using Autoencoder.Training.Data;
 
 namespace Autoencoder.Training.Tests.Data;
 
-public sealed class MnistDatasetTests : IDisposable
+public sealed class ImageDatasetTests : IDisposable
 {
     private readonly TempDirectory temp = TestData.CreateTempDirectory();
 
@@ -11,7 +11,7 @@ public sealed class MnistDatasetTests : IDisposable
     [Fact]
     public void LoadsTheSharedMnistSubsetWithCountsFromTheHeaders()
     {
-        var dataset = MnistDataset.Load(TestData.Mnist);
+        var dataset = ImageDataset.LoadIdx(TestData.Mnist);
 
         Assert.Equal("mnist", dataset.Name);
         Assert.Equal(10_000, dataset.Train.Count);
@@ -24,7 +24,7 @@ public sealed class MnistDatasetTests : IDisposable
     [Fact]
     public void LoadsFullFashionMnistUnchanged()
     {
-        var dataset = MnistDataset.Load(TestData.FashionMnist);
+        var dataset = ImageDataset.LoadIdx(TestData.FashionMnist);
 
         Assert.Equal(60_000, dataset.Train.Count);
         Assert.Equal(10_000, dataset.Test.Count);
@@ -38,7 +38,7 @@ public sealed class MnistDatasetTests : IDisposable
         IdxFiles.Write(temp.Path, "train-images-idx3-ubyte", IdxFiles.Images(6, 28, 28), gzip: false);
         IdxFiles.Write(temp.Path, "train-labels-idx1-ubyte", IdxFiles.Labels(6), gzip: false);
 
-        var dataset = MnistDataset.Load(temp.Path);
+        var dataset = ImageDataset.LoadIdx(temp.Path);
 
         Assert.Equal(6, dataset.Train.Count);
         Assert.Equal(3, dataset.Test.Count);
@@ -50,7 +50,7 @@ public sealed class MnistDatasetTests : IDisposable
         IdxFiles.WriteDataset(temp.Path, train: 5, test: 3, gzip: false);
         IdxFiles.Write(temp.Path, "t10k-labels-idx1-ubyte", IdxFiles.Labels(4), gzip: false);
 
-        var error = Assert.Throws<DataFileException>(() => MnistDataset.Load(temp.Path));
+        var error = Assert.Throws<DataFileException>(() => ImageDataset.LoadIdx(temp.Path));
 
         Assert.EndsWith("t10k-labels-idx1-ubyte", error.FilePath, StringComparison.Ordinal);
         Assert.Contains("4 labels for the 3 images in t10k-images-idx3-ubyte", error.Message, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class MnistDatasetTests : IDisposable
         IdxFiles.WriteDataset(temp.Path, train: 2, test: 2, gzip: true);
         File.Delete(temp.File("t10k-images-idx3-ubyte.gz"));
 
-        var error = Assert.Throws<DataFileException>(() => MnistDataset.Load(temp.Path));
+        var error = Assert.Throws<DataFileException>(() => ImageDataset.LoadIdx(temp.Path));
 
         Assert.Equal(temp.File("t10k-images-idx3-ubyte") + "[.gz]", error.FilePath);
         Assert.Contains("file not found", error.Message, StringComparison.Ordinal);
@@ -71,7 +71,7 @@ public sealed class MnistDatasetTests : IDisposable
     [Fact]
     public void HoldingOutAValidationShareGivesDisjointSplitsThatDependOnlyOnTheSeed()
     {
-        var images = new IdxImages(100, 1, 1, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
+        var images = new GrayImageStack(100, 1, 1, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
         var all = new LabelledImages(images, [.. Enumerable.Range(0, 100).Select(i => (byte)(i % 10))]);
 
         var (train, validation) = all.Split(0.1, seed: 5);

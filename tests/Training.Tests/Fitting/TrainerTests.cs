@@ -1,14 +1,14 @@
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
-using Autoencoder.Training.Training;
+using Autoencoder.Training.Fitting;
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Tests.Training;
+namespace Autoencoder.Training.Tests.Fitting;
 
 public sealed class TrainerTests
 {
-    private static readonly Lazy<MnistDataset> Mnist = new(() => MnistDataset.Load(TestData.Mnist));
+    private static readonly Lazy<ImageDataset> Mnist = new(() => ImageDataset.LoadIdx(TestData.Mnist));
 
     [Theory]
     [InlineData("default")]

@@ -8,7 +8,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Training;
+namespace Autoencoder.Training.Fitting;
 
 /// <summary>
 /// What a finished (or interrupted) run produced: the model at its best validation epoch, the history, the images it
@@ -38,7 +38,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 {
     private const int EvaluationChunk = 2000;
 
-    public TrainingOutcome Run(MnistDataset dataset, CancellationToken cancellationToken)
+    public TrainingOutcome Run(ImageDataset dataset, CancellationToken cancellationToken)
     {
         var recipe = options.Recipe;
         var device = ChooseDevice(options.Device);
@@ -216,7 +216,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
     }
 
     /// <summary>[N,1,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>
-    public static Tensor ToTensor(IdxImages images, float pixelScale, Device device)
+    public static Tensor ToTensor(GrayImageStack images, float pixelScale, Device device)
     {
         using var bytes = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], ScalarType.Byte);
         using var floats = bytes.to_type(ScalarType.Float32);

@@ -1,4 +1,4 @@
-namespace Autoencoder.Training.Training;
+namespace Autoencoder.Training.Fitting;
 
 /// <summary>Where a training run reports what it is doing.</summary>
 internal interface ITrainingProgress

@@ -2,7 +2,7 @@ using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
 
-namespace Autoencoder.Training.Training;
+namespace Autoencoder.Training.Fitting;
 
 /// <summary>One training run, as the command line describes it.</summary>
 internal sealed record TrainingOptions

@@ -1,6 +1,7 @@
 using System.Globalization;
+using Autoencoder.Core;
 
-namespace Autoencoder.Training.Training;
+namespace Autoencoder.Training.Fitting;
 
 /// <summary>
 /// One line of history.csv. Errors are mean squared errors per pixel in [0,1] units; <paramref name="TrainSeconds"/>
@@ -16,8 +17,8 @@ internal sealed record EpochRecord(int Epoch, double TrainLoss, double TrainMse,
         TrainLoss.ToString("G6", CultureInfo.InvariantCulture),
         TrainMse.ToString("G6", CultureInfo.InvariantCulture),
         ValidationMse.ToString("G6", CultureInfo.InvariantCulture),
-        (TrainMse * 255 * 255).ToString("F2", CultureInfo.InvariantCulture),
-        (ValidationMse * 255 * 255).ToString("F2", CultureInfo.InvariantCulture),
+        MeanSquaredError.FromUnit(TrainMse).Pixel2.ToString("F2", CultureInfo.InvariantCulture),
+        MeanSquaredError.FromUnit(ValidationMse).Pixel2.ToString("F2", CultureInfo.InvariantCulture),
         LearningRate.ToString("G6", CultureInfo.InvariantCulture),
         TrainSeconds.ToString("F3", CultureInfo.InvariantCulture),
         ImagesPerSecond.ToString("F0", CultureInfo.InvariantCulture));

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using Autoencoder.Core;
+
+namespace Autoencoder.Training.Tests.Core;
+
+public sealed class ModelManifestTests : IDisposable
+{
+    private readonly TempDirectory temp = TestData.CreateTempDirectory();
+
+    public static TheoryData<string> BundledModels() =>
+        [.. Directory.GetDirectories(Path.Combine(TestData.RepositoryRoot, "models")).Select(Path.GetFileName).OfType<string>()];
+
+    public void Dispose() => temp.Dispose();
+
+    [Theory]
+    [MemberData(nameof(BundledModels))]
+    public void EveryBundledModelJsonLoadsAndIsWrittenBackWithTheSameImageHandlingName(string model)
+    {
+        var path = Path.Combine(TestData.RepositoryRoot, "models", model, ModelManifest.FileName);
+        var written = JsonNode.Parse(File.ReadAllText(path))!["imageHandling"]!.GetValue<string>();
+
+        var manifest = ModelManifest.Load(path);
+
+        Assert.Equal(written, manifest.ImageHandling.Name());
+        Assert.Equal(written, JsonNode.Parse(manifest.ToJson())!["imageHandling"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("\"mnist-digit\"", ImageHandling.MnistDigit)]
+    [InlineData("\"fit\"", ImageHandling.Fit)]
+    [InlineData("\"none\"", ImageHandling.None)]
+    public void ImageHandlingIsReadByItsName(string json, ImageHandling expected)
+    {
+        var manifest = ModelManifest.Load(WriteBundledMnistWith(JsonNode.Parse(json)!));
+
+        Assert.Equal(expected, manifest.ImageHandling);
+    }
+
+    [Theory]
+    [InlineData("\"mnist_digit\"", "'mnist_digit'")]
+    [InlineData("\"MnistDigit\"", "'MnistDigit'")]
+    [InlineData("0", "Number")]
+    public void AnUnknownImageHandlingFailsWhenModelJsonIsReadNamingTheFileAndTheAllowedNames(string json, string quoted)
+    {
+        var path = WriteBundledMnistWith(JsonNode.Parse(json)!);
+
+        var error = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path));
+
+        Assert.Equal(path, error.FilePath);
+        Assert.StartsWith($"{path}: not a valid model.json (imageHandling must be one of mnist-digit, fit, none, not {quoted}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReconstructionErrorsWithoutAllHundredAndOnePercentilesAreRefused()
+    {
+        var path = temp.File(ModelManifest.FileName);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;
+        json["reconstructionErrors"]!["percentiles"] = new JsonArray(0.1, 0.2);
+        File.WriteAllText(path, json.ToJsonString());
+
+        var error = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path));
+
+        Assert.Contains("(101 numbers), not 2", error.Problem, StringComparison.Ordinal);
+    }
+
+    private string WriteBundledMnistWith(JsonNode imageHandling)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;
+        json["imageHandling"] = imageHandling;
+        var path = temp.File(ModelManifest.FileName);
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+}

@@ -34,7 +34,7 @@ using var model = OnnxAutoencoder.Load(
     "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
 using var decoder = new ImageDecoder(new ImageLimits());
 using var budget = new DecodeBudget(long.MaxValue);
-var images = new ModelImages(decoder, budget);
+var images = new ImageTensors(decoder, budget);
 var shape = model.Manifest.Image;
 var digits = DigitPhotos.Read(idxGz);
 
@@ -62,18 +62,18 @@ int Phone(string outputDirectory)
         Time("  whole image, ImageSharp 2.1 (before)", () =>
         {
             using var image = Image.Load<Rgba32>(imageSharp, photo);
-            return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true);
+            return DigitPreparation.ToModelInput(image, shape.Width, shape.Height);
         });
 
         // Whole image through Skia: what the scale alone saves.
         Time("  whole image, Skia", () =>
         {
             using var image = decoder.Decode(photo);
-            return MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true);
+            return DigitPreparation.ToModelInput(image, shape.Width, shape.Height);
         });
 
         // After: what the service does.
-        var inspected = decoder.Inspect(photo, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+        var inspected = decoder.Inspect(photo, DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height));
         Time($"  1/{inspected.ScaleDenominator} scale, Skia (the service)", () =>
             images.ToModelInputAsync(photo, shape, Autoencoder.Core.ImageHandling.MnistDigit, CancellationToken.None).AsTask().GetAwaiter().GetResult());
     }
@@ -109,12 +109,12 @@ int Digits(int count)
     var ownError = Enumerable.Range(0, count).Average(i => Reconstruction(PixelValues.ToUnit(digits.Digit(i)), digits.Digit(i)));
     Console.WriteLine($"the model on the {count} digits as they are: mean MSE {ownError:F4}");
 
-    var measured = MnistPreprocessor.Choices.Measured;
+    var measured = DigitPreparation.Choices.Measured;
     var resamplers = new (string Name, IResampler Resampler)[]
     {
         ("bilinear", KnownResamplers.Triangle), ("Lanczos-3", KnownResamplers.Lanczos3), ("box", KnownResamplers.Box),
     };
-    var candidates = new List<(string Name, MnistPreprocessor.Choices Choices)> { ("the service's choices", measured) };
+    var candidates = new List<(string Name, DigitPreparation.Choices Choices)> { ("the service's choices", measured) };
     foreach (var threshold in new[] { 0, 5, 13, 25 })
     {
         foreach (var (name, resampler) in resamplers)
@@ -131,8 +131,8 @@ int Digits(int count)
     {
         var errors = uploads.Select(upload => Enumerable.Range(0, count).Average(i =>
         {
-            using var image = decoder.Load(decoder.Inspect(upload.Files[i], MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height)));
-            return Reconstruction(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, choices), digits.Digit(i));
+            using var image = decoder.Load(decoder.Inspect(upload.Files[i], DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height)));
+            return Reconstruction(DigitPreparation.ToModelInput(image, shape.Width, shape.Height, choices), digits.Digit(i));
         }));
         Console.WriteLine($"{name,-52} {string.Join("  ", errors.Select(error => $"{error,13:F4} ({error / ownError,4:F2}x)"))}");
     }
@@ -161,7 +161,7 @@ int Sweep(int count)
         ("alpha PNG", [("ink (20,20,20)", _ => typical with { Alpha = true, Ink = alphaInk }), ("black ink", _ => typical with { Alpha = true, Ink = new Rgb24(0, 0, 0) }), ("gray ink 100", _ => typical with { Alpha = true, Ink = new Rgb24(100, 100, 100) })]),
         ("enlarged with", [.. resamplers.Select(name => (name, (Func<int, DigitStyle>)(_ => typical with { Enlarge = name })))]),
     };
-    var candidates = new (string Name, MnistPreprocessor.Choices Choices)[] { ("before", MnistPreprocessor.Choices.Before), ("after", MnistPreprocessor.Choices.Measured), ("36% saturated", MnistPreprocessor.Choices.Measured with { SaturatedInkFraction = 0.36 }) };
+    var candidates = new (string Name, DigitPreparation.Choices Choices)[] { ("before", DigitPreparation.Choices.Before), ("after", DigitPreparation.Choices.Measured), ("36% saturated", DigitPreparation.Choices.Measured with { SaturatedInkFraction = 0.36 }) };
     Console.WriteLine($"{"axis",-44} {"value",-16} {string.Join(" ", candidates.Select(c => $"{c.Name + ": mean x own, input MSE, worst (digit: MSE, x its own)",-58}"))}");
     foreach (var (axis, values) in axes)
     {
@@ -172,8 +172,8 @@ int Sweep(int count)
             {
                 var results = Enumerable.Range(0, count).Select(i =>
                 {
-                    using var image = decoder.Load(decoder.Inspect(uploads[i], MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height)));
-                    var input = MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true, candidate.Choices);
+                    using var image = decoder.Load(decoder.Inspect(uploads[i], DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height)));
+                    var input = DigitPreparation.ToModelInput(image, shape.Width, shape.Height, candidate.Choices);
                     var digit = digits.Digit(i);
                     return (Error: Reconstruction(input, digit), Input: PixelValues.MeanSquaredError(PixelValues.ToUnit(digit), input));
                 }).ToArray();

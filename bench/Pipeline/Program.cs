@@ -24,7 +24,7 @@ using var model = OnnxAutoencoder.Load(
     "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
 using var decoder = new ImageDecoder(new ImageLimits());
 using var budget = new DecodeBudget(long.MaxValue);
-var images = new ModelImages(decoder, budget);
+var images = new ImageTensors(decoder, budget);
 var shape = model.Manifest.Image;
 
 var (idx, digits) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(idxPath)));

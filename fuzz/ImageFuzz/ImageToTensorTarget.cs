@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Images;
 using Autoencoder.Core;
@@ -31,7 +32,7 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
         {
             // As the service decodes for preprocessing (a large JPEG at a reduced scale), and whole, as for
             // preprocess=none.
-            var inspected = decoder.Inspect(bytes, MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+            var inspected = decoder.Inspect(bytes, DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height));
             image = decoder.Load(inspected);
             if (image.Width * (long)image.Height > inspected.DecodedPixels)
             {
@@ -51,12 +52,12 @@ internal sealed class ImageToTensorTarget(ImageShape shape) : IDisposable
         {
             // Past the decoder nothing may throw, not even a rejection: the only rejection the
             // preprocessor knows is for a raw input of the wrong size, which is never asked for here.
-            RequireModelInput(MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true), "preprocess=true");
-            RequireModelInput(MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height), "fit");
+            RequireModelInput(DigitPreparation.ToModelInput(image, shape.Width, shape.Height), "preprocess=true");
+            RequireModelInput(FitPreparation.ToModelInput(image, shape.Width, shape.Height), "fit");
             var isModelSized = whole.Width == shape.Width && whole.Height == shape.Height;
             if (isModelSized)
             {
-                RequireModelInput(MnistPreprocessor.ToModelInput(whole, shape.Width, shape.Height, preprocess: false), "preprocess=false");
+                RequireModelInput(ExactInput.ToModelInput(whole, shape.Width, shape.Height), "preprocess=false");
             }
 
             return $"accepted: {image.Width}x{image.Height}, model input in range"

@@ -27,7 +27,7 @@ public readonly record struct ImageCall(
     [FromQuery(Name = "preprocess")] string? Preprocess,
     AutoencoderService Service,
     ImageUploads Uploads,
-    ModelImages Images,
+    ImageTensors Images,
     IOptions<LimitsOptions> Options,
     CancellationToken CancellationToken)
 {
@@ -58,7 +58,7 @@ public readonly record struct LatentCall(
     HttpRequest Request,
     [FromQuery(Name = "model")] string? Model,
     AutoencoderService Service,
-    ModelImages Images,
+    ImageTensors Images,
     IOptions<LimitsOptions> Options,
     CancellationToken CancellationToken)
 {

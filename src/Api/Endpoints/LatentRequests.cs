@@ -62,7 +62,7 @@ public static class LatentRequests
 
     /// <summary>Many latents' images: an IDX file, one PNG grid, or JSON, as the client accepts.</summary>
     private static Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>> Many(
-        HttpRequest request, OnnxAutoencoder model, ModelImages images, AutoencoderService service, float[] latents, int count, CancellationToken cancellationToken)
+        HttpRequest request, OnnxAutoencoder model, ImageTensors images, AutoencoderService service, float[] latents, int count, CancellationToken cancellationToken)
     {
         var shape = model.Manifest.Image;
         var decoded = service.DecodeMany(model, latents, count, cancellationToken);

@@ -62,7 +62,7 @@ public static class ApplicationServices
         services.AddSingleton(provider => new ImageDecoder(provider.GetRequiredService<IOptions<ImageLimits>>().Value));
         services.AddSingleton(provider => new DecodeBudget(provider.GetRequiredService<IOptions<LimitsOptions>>().Value
             .EffectiveDecodePixelBudget(provider.GetRequiredService<IOptions<ImageLimits>>().Value.MaxPixels)));
-        services.AddSingleton<ModelImages>();
+        services.AddSingleton<ImageTensors>();
         services.AddSingleton<ImageUploads>();
 
         services.AddHealthChecks().AddCheck<ModelsReadyCheck>("models", tags: [HealthApi.ReadyTag]);

@@ -14,7 +14,7 @@ namespace Autoencoder.Api.Logging;
 /// <remarks>
 /// Serilog's console sink writes and flushes every event, two system calls per request line; its batching wrapper and
 /// Serilog.Sinks.Async wake their reader for every event. Under load each of those cost more than formatting the line:
-/// behind Sinks.Async the console sink took 21-29% more CPU per request than this sink (README, "Logging";
+/// behind Sinks.Async the console sink took 21-29% more CPU per request than this sink (docs/logging.md;
 /// bench/logging.sh). Here a request only adds its event to a queue: no lock, no wake-up. At most
 /// <see cref="QueueLimit"/> events wait (a few megabytes) if the console falls behind; beyond that, events are dropped
 /// rather than held, and the count of dropped events goes to Serilog's self-log. Disposing writes out everything queued

@@ -28,7 +28,7 @@ public sealed class FitPreprocessingTests(AutoencoderApiFactory factory) : IClas
         using var image = TestImages.Rgba(200, 100, (x, y) => x is >= 40 and < 160 && y is >= 30 and < 70 ? new Rgba32(0, 0, 0) : new Rgba32(255, 255, 255));
         using var decoded = decoder.Decode(TestImages.Encode(image, new PngEncoder()));
 
-        var input = MnistPreprocessor.FitToFrame(decoded, 28, 28);
+        var input = FitPreparation.ToModelInput(decoded, 28, 28);
 
         // 120x40 scaled to 28 wide is 28x9 (rounded), centred: rows 9..17 hold it, the rest is black.
         for (var y = 0; y < 28; y++)
@@ -44,7 +44,7 @@ public sealed class FitPreprocessingTests(AutoencoderApiFactory factory) : IClas
         var item = TestData.FashionItem(0);
         using var image = decoder.Decode(TestImages.GrayPng(item, 28, 28));
 
-        Assert.Equal(item.Select(value => value / 255f).ToArray(), MnistPreprocessor.FitToFrame(image, 28, 28));
+        Assert.Equal(item.Select(value => value / 255f).ToArray(), FitPreparation.ToModelInput(image, 28, 28));
     }
 
     [Theory]

@@ -14,7 +14,7 @@ public sealed class JpegDecodingTests : IDisposable
     // The four quadrants of the upright picture, each its own gray, so every mirror and turn is told apart.
     private const byte TopLeft = 0, TopRight = 85, BottomLeft = 170, BottomRight = 255;
 
-    private static readonly Size MnistUseful = MnistPreprocessor.SmallestUsefulSource(28, 28);
+    private static readonly Size MnistUseful = DigitPreparation.SmallestUsefulSource(28, 28);
 
     private readonly ImageDecoder decoder = new(new ImageLimits());
 

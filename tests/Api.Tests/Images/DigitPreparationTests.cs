@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 
 namespace Autoencoder.Api.Tests.Images;
 
-public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposable
+public sealed class DigitPreparationTests(ITestOutputHelper output) : IDisposable
 {
     private const int Side = MnistTestDigits.Side;
 
@@ -26,8 +26,8 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
             var expected = digit.Select(value => value / 255f).ToArray();
             using var image = decoder.Decode(TestImages.GrayPng(digit, Side, Side));
 
-            Assert.Equal(expected, MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: true));
-            Assert.Equal(expected, MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: false));
+            Assert.Equal(expected, DigitPreparation.ToModelInput(image, Side, Side));
+            Assert.Equal(expected, ExactInput.ToModelInput(image, Side, Side));
         }
     }
 
@@ -57,7 +57,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
             Assert.True(shiftedX < 11 && shiftedY < 11, "the test digit should start well off centre");
             using var image = TestImages.Rgba(Side, Side, (x, y) => Gray((byte)(255 - shifted[(y * Side) + x])));
 
-            var (centreX, centreY) = CentreOfMass(MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: true));
+            var (centreX, centreY) = CentreOfMass(DigitPreparation.ToModelInput(image, Side, Side));
 
             // Within a pixel of (14, 14), where MNIST's own digits have their centre of mass.
             Assert.InRange(centreX, 14 - 1, 14 + 1);
@@ -71,7 +71,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
         var shifted = ShiftToTopLeftCorner(MnistTestDigits.First(1)[0]);
         using var image = decoder.Decode(TestImages.GrayPng(shifted, Side, Side));
 
-        Assert.Equal(shifted.Select(value => value / 255f), MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: true));
+        Assert.Equal(shifted.Select(value => value / 255f), DigitPreparation.ToModelInput(image, Side, Side));
     }
 
     [Theory]
@@ -86,7 +86,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
     {
         using var image = TestImages.Rgba(width, height, (_, _) => new Rgba32(gray, gray, gray, alpha));
 
-        Assert.All(MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: true), value => Assert.Equal(0f, value));
+        Assert.All(DigitPreparation.ToModelInput(image, Side, Side), value => Assert.Equal(0f, value));
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
         // A bar twice as high as wide, dark on light, somewhere on a larger canvas.
         using var image = TestImages.Rgba(200, 100, (x, y) => x is >= 120 and < 150 && y is >= 20 and < 80 ? Gray(0) : Gray(230));
 
-        var input = MnistPreprocessor.ToModelInput(image, fieldSide, fieldSide, preprocess: true);
+        var input = DigitPreparation.ToModelInput(image, fieldSide, fieldSide);
 
         Assert.Equal(fieldSide * fieldSide, input.Length);
         var (left, top, right, bottom) = BoundsAbove(input, fieldSide, threshold: 0.5f);
@@ -112,7 +112,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
         var random = new Random(5);
         using var noise = TestImages.Rgba(57, 31, (_, _) => new Rgba32((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
 
-        var input = MnistPreprocessor.ToModelInput(noise, Side, Side, preprocess: true);
+        var input = DigitPreparation.ToModelInput(noise, Side, Side);
 
         Assert.Equal(Side * Side, input.Length);
         Assert.All(input, value => Assert.InRange(value, 0f, 1f));
@@ -123,7 +123,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
     {
         using var image = TestImages.Rgba(140, 140, (_, _) => Gray(0));
 
-        var rejection = Assert.Throws<ImageRejectedException>(() => MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: false));
+        var rejection = Assert.Throws<ImageRejectedException>(() => ExactInput.ToModelInput(image, Side, Side));
 
         Assert.Equal(InputFault.Invalid, rejection.Fault);
         Assert.Contains("140x140", rejection.Message, StringComparison.Ordinal);
@@ -141,7 +141,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
             _ => Gray(255),
         });
 
-        var input = MnistPreprocessor.ToModelInput(image, Side, Side, preprocess: false);
+        var input = ExactInput.ToModelInput(image, Side, Side);
 
         Assert.Equal(76 / 255f, input[0]); // 0.299 * 255, rounded
         Assert.Equal(0f, input[1]);
@@ -170,7 +170,7 @@ public sealed class MnistPreprocessorTests(ITestOutputHelper output) : IDisposab
             using var drawn = TestImages.Rgba(5 * Side, 5 * Side, (x, y) => pixelFor(enlarged[(y * 5 * Side) + x]));
             using var decoded = decoder.Decode(TestImages.Encode(drawn, encoder));
 
-            var input = MnistPreprocessor.ToModelInput(decoded, Side, Side, preprocess: true);
+            var input = DigitPreparation.ToModelInput(decoded, Side, Side);
 
             var original = digit.Select(value => value / 255f).ToArray();
             var aligned = OneStepShifts().Select(shift => Shift(input, shift.X, shift.Y)).MaxBy(shifted => Correlation(original, shifted))!;

@@ -6,7 +6,7 @@ namespace Autoencoder.Api.Images;
 /// <summary>
 /// Where uploaded bytes become model inputs and model outputs become PNGs, for a model's image shape.
 /// </summary>
-public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
+public sealed class ImageTensors(ImageDecoder decoder, DecodeBudget budget)
 {
     /// <summary>
     /// Decodes an upload and turns it into the model's [0,1] input the way <paramref name="imageHandling"/> (one of
@@ -16,14 +16,14 @@ public sealed class ModelImages(ImageDecoder decoder, DecodeBudget budget)
     /// </summary>
     public async ValueTask<float[]> ToModelInputAsync(byte[] upload, ImageShape shape, ImageHandling imageHandling, CancellationToken cancellationToken)
     {
-        var inspected = decoder.Inspect(upload, imageHandling == ImageHandling.None ? null : MnistPreprocessor.SmallestUsefulSource(shape.Width, shape.Height));
+        var inspected = decoder.Inspect(upload, imageHandling == ImageHandling.None ? null : DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height));
         using var reservation = await budget.ReserveAsync(inspected.PixelsToReserve, cancellationToken);
         using var image = decoder.Load(inspected);
         return imageHandling switch
         {
-            ImageHandling.MnistDigit => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: true),
-            ImageHandling.Fit => MnistPreprocessor.FitToFrame(image, shape.Width, shape.Height),
-            ImageHandling.None => MnistPreprocessor.ToModelInput(image, shape.Width, shape.Height, preprocess: false),
+            ImageHandling.MnistDigit => DigitPreparation.ToModelInput(image, shape.Width, shape.Height),
+            ImageHandling.Fit => FitPreparation.ToModelInput(image, shape.Width, shape.Height),
+            ImageHandling.None => ExactInput.ToModelInput(image, shape.Width, shape.Height),
             _ => throw new ArgumentOutOfRangeException(nameof(imageHandling), imageHandling, "checked when the model is loaded"),
         };
     }

@@ -43,6 +43,13 @@ public sealed record ModelManifest
     /// <summary>Per-image reconstruction error (MSE, [0,1] units) on the held-out validation images: where a new image's error falls.</summary>
     public ReconstructionErrors? ReconstructionErrors { get; init; }
 
+    /// <summary>
+    /// For a denoiser: the noise it was trained to remove, each image corrupted by one of these, and the clean image the
+    /// target. Null for a plain autoencoder.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Noise>? Noise { get; init; }
+
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,

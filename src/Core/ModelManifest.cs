@@ -206,14 +206,19 @@ public sealed record MeanSquaredError(double Unit, double Pixel2)
 
 /// <summary>
 /// Train and validation error at the last epoch run and at the best (exported) epoch, and the exported model's
-/// error on the test split, measured once after training.
+/// error on the test split, measured once after training. A plain autoencoder's errors are of each image against
+/// itself (<paramref name="Inputs"/> null). A denoiser's are of its outputs for noisy inputs against the clean images,
+/// as <paramref name="Inputs"/> says, and <paramref name="NoisyTestInput"/> is the error of those noisy test inputs
+/// themselves: what the model has to improve on.
 /// </summary>
 public sealed record MetricsInfo(
     MeanSquaredError FinalTrain,
     MeanSquaredError FinalValidation,
     MeanSquaredError BestTrain,
     MeanSquaredError BestValidation,
-    MeanSquaredError Test);
+    MeanSquaredError Test,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Inputs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MeanSquaredError? NoisyTestInput = null);
 
 /// <summary>The distribution of per-image reconstruction MSE over a split: its mean and the 0th..100th percentiles (101 values).</summary>
 public sealed record ReconstructionErrors(string Split, int Images, double Mean, IReadOnlyList<double> Percentiles)

@@ -44,6 +44,11 @@ internal sealed class TrainCommand : Command
     private readonly Option<Augmentation?> augment = TypedOptions.OneOf<Augmentation>(
         "--augment", "how to vary training images; default: shift for MNIST digits, none otherwise");
 
+    private readonly Option<IReadOnlyList<Noise>?> noise = TypedOptions.Noises(
+        "--noise",
+        $"train a denoiser: each training image corrupted anew every epoch by one of these, KIND one of {string.Join(", ", Noise.KindNames)}, " +
+        "LEVEL a number or a range MIN-MAX drawn per image (e.g. gaussian:0-0.5,salt-pepper:0-0.3); the loss is against the clean image");
+
     private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",
         ImageHandlingNames.Values.ToDictionary(StringComparer.OrdinalIgnoreCase),
@@ -76,7 +81,7 @@ internal sealed class TrainCommand : Command
     {
         Option[] options =
         [
-            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, imageHandling, imageSize, seed, threads, limit,
+            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, imageHandling, imageSize, seed, threads, limit,
             device, download, mirror, checksums,
         ];
         this.AddOptions(options);
@@ -108,6 +113,7 @@ internal sealed class TrainCommand : Command
             Limit = parseResult.GetValue(limit),
             ValidationFraction = parseResult.GetValue(validation),
             Augmentation = parseResult.GetValue(augment),
+            Noise = parseResult.GetValue(noise),
             Device = parseResult.GetValue(device) ?? DeviceChoice.Auto,
         };
 
@@ -137,7 +143,7 @@ internal sealed class TrainCommand : Command
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"done: {options.OutputDirectory}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
-                $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²)  {outcome.Elapsed.TotalSeconds:F1} s"));
+                $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²){NoisyInputsNote(manifest.Metrics)}  {outcome.Elapsed.TotalSeconds:F1} s"));
         }
 
         return outcome.Interrupted ? 130 : 0;
@@ -217,7 +223,10 @@ internal sealed class TrainCommand : Command
                 MeanSquaredError.FromUnit(final.ValidationMse),
                 MeanSquaredError.FromUnit(outcome.Best.TrainMse),
                 MeanSquaredError.FromUnit(outcome.Best.ValidationMse),
-                MeanSquaredError.FromUnit(outcome.TestMse)),
+                MeanSquaredError.FromUnit(outcome.TestMse),
+                options.Noise is null ? null : NoisyInputs(options.Noise, options.Seed),
+                outcome.NoisyTestInputMse is { } noisyInput ? MeanSquaredError.FromUnit(noisyInput) : null),
+            Noise = options.Noise,
             ReconstructionErrors = outcome.ValidationErrors,
             Provenance = new ProvenanceInfo(
                 "autoencoder-train",
@@ -233,6 +242,14 @@ internal sealed class TrainCommand : Command
         ReconstructionReport.SaveInterpolation(Path.Combine(directory, "interpolation.png"), model, testImages, options.Seed);
         return manifest;
     }
+
+    private static string NoisyInputs(IReadOnlyList<Noise> noises, int seed) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"validation and test: outputs for noisy copies of the images ({string.Join(',', noises)}, made once with seed {seed}) against the clean images; " +
+        $"train: outputs for each epoch's new noisy copies against the clean images");
+
+    private static string NoisyInputsNote(MetricsInfo metrics) =>
+        metrics.NoisyTestInput is { } noisy ? string.Create(CultureInfo.InvariantCulture, $" on noisy inputs, whose own mse is {noisy.Unit:F5}") : string.Empty;
 
     private static Dictionary<string, string> LibraryVersions() => new()
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Autoencoder.Core;
 
 namespace Autoencoder.Training.Cli;
 
@@ -90,6 +91,39 @@ internal static class TypedOptions
     public static Option<TEnum?> OneOfNamed<TEnum>(string name, IReadOnlyDictionary<string, TEnum> choices, string description)
         where TEnum : struct, Enum =>
         Parsed(name, string.Join('|', choices.Keys), $"one of {string.Join(", ", choices.Keys)}", OrNull<TEnum>(choices.TryGetValue), description);
+
+    /// <summary>
+    /// Comma-separated noises, "gaussian:0-0.5,mask:0.3" (see <see cref="Noise.Parse"/>); null when not given. A bad
+    /// one is reported with what <see cref="Noise.Parse"/> says is wrong with it.
+    /// </summary>
+    public static Option<IReadOnlyList<Noise>?> Noises(string name, string description) => new(name)
+    {
+        HelpName = "KIND:LEVEL[,...]",
+        Description = description,
+
+        // One token holds the whole list, as in "--noise gaussian:0.3,mask:0.2".
+        Arity = ArgumentArity.ExactlyOne,
+        CustomParser = result =>
+        {
+            var text = result.Tokens[0].Value;
+            try
+            {
+                var noises = Noise.ParseList(text);
+                if (noises.Count > 0)
+                {
+                    return noises;
+                }
+
+                result.AddError($"{name} must be one or more KIND:LEVEL or KIND:MIN-MAX, comma-separated, not '{text}'");
+            }
+            catch (FormatException e)
+            {
+                result.AddError($"{name}: {e.Message}");
+            }
+
+            return null;
+        },
+    };
 
     /// <summary>An http or https URL, with a default that help shows.</summary>
     public static Option<Uri> HttpUrl(string name, Uri defaultValue, string description)

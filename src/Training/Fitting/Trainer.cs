@@ -12,7 +12,9 @@ namespace Autoencoder.Training.Fitting;
 
 /// <summary>
 /// What a finished (or interrupted) run produced: the model at its best validation epoch, the history, the images it
-/// was trained, validated and tested on, its test error, and the distribution of its validation errors.
+/// was trained, validated and tested on, its test error, and the distribution of its validation errors. For a
+/// denoiser, the validation and test errors are of its outputs for fixed noisy inputs against the clean images, and
+/// <see cref="NoisyTestInputMse"/> is how far those noisy test inputs themselves are from the clean ones.
 /// </summary>
 internal sealed record TrainingOutcome(
     AutoencoderModel Model,
@@ -26,13 +28,16 @@ internal sealed record TrainingOutcome(
     int ValidationImages,
     int TestImages,
     double TestMse,
-    ReconstructionErrors ValidationErrors);
+    ReconstructionErrors ValidationErrors,
+    double? NoisyTestInputMse);
 
 /// <summary>
 /// Trains an autoencoder with a recipe: a share of the training images is held out for validation, the rest is
 /// shuffled into mini-batches (augmented as the data set allows), and after every epoch the validation error decides
 /// whether these are the best weights so far. The test split is looked at once, at the end, to report the kept
 /// model's error. Cancellation stops after the current batch; the best epoch so far is what the run returns.
+/// With noise (a denoiser), each batch is corrupted anew and the loss compares the output with the clean batch;
+/// validation and test compare outputs for noisy copies made once with the clean images.
 /// </summary>
 internal sealed class Trainer(TrainingOptions options, ITrainingProgress progress)
 {
@@ -56,6 +61,9 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 
         using var trainImages = ToTensor(train.Images, recipe.PixelScale, device);
         using var validationImages = ToTensor(validation.Images, 1f, device);
+        var corruption = options.Noise is { Count: > 0 } noises ? new Corruption(noises, recipe.PixelScale, options.Seed) : null;
+        using var noisyValidationImages = corruption?.CorruptValidation(validationImages);
+        var validationInputs = noisyValidationImages ?? validationImages;
         var epochs = options.EffectiveEpochs;
         var batchSize = options.EffectiveBatchSize;
         var batches = (train.Count + batchSize - 1) / batchSize;
@@ -67,6 +75,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 
         progress.Started($"{recipe.Name} recipe, {network.Summary} ({network.ParameterCount:N0} parameters), " +
             $"{train.Count} training / {validation.Count} validation images, augmentation {augmentation.ToString().ToLowerInvariant()}, " +
+            (corruption is null ? string.Empty : $"noise {string.Join(',', corruption.Noises)}, ") +
             $"batch {batchSize}, {epochs} epochs, seed {options.Seed}, {device.type.ToString().ToLowerInvariant()} with {options.Threads} threads");
 
         var history = new List<EpochRecord>();
@@ -96,9 +105,10 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                     using var scope = NewDisposeScope();
                     var start = batch * batchSize;
                     var count = Math.Min(batchSize, train.Count - start);
-                    var input = Augment(trainImages.index_select(0, order.narrow(0, start, count)), augmentation, random);
+                    var target = Augment(trainImages.index_select(0, order.narrow(0, start, count)), augmentation, random);
+                    var input = corruption?.CorruptBatch(target) ?? target;
                     var output = network.forward(input);
-                    var loss = Loss(recipe.Loss, output, input);
+                    var loss = Loss(recipe.Loss, output, target);
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
@@ -106,7 +116,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 
                     using (no_grad())
                     {
-                        var mse = recipe.Loss == LossFunction.MeanSquaredError ? loss : nn.functional.mse_loss(output, input);
+                        var mse = recipe.Loss == LossFunction.MeanSquaredError ? loss : nn.functional.mse_loss(output, target);
                         mseSum += mse.item<float>() * count / pixelScaleSquared;
                     }
 
@@ -126,7 +136,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 epoch,
                 lossSum / seen,
                 mseSum / seen,
-                Evaluate(model, validationImages),
+                Evaluate(model, validationInputs, validationImages),
                 scheduler?.get_last_lr().First() ?? recipe.LearningRate,
                 trainSeconds,
                 seen / trainSeconds);
@@ -152,16 +162,23 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         else
         {
             // Stopped before the first epoch ended: what there is, measured as it is.
-            var validationMse = Evaluate(model, validationImages);
+            var validationMse = Evaluate(model, validationInputs, validationImages);
             best = new EpochRecord(0, double.NaN, double.NaN, validationMse, recipe.LearningRate, total.Elapsed.TotalSeconds, 0);
         }
 
         network.eval();
         var validationErrors = ImageErrors.Summarise("validation", PerImageErrors(model, validationImages));
         double testMse;
+        double? noisyTestInputMse = null;
         using (var testImages = ToTensor(test.Images, 1f, device))
+        using (var noisyTestImages = corruption?.CorruptTest(testImages))
         {
-            testMse = Evaluate(model, testImages);
+            testMse = Evaluate(model, noisyTestImages ?? testImages, testImages);
+            if (noisyTestImages is not null)
+            {
+                using var difference = nn.functional.mse_loss(noisyTestImages, testImages);
+                noisyTestInputMse = difference.item<float>();
+            }
         }
 
         return new TrainingOutcome(
@@ -176,25 +193,32 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
             validation.Count,
             test.Count,
             testMse,
-            validationErrors);
+            validationErrors,
+            noisyTestInputMse);
     }
 
     /// <summary>Mean squared error per pixel, in [0,1] units, of the contract models on the given [0,1] images.</summary>
-    public static double Evaluate(AutoencoderModel model, Tensor images)
+    public static double Evaluate(AutoencoderModel model, Tensor images) => Evaluate(model, images, images);
+
+    /// <summary>
+    /// Mean squared error per pixel, in [0,1] units, of the contract models' outputs for <paramref name="inputs"/>
+    /// against <paramref name="targets"/> (a denoiser's noisy inputs and the clean images).
+    /// </summary>
+    public static double Evaluate(AutoencoderModel model, Tensor inputs, Tensor targets)
     {
         model.Network.eval();
         using var _ = no_grad();
         double sum = 0;
-        var count = images.shape[0];
+        var count = targets.shape[0];
         for (long start = 0; start < count; start += EvaluationChunk)
         {
             using var scope = NewDisposeScope();
-            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, count - start));
-            var reconstruction = model.ContractDecoder.forward(model.ContractEncoder.forward(chunk));
-            sum += nn.functional.mse_loss(reconstruction, chunk, nn.Reduction.Sum).item<float>();
+            var length = Math.Min(EvaluationChunk, count - start);
+            var output = model.ContractDecoder.forward(model.ContractEncoder.forward(inputs.narrow(0, start, length)));
+            sum += nn.functional.mse_loss(output, targets.narrow(0, start, length), nn.Reduction.Sum).item<float>();
         }
 
-        return sum / (count * images.shape[1] * images.shape[2] * images.shape[3]);
+        return sum / (count * targets.shape[1] * targets.shape[2] * targets.shape[3]);
     }
 
     /// <summary>Each image's mean squared error per pixel, in [0,1] units, through the contract models.</summary>

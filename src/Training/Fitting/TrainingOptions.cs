@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
@@ -37,6 +38,9 @@ internal sealed record TrainingOptions
     public Augmentation? Augmentation { get; init; }
 
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>Null for a plain autoencoder; else a denoiser, each training image corrupted by one of these (see <see cref="Corruption"/>).</summary>
+    public IReadOnlyList<Noise>? Noise { get; init; }
 
     public int EffectiveEpochs => Epochs ?? Recipe.Epochs;
 

@@ -26,6 +26,10 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("error: --arch must be one of fc, conv, not '1'", "train", "--data", "x", "--out", "y", "--arch", "1")]
     [InlineData("error: --device must be one of auto, cpu, cuda, not 'tpu'", "train", "--data", "x", "--out", "y", "--device", "tpu")]
     [InlineData("error: --image-handling must be one of mnist-digit, fit, none, not 'crop'", "train", "--data", "x", "--out", "y", "--image-handling", "crop")]
+    [InlineData("error: --noise: noise 'blur:0.3' is not KIND:LEVEL or KIND:MIN-MAX with KIND one of gaussian, salt-pepper, mask", "train", "--data", "x", "--out", "y", "--noise", "blur:0.3")]
+    [InlineData("error: --noise: noise 'mask:2': levels must satisfy 0 <= MIN <= MAX <= 1", "train", "--data", "x", "--out", "y", "--noise", "gaussian:0.1,mask:2")]
+    [InlineData("error: --noise: noise 'gaussian:x': the level must be a number, or a range MIN-MAX of two", "train", "--data", "x", "--out", "y", "--noise", "gaussian:x")]
+    [InlineData("error: --noise must be one or more KIND:LEVEL or KIND:MIN-MAX, comma-separated, not ','", "train", "--data", "x", "--out", "y", "--noise", ",")]
     [InlineData("error: Option '--data' is required.", "train", "--out", "y")]
     [InlineData("error: Option '--out' is required.", "train", "--data", "x")]
     [InlineData("error: Required argument missing for option: '--seed'.", "train", "--data", "x", "--out", "y", "--seed")]
@@ -105,7 +109,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
@@ -179,6 +183,32 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("export: encoder.onnx matches TorchSharp", log, StringComparison.Ordinal);
         Assert.Contains("epoch   2/2", log, StringComparison.Ordinal);
+
+        // A plain autoencoder's model.json says nothing of noise.
+        Assert.Null(manifest.Noise);
+        Assert.Null(manifest.Metrics.Inputs);
+        Assert.Null(manifest.Metrics.NoisyTestInput);
+        Assert.DoesNotContain("noise", File.ReadAllText(Path.Combine(output, ModelManifest.FileName)), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task TrainWithNoiseRecordsTheNoiseAndScoresOnNoisyInputsAgainstCleanImages()
+    {
+        var output = temp.File("denoiser");
+
+        var (exitCode, log, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--limit", "1000", "--epochs", "4", "--threads", "1",
+            "--noise", "gaussian:0.3-0.5,salt-pepper:0.2");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Equal(Noise.ParseList("gaussian:0.3-0.5,salt-pepper:0.2"), manifest.Noise);
+        Assert.Contains("\"gaussian:0.3-0.5\"", File.ReadAllText(Path.Combine(output, ModelManifest.FileName)), StringComparison.Ordinal);
+        Assert.StartsWith("validation and test: outputs for noisy copies of the images (gaussian:0.3-0.5,salt-pepper:0.2, made once with seed 1) against the clean images", manifest.Metrics.Inputs, StringComparison.Ordinal);
+        Assert.NotNull(manifest.Metrics.NoisyTestInput);
+        Assert.True(manifest.Metrics.Test.Unit < manifest.Metrics.NoisyTestInput.Unit, $"test {manifest.Metrics.Test.Unit}, noisy inputs {manifest.Metrics.NoisyTestInput.Unit}");
+        Assert.Contains("noise gaussian:0.3-0.5,salt-pepper:0.2", log, StringComparison.Ordinal);
+        Assert.Contains("on noisy inputs, whose own mse is", log, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Recipes;
@@ -115,6 +116,71 @@ public sealed class TrainerTests
             Assert.IsType<ConvolutionalAutoencoder>(outcome.Model.Network);
             Assert.True(outcome.History[^1].TrainMse < outcome.History[0].TrainMse, Describe(outcome));
             Assert.Equal("conv", outcome.Model.Network.Describe().Kind);
+        }
+    }
+
+    [Fact]
+    public void ADenoiserBringsNoisyImagesCloserToTheCleanOnes()
+    {
+        // Enough images and epochs to get past the average digit, which is about as far from a digit as these noisy copies.
+        var noises = Noise.ParseList("gaussian:0.2-0.4,salt-pepper:0.1-0.2");
+        var outcome = Train(Options("default", epochs: 6) with { Noise = noises, Limit = 2000 });
+
+        var clean = Mnist.Value.Test.Images.Select([.. Enumerable.Range(2000, 200)]);
+        var cleanPixels = clean.Pixels.Select(pixel => pixel / 255f).ToArray();
+        var noisyPixels = cleanPixels.ToArray();
+        Noise.ApplyMix(noises, noisyPixels, clean.PixelsPerImage, new Random(11));
+
+        using (outcome.Model)
+        using (no_grad())
+        using (var noisy = tensor(noisyPixels, [clean.Count, 1, clean.Rows, clean.Columns]))
+        using (var latent = outcome.Model.ContractEncoder.forward(noisy))
+        using (var denoised = outcome.Model.ContractDecoder.forward(latent))
+        {
+            var noisyError = PixelValues.MeanSquaredError(noisyPixels, cleanPixels);
+            var denoisedError = PixelValues.MeanSquaredError(denoised.data<float>().ToArray(), cleanPixels);
+            Assert.True(denoisedError < noisyError * 0.8, $"denoised {denoisedError:F5}, noisy {noisyError:F5}; {Describe(outcome)}");
+            Assert.True(outcome.TestMse < outcome.NoisyTestInputMse, $"test {outcome.TestMse:F5}, noisy test inputs {outcome.NoisyTestInputMse:F5}");
+        }
+    }
+
+    [Fact]
+    public void ADenoiserIsTrainedAndScoredAgainstTheCleanImages()
+    {
+        // Every pixel masked: the network sees only black, so all it can learn is the average clean image. Were it
+        // trained against its (black) input, it would learn to give black.
+        var outcome = Train(Options("default", epochs: 8) with { Noise = [Noise.Parse("mask:1")] });
+
+        var averageCleanPixel = Mnist.Value.Train.Take(300).Images.Pixels.Average(pixel => pixel / 255.0);
+        using (outcome.Model)
+        using (no_grad())
+        using (var black = zeros(1, 1, 28, 28))
+        using (var output = outcome.Model.ContractDecoder.forward(outcome.Model.ContractEncoder.forward(black)))
+        using (var validation = ValidationImages())
+        using (var blackValidation = zeros_like(validation))
+        {
+            Assert.InRange(output.mean().item<float>(), averageCleanPixel * 0.5, averageCleanPixel * 1.5);
+            Assert.Equal(outcome.Best.ValidationMse, Trainer.Evaluate(outcome.Model, blackValidation, validation), 6);
+        }
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameDenoisingRunAndNoiseChangesTheRun()
+    {
+        var noisy = Options("default", epochs: 2) with { Noise = Noise.ParseList("gaussian:0-0.5,mask:0.3") };
+        var first = Train(noisy);
+        var second = Train(noisy);
+        var plain = Train(Options("default", epochs: 2));
+
+        using (first.Model)
+        using (second.Model)
+        using (plain.Model)
+        {
+            Assert.Equal(first.History.Select(record => record.TrainMse), second.History.Select(record => record.TrainMse));
+            Assert.Equal(first.History.Select(record => record.ValidationMse), second.History.Select(record => record.ValidationMse));
+            Assert.Equal(first.NoisyTestInputMse, second.NoisyTestInputMse);
+            Assert.NotEqual(first.History.Select(record => record.TrainMse), plain.History.Select(record => record.TrainMse));
+            Assert.Null(plain.NoisyTestInputMse);
         }
     }
 

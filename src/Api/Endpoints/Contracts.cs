@@ -35,6 +35,17 @@ public sealed record BulkDecodeResponse(string Model, int Count, int Width, int 
 /// <param name="Input">The image as the model saw it (after preprocessing) as a base64-encoded 8-bit grayscale PNG.</param>
 public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile, string Input);
 
+/// <summary>An image's denoising.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="Image">The model's output, the cleaned image, as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Input">The uploaded image as the model takes it (after preprocessing, before any ?noise=), as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Noise">With ?noise=: the noise added to the input, as ?noise= takes it ("gaussian:0.3"); else null.</param>
+/// <param name="Seed">With ?noise=: the seed of that noise (also in the Noise-Seed header); the same seed gives the same noise.</param>
+/// <param name="Noisy">With ?noise=: the input with the noise added, exactly what the model denoised (base64 PNG).</param>
+/// <param name="NoisyPsnr">With ?noise=: the noisy image's PSNR against the input, in dB on [0,1] pixels (10 log10(1 / MSE)); null if the two are identical.</param>
+/// <param name="DenoisedPsnr">With ?noise=: the model output's PSNR against the input, in dB; higher than NoisyPsnr when the model removed noise.</param>
+public sealed record DenoiseResponse(string Model, string Image, string Input, string? Noise, int? Seed, string? Noisy, double? NoisyPsnr, double? DenoisedPsnr);
+
 /// <summary>How unusual an image is to the model.</summary>
 /// <param name="Model">The model used.</param>
 /// <param name="MeanSquaredError">Reconstruction error: mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>

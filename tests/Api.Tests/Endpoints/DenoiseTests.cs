@@ -253,6 +253,25 @@ public sealed class DenoiseTests(DenoiserModelsFactory factory) : IClassFixture<
         await named.AssertDigitPngAsync();
     }
 
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesDenoiseWithItsQueryAndFormats()
+    {
+        using var response = await client.GetAsync("/swagger/v1/swagger.json");
+
+        var denoise = (await response.JsonAsync()).GetProperty("paths").GetProperty("/denoise").GetProperty("post");
+        Assert.Equal("Denoise", denoise.GetProperty("operationId").GetString());
+        Assert.False(string.IsNullOrEmpty(denoise.GetProperty("summary").GetString()));
+        Assert.Contains("Noise-Seed", denoise.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var parameters = denoise.GetProperty("parameters").EnumerateArray().Select(parameter => parameter.GetProperty("name").GetString()).ToList();
+        Assert.Contains("noise", parameters);
+        Assert.Contains("seed", parameters);
+        var upload = denoise.GetProperty("requestBody").GetProperty("content");
+        Assert.True(upload.TryGetProperty("multipart/form-data", out _));
+        Assert.True(upload.TryGetProperty("application/x-idx", out _));
+        var ok = denoise.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.Equal(["application/json", "application/x-idx", "image/png"], ok.EnumerateObject().Select(type => type.Name).Order(StringComparer.Ordinal));
+    }
+
     private static byte[] PngPixels(JsonElement body, string field) => Digits.Decode(Convert.FromBase64String(body.GetProperty(field).GetString()!)).Pixels;
 
     /// <summary>PSNR in dB of 8-bit images on [0,1] pixels: 10 log10(1 / MSE).</summary>

@@ -88,6 +88,7 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="ExecutionProvider">Where it runs: CUDAExecutionProvider or CPUExecutionProvider.</param>
 /// <param name="FallbackReason">Why it runs on CPU although CUDA was allowed, if so.</param>
 /// <param name="HasLatentMap">Whether GET /models/{name}/latent-map has a map for it.</param>
+/// <param name="Noise">For a denoiser, the noise it was trained to remove ("gaussian:0-0.5"): POST /denoise chooses it for its data set. Null for a plain autoencoder.</param>
 public sealed record ModelInfo(
     string Name,
     bool IsDefault,
@@ -102,7 +103,8 @@ public sealed record ModelInfo(
     RecipeInfo Recipe,
     string ExecutionProvider,
     string? FallbackReason,
-    bool HasLatentMap);
+    bool HasLatentMap,
+    string[]? Noise);
 
 /// <summary>A model's latent space in 2-D: a point (x, y) stands for the latent Mean + x * Components[0] + y * Components[1].</summary>
 /// <param name="Model">The model whose encoder placed the images.</param>

@@ -38,6 +38,7 @@ public static class ModelsApi
             manifest.Recipe,
             model.Provider.Name,
             model.Provider.FallbackReason,
-            model.LatentMap is not null);
+            model.LatentMap is not null,
+            manifest.Noise?.Select(noise => noise.ToString()).ToArray());
     }
 }

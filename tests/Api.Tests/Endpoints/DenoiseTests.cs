@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Autoencoder.Core;
@@ -90,6 +91,16 @@ public sealed class DenoiseTests(DenoiserModelsFactory factory) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(DenoiserModelsFactory.MnistDenoiser, (await response.JsonAsync()).GetProperty("model").GetString());
+    }
+
+    [Fact]
+    public async Task ModelsListsTheNoiseADenoiserWasTrainedFor()
+    {
+        var denoiser = await client.GetFromJsonAsync<JsonElement>("/models/" + DenoiserModelsFactory.MnistDenoiser);
+        var plain = await client.GetFromJsonAsync<JsonElement>("/models/mnist");
+
+        Assert.Equal(["gaussian:0-0.5"], denoiser.GetProperty("noise").EnumerateArray().Select(noise => noise.GetString()));
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("noise").ValueKind);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ namespace Autoencoder.Core;
 
 /// <summary>
 /// The one conversion between 8-bit gray (0..255) and the models' [0,1] pixels, both ways, and the one
-/// reconstruction error: every reader, writer, report and benchmark goes through here, so they agree to the bit.
+/// reconstruction error and its PSNR: every reader, writer, report and benchmark goes through here, so they agree to the bit.
 /// </summary>
 public static class PixelValues
 {
@@ -83,6 +83,16 @@ public static class PixelValues
         }
 
         return sum / first.Length;
+    }
+
+    /// <summary>
+    /// Peak signal-to-noise ratio of <paramref name="image"/> against <paramref name="reference"/>, in dB, on [0,1]
+    /// pixels (peak 1): <c>10 * log10(1 / MSE)</c>. Identical images give positive infinity.
+    /// </summary>
+    public static double PeakSignalToNoiseRatio(ReadOnlySpan<float> reference, ReadOnlySpan<float> image)
+    {
+        var error = MeanSquaredError(reference, image);
+        return error == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / error);
     }
 
     private static void RequireRoom(int source, int destination)

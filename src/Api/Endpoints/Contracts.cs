@@ -35,6 +35,17 @@ public sealed record BulkDecodeResponse(string Model, int Count, int Width, int 
 /// <param name="Input">The image as the model saw it (after preprocessing) as a base64-encoded 8-bit grayscale PNG.</param>
 public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile, string Input);
 
+/// <summary>An image's denoising.</summary>
+/// <param name="Model">The model used.</param>
+/// <param name="Image">The model's output, the cleaned image, as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Input">The uploaded image as the model takes it (after preprocessing, before any ?noise=), as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Noise">With ?noise=: the noise added to the input, as ?noise= takes it ("gaussian:0.3"); else null.</param>
+/// <param name="Seed">With ?noise=: the seed of that noise (also in the Noise-Seed header); the same seed gives the same noise.</param>
+/// <param name="Noisy">With ?noise=: the input with the noise added, exactly what the model denoised (base64 PNG).</param>
+/// <param name="NoisyPsnr">With ?noise=: the noisy image's PSNR against the input, in dB on [0,1] pixels (10 log10(1 / MSE)); null if the two are identical.</param>
+/// <param name="DenoisedPsnr">With ?noise=: the model output's PSNR against the input, in dB; higher than NoisyPsnr when the model removed noise.</param>
+public sealed record DenoiseResponse(string Model, string Image, string Input, string? Noise, int? Seed, string? Noisy, double? NoisyPsnr, double? DenoisedPsnr);
+
 /// <summary>How unusual an image is to the model.</summary>
 /// <param name="Model">The model used.</param>
 /// <param name="MeanSquaredError">Reconstruction error: mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
@@ -77,7 +88,7 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="ExecutionProvider">Where it runs: CUDAExecutionProvider or CPUExecutionProvider.</param>
 /// <param name="FallbackReason">Why it runs on CPU although CUDA was allowed, if so.</param>
 /// <param name="HasLatentMap">Whether GET /models/{name}/latent-map has a map for it.</param>
-/// <param name="Noise">For a denoiser, the noise it was trained to remove ("gaussian:0-0.5", ...), as in its model.json; null for a plain autoencoder.</param>
+/// <param name="Noise">For a denoiser, the noise it was trained to remove ("gaussian:0-0.5"): POST /denoise chooses it for its data set. Null for a plain autoencoder.</param>
 public sealed record ModelInfo(
     string Name,
     bool IsDefault,
@@ -93,7 +104,7 @@ public sealed record ModelInfo(
     string ExecutionProvider,
     string? FallbackReason,
     bool HasLatentMap,
-    IReadOnlyList<string>? Noise);
+    string[]? Noise);
 
 /// <summary>A model's latent space in 2-D: a point (x, y) stands for the latent Mean + x * Components[0] + y * Components[1].</summary>
 /// <param name="Model">The model whose encoder placed the images.</param>

@@ -12,7 +12,8 @@ namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
 /// Requests whose body is an IDX image file (Content-Type application/x-idx, raw or gzip): /encode streams every
-/// image's latent back as JSON or .npy; /score answers every image's anomaly score, or a grid of their heat maps.
+/// image's latent back as JSON or .npy; /score answers every image's anomaly score, or a grid of their heat maps;
+/// /denoise answers an IDX file of every image denoised.
 /// </summary>
 public static class IdxRequests
 {
@@ -76,6 +77,20 @@ public static class IdxRequests
         var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
         var reconstructions = call.Service.ReconstructMany(model, inputs, count, call.CancellationToken);
         return TypedResults.File(call.Images.ToHeatMapGrid(inputs, reconstructions, count, model.Manifest.Image), ResponseFormat.Png);
+    }
+
+    /// <summary>
+    /// Every image of the file denoised by the model, as an IDX file; with <paramref name="noise"/>, each image is
+    /// corrupted by it first, in file order.
+    /// </summary>
+    public static async Task<FileContentHttpResult> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
+    {
+        ResponseFormat.Require(call.Request, "an IDX file", IdxImages.MediaType);
+        var (content, count) = await OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
+        var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
+        noise?.Apply(inputs, model.PixelCount);
+        var denoised = call.Service.ReconstructMany(model, inputs, count, call.CancellationToken);
+        return TypedResults.File(IdxImages.FromModelOutput(denoised, count, model.Manifest.Image), IdxImages.MediaType);
     }
 
     /// <summary>All the file's pixels as the model's input; the stream is disposed.</summary>

@@ -1,5 +1,6 @@
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Inference;
+using Autoencoder.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -42,6 +43,39 @@ public static class ImageRequests
             error,
             AnomalyScores.Percentile(model.Manifest, error),
             Convert.ToBase64String(call.Images.ToPng(input, shape))));
+    }
+
+    /// <summary>
+    /// The image cleaned by the model: PNG, or JSON with the model's input; with added noise, the noisy image and both
+    /// images' PSNR against the clean input too.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>>> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
+    {
+        var shape = model.Manifest.Image;
+        var clean = await ReadAsync(call, model);
+        var input = clean;
+        if (noise is not null)
+        {
+            input = [.. clean];
+            noise.Apply(input, model.PixelCount);
+        }
+
+        var denoised = (await call.Service.ReconstructAsync(model, input, call.CancellationToken)).Image;
+        var png = call.Images.ToPng(denoised, shape);
+        if (!ResponseFormat.PrefersJson(call.Request))
+        {
+            return TypedResults.File(png, ResponseFormat.Png);
+        }
+
+        return TypedResults.Ok(new DenoiseResponse(
+            model.Name,
+            Convert.ToBase64String(png),
+            Convert.ToBase64String(call.Images.ToPng(clean, shape)),
+            noise?.Noise.ToString(),
+            noise?.Seed,
+            noise is null ? null : Convert.ToBase64String(call.Images.ToPng(input, shape)),
+            noise is null ? null : Finite(PixelValues.PeakSignalToNoiseRatio(clean, input)),
+            noise is null ? null : Finite(PixelValues.PeakSignalToNoiseRatio(clean, denoised))));
     }
 
     /// <summary>The image's anomaly score.</summary>
@@ -87,6 +121,9 @@ public static class ImageRequests
             Convert.ToBase64String(call.Images.ToPng(first, shape)),
             Convert.ToBase64String(call.Images.ToPng(second, shape))));
     }
+
+    /// <summary>JSON has no infinity: identical images' PSNR is null.</summary>
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     /// <summary>Steps arrive as text so that "abc" gets the same clear message as 0 or 65.</summary>
     private static int ParseSteps(string? steps) =>

@@ -45,6 +45,9 @@ public readonly record struct ImageCall(
 
     /// <summary>The model asked for, named in the request's log line.</summary>
     public OnnxAutoencoder ResolveModel() => InferenceApi.Resolve(Request, Service, Model);
+
+    /// <summary>The model asked for, or without ?model= the denoiser of the default model's data set, named in the request's log line.</summary>
+    public OnnxAutoencoder ResolveDenoiser() => InferenceApi.Resolve(Request, Service.Denoiser(Model));
 }
 
 /// <summary>What the handler of /decode is given.</summary>
@@ -69,13 +72,16 @@ public readonly record struct LatentCall(
 }
 
 /// <summary>
-/// The inference routes: encode, decode, reconstruct, score and interpolate. A route that takes one kind of body is
+/// The inference routes: encode, decode, reconstruct, score, interpolate and denoise. A route that takes one kind of body is
 /// handled where that kind is (/reconstruct and /interpolate in <see cref="ImageRequests"/>); one that takes several
 /// chooses by Content-Type and Accept here, and runs the matching function for images (<see cref="ImageRequests"/>),
 /// IDX files (<see cref="IdxRequests"/>) or latents (<see cref="LatentRequests"/>).
 /// </summary>
 public static class InferenceApi
 {
+    /// <summary>The response header that carries the seed of the noise /denoise added, so a random one can be repeated.</summary>
+    public const string NoiseSeedHeader = "Noise-Seed";
+
     public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
         var limits = app.ServiceProvider.GetRequiredService<IOptions<LimitsOptions>>().Value;
@@ -130,6 +136,13 @@ public static class InferenceApi
             .WithMetadata(new ImageUploadMetadata(ImageRequests.FirstField, ImageRequests.SecondField), new BinaryResponseMetadata("image/png"))
             .WithBodyLimit(limits.MaxUploadBodyBytes);
 
+        api.MapPost("/denoise", Denoise)
+            .WithName("Denoise")
+            .WithSummary("Clean an image, or every image of an IDX file, with a denoising model")
+            .WithDescription("Send an image as for /reconstruct: the model's output as a grayscale PNG; with Accept: application/json, the output and the model's input as base64 PNG. Without ?model=, the denoiser (a model trained with noise, see GET /models) of the default model's data set; any model may be named (a plain autoencoder just reconstructs). ?noise=KIND:LEVEL or KIND:MIN-MAX (gaussian, salt-pepper, mask; levels in [0,1]) adds that noise to the input first, to show what the model removes, seeded by ?seed= (an integer; without it a random one) and the seed returned in the Noise-Seed header: the same seed gives the same bytes. The JSON answer then carries the noisy image too and the PSNR (dB, 10 log10(1 / MSE) on [0,1] pixels) of the noisy and of the denoised image against the input. Or send an IDX image file, raw or gzip (Content-Type application/x-idx), for an IDX file of every image denoised (?noise= applies to each image in turn).")
+            .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png", IdxImages.MediaType))
+            .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
+
         return api;
     }
 
@@ -177,13 +190,32 @@ public static class InferenceApi
             : await ImageRequests.ScoreAsync(call, model, limit);
     }
 
+    /// <param name="call">The request, its model and the services.</param>
+    /// <param name="noise">Noise to add to the input first, to show what the model removes: KIND:LEVEL or KIND:MIN-MAX, KIND one of gaussian (level: standard deviation), salt-pepper or mask (level: fraction of pixels), levels in [0,1]; e.g. gaussian:0.3.</param>
+    /// <param name="seed">Seeds the noise (a whole number); without it a random seed, returned in the Noise-Seed header.</param>
+    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>>> Denoise(
+        [AsParameters] ImageCall call, [FromQuery(Name = "noise")] string? noise, [FromQuery(Name = "seed")] string? seed)
+    {
+        var added = AddedNoise.FromQuery(noise, seed);
+        var model = call.ResolveDenoiser();
+        if (added is not null)
+        {
+            call.Request.HttpContext.Response.Headers[NoiseSeedHeader] = added.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return HasContentType(call.Request, IdxImages.MediaType)
+            ? await IdxRequests.DenoiseAsync(call, model, added)
+            : await ImageRequests.DenoiseAsync(call, model, added);
+    }
+
     private static bool HasContentType(HttpRequest request, string mediaType) =>
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
         && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
-    internal static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name)
+    internal static OnnxAutoencoder Resolve(HttpRequest request, AutoencoderService service, string? name) => Resolve(request, service.Model(name));
+
+    internal static OnnxAutoencoder Resolve(HttpRequest request, OnnxAutoencoder model)
     {
-        var model = service.Model(name);
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Provider.Name);
         return model;
     }

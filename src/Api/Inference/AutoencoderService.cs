@@ -30,6 +30,9 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// <summary>The named model, or the default one; <see cref="InputFault.NotFound"/> if there is no such model.</summary>
     public OnnxAutoencoder Model(string? name) => registry.Get(name);
 
+    /// <summary>The named model, or the denoiser of the default model's data set (<see cref="ModelRegistry.GetDenoiser"/>).</summary>
+    public OnnxAutoencoder Denoiser(string? name) => registry.GetDenoiser(name);
+
     public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 
     public Task<float[]> DecodeAsync(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)

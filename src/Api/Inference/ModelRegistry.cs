@@ -35,6 +35,26 @@ public sealed class ModelRegistry(
             ? model
             : throw Errors.ClientInputException.ModelNotFound(name ?? "", All.Select(known => known.Name).Order(StringComparer.Ordinal));
 
+    /// <summary>
+    /// The named model (any model: a plain autoencoder just reconstructs), or without a name the denoiser (a model whose
+    /// model.json lists the noise it was trained for) of the default model's data set, the first by name if several.
+    /// <see cref="Errors.InputFault.NotFound"/> when there is none, naming the denoisers there are or saying how to train one.
+    /// </summary>
+    public OnnxAutoencoder GetDenoiser(string? name)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            return Get(name);
+        }
+
+        var dataset = Get(null).Manifest.Dataset.Name;
+        var denoisers = All.Where(model => model.Manifest.Noise is not null).OrderBy(model => model.Name, StringComparer.Ordinal).ToList();
+        return denoisers.FirstOrDefault(model => model.Manifest.Dataset.Name == dataset)
+            ?? throw Errors.ClientInputException.NotFound(denoisers.Count == 0
+                ? $"No denoising model is loaded. Train one with noise (train --noise gaussian:0-0.5 ...) into the models folder, or name any model with ?model= to have it reconstruct the image."
+                : $"No denoising model for data set '{dataset}' (the default model's) is loaded. Denoisers: {string.Join(", ", denoisers.Select(model => $"{model.Name} ({model.Manifest.Dataset.Name}: {string.Join(", ", model.Manifest.Noise!)})"))}; name one with ?model=.");
+    }
+
     public bool TryGet(string? name, out OnnxAutoencoder model) =>
         models.TryGetValue(string.IsNullOrEmpty(name) ? DefaultName : name, out model!);
 

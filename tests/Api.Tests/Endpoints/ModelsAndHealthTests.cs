@@ -143,7 +143,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
-            ["/decode", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
+            ["/decode", "/denoise", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
              "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
              "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/versions/{version}/ready"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));

@@ -149,6 +149,9 @@ internal static class HostileCases
         new("POST /interpolate (form, first)", "/interpolate?steps=2", Png, (bytes, type) => Form(("first", bytes, type), ("second", Digits.Png(1), Png))),
         new("POST /score (raw)", "/score", Png, (bytes, type) => Raw(bytes, type)),
         new("POST /score (form)", "/score", Png, (bytes, type) => Form(("image", bytes, type))),
+
+        // No denoiser is bundled, so /denoise is named a plain model; it reads images as /reconstruct does.
+        new("POST /denoise (raw)", "/denoise?model=mnist", Png, (bytes, type) => Raw(bytes, type)),
     ];
 
     /// <summary>For the costliest images (a 16-megapixel decode each): every endpoint once, by one transport or the other.</summary>
@@ -161,6 +164,7 @@ internal static class HostileCases
         new("POST /reconstruct", "/reconstruct", "image", () => []),
         new("POST /interpolate", "/interpolate?steps=2", "first", () => [("second", Digits.Png(1), Png)]),
         new("POST /score", "/score", "image", () => []),
+        new("POST /denoise", "/denoise?model=mnist", "image", () => []),
     ];
 
     public static IReadOnlyDictionary<string, HostileCase> All => Table.Value;

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Autoencoder.Api.Errors;
+using Autoencoder.Core;
+
+namespace Autoencoder.Api.Inference;
+
+/// <summary>
+/// Noise the service adds to a request's images before denoising them (?noise= and ?seed=), to show what a denoiser
+/// removes: one seed gives the same noise, so the same request gives the same bytes.
+/// </summary>
+/// <param name="Noise">The kind and level (or range of levels, drawn per image).</param>
+/// <param name="Seed">Seeds the draws; the answer reports it, so a random one can be repeated.</param>
+public sealed record AddedNoise(Noise Noise, int Seed)
+{
+    /// <summary>The noise a request asks for, or null for none; a seed without noise, or either unreadable, is a 400.</summary>
+    public static AddedNoise? FromQuery(string? noise, string? seed)
+    {
+        if (noise is null)
+        {
+            return seed is null ? null : throw ClientInputException.Invalid("'seed' seeds the noise of ?noise=; send ?noise= too (e.g. noise=gaussian:0.3&seed=7), or no seed.");
+        }
+
+        Noise parsed;
+        try
+        {
+            parsed = Noise.Parse(noise);
+        }
+        catch (FormatException e)
+        {
+            throw ClientInputException.Invalid($"'noise': {e.Message} (e.g. noise=gaussian:0.3 or noise=salt-pepper:0-0.2).");
+        }
+
+        if (seed is null)
+        {
+            return new AddedNoise(parsed, Random.Shared.Next());
+        }
+
+        return int.TryParse(seed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? new AddedNoise(parsed, value)
+            : throw ClientInputException.Invalid($"'seed' must be a whole number from {int.MinValue} to {int.MaxValue}, not '{seed}'.");
+    }
+
+    /// <summary>
+    /// Corrupts each [0,1] image of <paramref name="images"/> in order, all from one generator seeded with
+    /// <see cref="Seed"/> (so the first image of a file gets the noise that image would get alone), then rounds them to
+    /// 8 bits: the noisy image a client gets back is exactly the one the model denoised.
+    /// </summary>
+    public void Apply(Span<float> images, int pixelsPerImage)
+    {
+        Noise.ApplyMix([Noise], images, pixelsPerImage, new Random(Seed));
+        PixelValues.ToUnit(PixelValues.ToBytes(images), images);
+    }
+}

@@ -45,14 +45,15 @@ public sealed record Noise(NoiseKind Kind, double MinLevel, double MaxLevel)
             throw new FormatException($"noise '{text}' is not KIND:LEVEL or KIND:MIN-MAX with KIND one of {string.Join(", ", KindNames)}");
         }
 
-        var levels = parts[1].Split('-');
-        if (levels.Length is < 1 or > 2 || !levels.All(level => double.TryParse(level, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+        // A range is two numbers joined by '-'; a number may carry an exponent's own sign (1e-2).
+        var range = System.Text.RegularExpressions.Regex.Match(parts[1].Trim(), @"^(?<min>[0-9.]+(?:[eE][-+]?[0-9]+)?)(?:-(?<max>[0-9.]+(?:[eE][-+]?[0-9]+)?))?$");
+        if (!range.Success
+            || !double.TryParse(range.Groups["min"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var min)
+            || !double.TryParse(range.Groups["max"].Success ? range.Groups["max"].Value : range.Groups["min"].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var max))
         {
             throw new FormatException($"noise '{text}': the level must be a number, or a range MIN-MAX of two");
         }
 
-        var min = double.Parse(levels[0], CultureInfo.InvariantCulture);
-        var max = levels.Length == 2 ? double.Parse(levels[1], CultureInfo.InvariantCulture) : min;
         return min < 0 || max < min || max > 1 || !double.IsFinite(min) || !double.IsFinite(max)
             ? throw new FormatException($"noise '{text}': levels must satisfy 0 <= MIN <= MAX <= 1")
             : new Noise(kind, min, max);

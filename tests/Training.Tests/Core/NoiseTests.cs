@@ -13,6 +13,8 @@ public sealed class NoiseTests
     [InlineData("gaussian:0-0.5", NoiseKind.Gaussian, 0, 0.5)]
     [InlineData(" Mask:0.25-1 ", NoiseKind.Mask, 0.25, 1)]
     [InlineData("salt-pepper:.05", NoiseKind.SaltPepper, 0.05, 0.05)]
+    [InlineData("salt-pepper:1e-2", NoiseKind.SaltPepper, 0.01, 0.01)]
+    [InlineData("gaussian:1e-2-2.5e-1", NoiseKind.Gaussian, 0.01, 0.25)]
     public void ParseReadsAKindAndALevelOrARange(string text, NoiseKind kind, double min, double max)
     {
         Assert.Equal(new Noise(kind, min, max), Noise.Parse(text));
@@ -38,7 +40,7 @@ public sealed class NoiseTests
     [InlineData("gaussian:0,3", "the level must be a number")]
     [InlineData("mask:1.5", "levels must satisfy 0 <= MIN <= MAX <= 1")]
     [InlineData("mask:0.5-0.2", "levels must satisfy 0 <= MIN <= MAX <= 1")]
-    [InlineData("mask:NaN", "levels must satisfy 0 <= MIN <= MAX <= 1")]
+    [InlineData("mask:NaN", "the level must be a number")]
     public void ParseRejectsBadKindsAndLevelsSayingWhy(string text, string reason)
     {
         var error = Assert.Throws<FormatException>(() => Noise.Parse(text));

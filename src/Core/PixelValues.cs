@@ -71,6 +71,13 @@ public static class PixelValues
         return sum / first.Length;
     }
 
+    /// <summary>
+    /// Peak signal-to-noise ratio in dB of <paramref name="other"/> against <paramref name="clean"/>, both [0,1] pixels:
+    /// <c>10 log10(1 / MSE)</c>, infinite for identical images.
+    /// </summary>
+    public static double PeakSignalToNoiseRatio(ReadOnlySpan<float> clean, ReadOnlySpan<float> other) =>
+        10 * Math.Log10(1 / MeanSquaredError(clean, other));
+
     /// <summary>Mean squared error per pixel, in [0,1] units, between two equally long 8-bit images.</summary>
     public static double MeanSquaredError(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {

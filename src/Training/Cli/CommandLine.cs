@@ -19,6 +19,7 @@ internal static class CommandLine
             new BenchmarkCommand(),
             new RateDistortionCommand(),
             new AnomalyReportCommand(),
+            new DenoiseReportCommand(),
             new LatentMapCommand(),
         };
 

@@ -41,6 +41,15 @@ public sealed class PixelValuesTests
     }
 
     [Fact]
+    public void PeakSignalToNoiseRatioIsTenLog10OfOneOverTheMeanSquaredError()
+    {
+        // Every pixel off by 0.1: MSE 0.01, so 20 dB; off by 0.01 in a quarter of the pixels: MSE 2.5e-5, so 46.02 dB.
+        Assert.Equal(20, PixelValues.PeakSignalToNoiseRatio([0.2f, 0.5f, 0.9f], [0.3f, 0.4f, 1f]), 4);
+        Assert.Equal(10 * Math.Log10(1 / 2.5e-5), PixelValues.PeakSignalToNoiseRatio([0.5f, 0.5f, 0.5f, 0.5f], [0.51f, 0.5f, 0.5f, 0.5f]), 4);
+        Assert.Equal(double.PositiveInfinity, PixelValues.PeakSignalToNoiseRatio([0.5f], [0.5f]));
+    }
+
+    [Fact]
     public void ImagesOfDifferentLengthsAreRefused()
     {
         Assert.Throws<ArgumentException>(() => PixelValues.MeanSquaredError([0f, 1f], [0f]));

@@ -92,16 +92,6 @@ public static class PixelValues
         return sum / first.Length;
     }
 
-    /// <summary>
-    /// Peak signal-to-noise ratio of <paramref name="image"/> against <paramref name="reference"/>, in dB, on [0,1]
-    /// pixels (peak 1): <c>10 * log10(1 / MSE)</c>. Identical images give positive infinity.
-    /// </summary>
-    public static double PeakSignalToNoiseRatio(ReadOnlySpan<float> reference, ReadOnlySpan<float> image)
-    {
-        var error = MeanSquaredError(reference, image);
-        return error == 0 ? double.PositiveInfinity : 10 * Math.Log10(1 / error);
-    }
-
     private static void RequireRoom(int source, int destination)
     {
         if (destination < source)

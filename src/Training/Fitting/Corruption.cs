@@ -36,8 +36,9 @@ internal sealed class Corruption(IReadOnlyList<Noise> noises, float pixelScale, 
     {
         float[] pixels;
         using (var onCpu = clean.device_type == DeviceType.CPU ? null : clean.cpu())
+        using (var values = (onCpu ?? clean).data<float>())
         {
-            pixels = (onCpu ?? clean).data<float>().ToArray();
+            pixels = values.ToArray();
         }
 
         if (scale != 1f)

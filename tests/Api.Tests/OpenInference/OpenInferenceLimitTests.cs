@@ -63,17 +63,25 @@ public sealed class OpenInferenceLimitTests
     }
 
     [Fact]
-    public async Task ARequestOverTheTimeoutIs503WithAnErrorBody()
+    public async Task ABusyServerIs503WithAnErrorBody()
     {
-        // 20,000 latents cannot be parsed and decoded in the millisecond allowed.
-        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "0.001" });
+        // The memory for bodies being received is taken by a stalled upload: the next body finds no room.
+        using var factory = new KestrelApiFactory(new Dictionary<string, string?>
+        {
+            ["Limits:MaxUploadBodyBytes"] = "100000",
+            ["Limits:MaxBulkBodyBytes"] = "100000",
+            ["Limits:MaxJsonBodyBytes"] = "100000",
+            ["Limits:BodyBufferBytes"] = "100000",
+        });
         using var client = factory.CreateClient();
-        var data = string.Join(",", Enumerable.Repeat("0.5", 20_000 * 20));
-        var request = $$"""{"inputs":[{"name":"latent","shape":[20000,20],"datatype":"FP32","data":[{{data}}]}]}""";
+        using var stalled = await SlowUpload.StallAsync(client.BaseAddress!, "/v2/models/mnist-decoder/infer", "application/json", 100_000, new byte[90_000]);
+        await Hardening.SlotSignal.BodiesHoldAsync(factory.Services, 90_000);
+        const string request = """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32","data":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]}""";
 
         using var response = await client.PostAsync("/v2/models/mnist-decoder/infer", Json(request));
 
-        await AssertErrorAsync(response, 503, "The request took longer than the 0.001 s allowed");
+        await AssertErrorAsync(response, 503, "retry shortly");
+        Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
     }
 
     [Fact]

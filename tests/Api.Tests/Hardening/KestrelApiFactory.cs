@@ -29,6 +29,15 @@ public sealed class KestrelApiFactory : AutoencoderApiFactory
 
     protected override IReadOnlyDictionary<string, string?> Settings => settings;
 
+    /// <summary>Settings where request bodies together may hold <paramref name="bytes"/>, and no one body more.</summary>
+    internal static Dictionary<string, string?> BodyMemoryOf(long bytes) => new()
+    {
+        ["Limits:MaxUploadBodyBytes"] = $"{bytes}",
+        ["Limits:MaxBulkBodyBytes"] = $"{bytes}",
+        ["Limits:MaxJsonBodyBytes"] = $"{bytes}",
+        ["Limits:BodyBufferBytes"] = $"{bytes}",
+    };
+
     /// <summary>
     /// Here Kestrel is added after the app's services and brings its own buffer pool; in the app as it runs, Kestrel comes
     /// first and the app's pool replaces it. These tests meet the server as clients do, so the app's pool is put back.

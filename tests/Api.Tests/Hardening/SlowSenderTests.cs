@@ -102,13 +102,7 @@ public sealed class SlowSenderTests
     [Fact]
     public async Task BodiesBeyondTheirMemoryAre503WithRetryAfterAndTheMemoryComesBack()
     {
-        using var factory = new KestrelApiFactory(new Dictionary<string, string?>
-        {
-            ["Limits:MaxUploadBodyBytes"] = "100000",
-            ["Limits:MaxBulkBodyBytes"] = "100000",
-            ["Limits:MaxJsonBodyBytes"] = "100000",
-            ["Limits:BodyBufferBytes"] = "100000",
-        });
+        using var factory = new KestrelApiFactory(KestrelApiFactory.BodyMemoryOf(100_000));
         using var client = factory.CreateClient();
         var budget = factory.Services.GetRequiredService<BodyBufferBudget>();
         var latents = Npy(1240);

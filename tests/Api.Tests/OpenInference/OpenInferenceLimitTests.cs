@@ -66,13 +66,7 @@ public sealed class OpenInferenceLimitTests
     public async Task ABusyServerIs503WithAnErrorBody()
     {
         // The memory for bodies being received is taken by a stalled upload: the next body finds no room.
-        using var factory = new KestrelApiFactory(new Dictionary<string, string?>
-        {
-            ["Limits:MaxUploadBodyBytes"] = "100000",
-            ["Limits:MaxBulkBodyBytes"] = "100000",
-            ["Limits:MaxJsonBodyBytes"] = "100000",
-            ["Limits:BodyBufferBytes"] = "100000",
-        });
+        using var factory = new KestrelApiFactory(KestrelApiFactory.BodyMemoryOf(100_000));
         using var client = factory.CreateClient();
         using var stalled = await SlowUpload.StallAsync(client.BaseAddress!, "/v2/models/mnist-decoder/infer", "application/json", 100_000, new byte[90_000]);
         await Hardening.SlotSignal.BodiesHoldAsync(factory.Services, 90_000);

@@ -50,6 +50,17 @@ public sealed record ModelManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Noise>? Noise { get; init; }
 
+    /// <summary>
+    /// Where the model's codes lie, what generation samples from: N(0, I) for a variational autoencoder, a Gaussian (or a
+    /// few) fitted to the training images' codes for a plain one. Null for a model written before priors were recorded.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LatentPrior? Prior { get; init; }
+
+    /// <summary>For a variational autoencoder: its encoder's second output and the evidence lower bound it reached. Null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VariationalInfo? Variational { get; init; }
+
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -87,6 +98,11 @@ public sealed record ModelManifest
         if (manifest.ReconstructionErrors is { Percentiles.Count: not ReconstructionErrors.PercentileCount } errors)
         {
             throw new ModelManifestException(path, $"reconstructionErrors.percentiles must hold the 0th to 100th percentiles (101 numbers), not {errors.Percentiles.Count}");
+        }
+
+        if (manifest.Prior is { } prior && prior.Problem(manifest.LatentSize) is { } priorProblem)
+        {
+            throw new ModelManifestException(path, priorProblem);
         }
 
         return manifest;
@@ -239,3 +255,16 @@ public sealed record ProvenanceInfo(
     string CreatedUtc,
     int OnnxOpset,
     IReadOnlyDictionary<string, string> Libraries);
+
+/// <summary>
+/// What a variational autoencoder adds to the contract and the record: the encoder's log-variance output (beside the
+/// mean, which is <see cref="TensorContract.EncoderOutput"/>), the negative evidence lower bound on the test split in nats
+/// per image, how pixels entered the likelihood, and the KL warm-up.
+/// </summary>
+public sealed record VariationalInfo(
+    string LogVarianceOutput,
+    double TestNegativeElbo,
+    double TestReconstructionNats,
+    double TestKlNats,
+    string Pixels,
+    int KlWarmupEpochs);

@@ -63,6 +63,22 @@ public sealed class ModelManifestTests : IDisposable
         Assert.Contains("(101 numbers), not 2", error.Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void APriorThatIsNotPositiveDefiniteIsRefusedNamingTheComponent()
+    {
+        var path = temp.File(ModelManifest.FileName);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;
+        var standard = LatentPrior.StandardNormal(json["latentSize"]!.GetValue<int>());
+        var prior = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(standard, ModelManifest.JsonOptions))!;
+        prior["components"]![0]!["covariance"]![3]![3] = -1.0;
+        json["prior"] = prior;
+        File.WriteAllText(path, json.ToJsonString());
+
+        var error = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path));
+
+        Assert.Equal("prior.components[0].covariance must be positive definite", error.Problem);
+    }
+
     private string WriteBundledMnistWith(JsonNode imageHandling)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;

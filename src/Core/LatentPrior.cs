@@ -1,0 +1,237 @@
+using System.Text.Json.Serialization;
+
+namespace Autoencoder.Core;
+
+/// <summary>
+/// Where a model's codes lie, as a mixture of Gaussians over the latent space: what generation samples from. A
+/// variational autoencoder's is the standard normal N(0, I) it was trained towards; a plain autoencoder's is fitted to
+/// its training images' codes (one Gaussian, or a few). Written to model.json by the trainer.
+/// </summary>
+public sealed record LatentPrior
+{
+    public const string StandardNormalKind = "standard-normal";
+    public const string GaussianKind = "gaussian";
+    public const string GaussianMixtureKind = "gaussian-mixture";
+
+    /// <summary>"standard-normal" (a VAE's N(0, I)), "gaussian" (one fitted Gaussian) or "gaussian-mixture".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>What the prior was fitted to, for the record ("codes of the 54,000 training images"); null for N(0, I).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FittedTo { get; init; }
+
+    /// <summary>The mixture's components; their weights sum to 1. One component for a single Gaussian.</summary>
+    public required IReadOnlyList<PriorComponent> Components { get; init; }
+
+    /// <summary>The latent size every component's mean and covariance have.</summary>
+    [JsonIgnore]
+    public int LatentSize => Components[0].Mean.Count;
+
+    /// <summary>N(0, I) over <paramref name="latentSize"/> dimensions.</summary>
+    public static LatentPrior StandardNormal(int latentSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(latentSize, 1);
+        var covariance = new double[latentSize][];
+        for (var i = 0; i < latentSize; i++)
+        {
+            covariance[i] = new double[latentSize];
+            covariance[i][i] = 1;
+        }
+
+        return new LatentPrior
+        {
+            Kind = StandardNormalKind,
+            Components = [new PriorComponent(1, new double[latentSize], covariance)],
+        };
+    }
+
+    /// <summary>
+    /// What is wrong with this prior for a model of <paramref name="latentSize"/>, or null when nothing is: no
+    /// components, weights that are not positive or do not sum to 1, a mean or covariance of the wrong size, a
+    /// covariance that is not symmetric positive definite.
+    /// </summary>
+    public string? Problem(int latentSize)
+    {
+        if (Components is not { Count: > 0 })
+        {
+            return "prior.components must hold at least one component";
+        }
+
+        var weights = 0.0;
+        for (var index = 0; index < Components.Count; index++)
+        {
+            var component = Components[index];
+            var where = $"prior.components[{index}]";
+            if (!(component.Weight > 0) || !double.IsFinite(component.Weight))
+            {
+                return $"{where}.weight must be a positive number";
+            }
+
+            weights += component.Weight;
+            if (component.Mean is null || component.Mean.Count != latentSize || component.Mean.Any(value => !double.IsFinite(value)))
+            {
+                return $"{where}.mean must hold {latentSize} finite numbers (the latent size)";
+            }
+
+            if (component.Covariance is null
+                || component.Covariance.Count != latentSize
+                || component.Covariance.Any(row => row is null || row.Count != latentSize || row.Any(value => !double.IsFinite(value))))
+            {
+                return $"{where}.covariance must be {latentSize}x{latentSize} finite numbers";
+            }
+
+            for (var row = 0; row < latentSize; row++)
+            {
+                for (var column = 0; column < row; column++)
+                {
+                    var a = component.Covariance[row][column];
+                    var b = component.Covariance[column][row];
+                    if (Math.Abs(a - b) > 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b))))
+                    {
+                        return $"{where}.covariance must be symmetric";
+                    }
+                }
+            }
+
+            if (Cholesky(component.Covariance) is null)
+            {
+                return $"{where}.covariance must be positive definite";
+            }
+        }
+
+        return Math.Abs(weights - 1) > 1e-6 ? $"prior.components' weights must sum to 1, not {weights}" : null;
+    }
+
+    /// <summary>The lower-triangular L with L Lᵀ = <paramref name="covariance"/>, or null when it is not positive definite.</summary>
+    internal static double[,]? Cholesky(IReadOnlyList<IReadOnlyList<double>> covariance)
+    {
+        var size = covariance.Count;
+        var lower = new double[size, size];
+        for (var row = 0; row < size; row++)
+        {
+            for (var column = 0; column <= row; column++)
+            {
+                var sum = covariance[row][column];
+                for (var k = 0; k < column; k++)
+                {
+                    sum -= lower[row, k] * lower[column, k];
+                }
+
+                if (row == column)
+                {
+                    if (!(sum > 0))
+                    {
+                        return null;
+                    }
+
+                    lower[row, row] = Math.Sqrt(sum);
+                }
+                else
+                {
+                    lower[row, column] = sum / lower[column, column];
+                }
+            }
+        }
+
+        return lower;
+    }
+}
+
+/// <summary>One Gaussian of a <see cref="LatentPrior"/>: its share of the samples, its mean and its covariance (rows).</summary>
+public sealed record PriorComponent(double Weight, IReadOnlyList<double> Mean, IReadOnlyList<IReadOnlyList<double>> Covariance);
+
+/// <summary>
+/// Draws codes from a <see cref="LatentPrior"/>, the same codes for the same seed on every machine and .NET version:
+/// the generator is <see cref="Random"/> with a seed (its seeded algorithm is fixed), normals by Box–Muller, and the
+/// arithmetic is done in double and rounded to float once.
+/// </summary>
+public sealed class LatentSampler
+{
+    private readonly LatentPrior prior;
+    private readonly double[][,] lowerFactors;
+    private readonly double[] cumulativeWeights;
+
+    /// <summary>Checks the prior (an <see cref="ArgumentException"/> says what is wrong) and factors each covariance once.</summary>
+    public LatentSampler(LatentPrior prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        if (prior.Components is not { Count: > 0 })
+        {
+            throw new ArgumentException("prior.components must hold at least one component", nameof(prior));
+        }
+
+        if (prior.Problem(prior.LatentSize) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(prior));
+        }
+
+        this.prior = prior;
+        lowerFactors = [.. prior.Components.Select(component => LatentPrior.Cholesky(component.Covariance)!)];
+        cumulativeWeights = new double[prior.Components.Count];
+        var total = prior.Components.Sum(component => component.Weight);
+        var running = 0.0;
+        for (var index = 0; index < cumulativeWeights.Length; index++)
+        {
+            running += prior.Components[index].Weight / total;
+            cumulativeWeights[index] = running;
+        }
+    }
+
+    public int LatentSize => prior.LatentSize;
+
+    /// <summary>
+    /// <paramref name="count"/> codes, row after row (count x latent size): each picks a component by weight and is
+    /// its mean plus <paramref name="temperature"/> times a draw of its spread, so temperature 0 gives the component's
+    /// mean and 1 the prior itself.
+    /// </summary>
+    public float[] Sample(int count, int seed, double temperature)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 0);
+        if (!double.IsFinite(temperature) || temperature < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a finite number >= 0");
+        }
+
+        var size = LatentSize;
+        var random = new Random(seed);
+        var codes = new float[count * size];
+        var normal = new double[size];
+        for (var sample = 0; sample < count; sample++)
+        {
+            var pick = random.NextDouble();
+            var componentIndex = Array.FindIndex(cumulativeWeights, bound => pick < bound);
+            if (componentIndex < 0)
+            {
+                componentIndex = cumulativeWeights.Length - 1;
+            }
+
+            for (var i = 0; i < size; i++)
+            {
+                normal[i] = StandardNormal(random);
+            }
+
+            var component = prior.Components[componentIndex];
+            var lower = lowerFactors[componentIndex];
+            for (var row = 0; row < size; row++)
+            {
+                var spread = 0.0;
+                for (var k = 0; k <= row; k++)
+                {
+                    spread += lower[row, k] * normal[k];
+                }
+
+                codes[(sample * size) + row] = (float)(component.Mean[row] + (temperature * spread));
+            }
+        }
+
+        return codes;
+    }
+
+    /// <summary>One standard normal draw (Box–Muller; the second value of the pair is not kept, so each draw takes two uniforms).</summary>
+    private static double StandardNormal(Random random)
+    {
+        var uniform = 1.0 - random.NextDouble(); // (0, 1]: the logarithm stays finite
+        var angle = 2.0 * Math.PI * random.NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(uniform)) * Math.Cos(angle);
+    }
+}

@@ -46,7 +46,8 @@ public sealed class PageSession : IAsyncDisposable
         }
     }
 
-    public static async Task<PageSession> OpenAsync(PlaygroundServer server, int width = 1280, int height = 1100)
+    /// <param name="beforeLoad">Runs on the page before it loads (to route its requests, say).</param>
+    public static async Task<PageSession> OpenAsync(PlaygroundServer server, int width = 1280, int height = 1100, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -56,6 +57,11 @@ public sealed class PageSession : IAsyncDisposable
         // Generous: on a busy two-core machine the service and Chromium share the cores with the build.
         context.SetDefaultTimeout(60_000);
         var session = new PageSession(context, await context.NewPageAsync());
+        if (beforeLoad is not null)
+        {
+            await beforeLoad(session.Page);
+        }
+
         await session.Page.GotoAsync("/");
         await session.Page.Locator("body[data-ready='true']").WaitForAsync();
         return session;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SixLabors.ImageSharp;
@@ -152,7 +153,7 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         var size = model.RootElement.GetProperty("latentSize").GetInt32();
         await Expect(page.GetByRole(AriaRole.Group, new PageGetByRoleOptions { Name = $"Latent vector: {size} numbers" })).ToBeVisibleAsync();
 
-        await Expect(page.GetByRole(AriaRole.Slider)).ToHaveCountAsync(size + 1); // and the strip's steps
+        await Expect(page.GetByRole(AriaRole.Slider)).ToHaveCountAsync(size + 2); // and the strip's steps and the noise level
         for (var i = 0; i < size; i++)
         {
             var label = $"z{i + 1}";
@@ -360,7 +361,132 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         session.AssertNoProblems();
     }
 
-    /// <summary>The page after a drawn digit, a map click and a strip, for the README (AUTOENCODER_PAGE_SCREENSHOT says where).</summary>
+    [Fact]
+    public async Task GaussianNoiseAtHalfOnATestDigitIsShownCleanNoisyAndDenoisedWithTheServicesPsnrs()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var denoiseRequests = RecordRequests(page, "/denoise");
+        var views = page.Locator("#denoise-views");
+
+        await page.SelectOptionAsync("#denoise-source", "0");
+        await page.SelectOptionAsync("#noise-kind", "gaussian");
+        await page.Locator("#noise-level").FillAsync("0.5");
+        await Expect(page.Locator("#noise-level-value")).ToHaveTextAsync("0.50");
+        await Expect(views).ToHaveAttributeAsync("aria-busy", "false");
+
+        // Three decoded pictures, each in the model's size, and two PSNRs, the denoised one higher.
+        var sizes = await page.Locator("#denoise-views img").EvaluateAllAsync<int[]>("images => images.map(image => image.complete ? image.naturalWidth : 0)");
+        Assert.Equal([28, 28, 28], sizes);
+        var noisy = Psnr(await page.TextContentAsync("#noisy-psnr"));
+        var denoised = Psnr(await page.TextContentAsync("#denoised-psnr"));
+        Assert.True(denoised > noisy, $"denoised {denoised} dB is not above noisy {noisy} dB");
+        await Expect(page.Locator("#noisy-view")).ToHaveAttributeAsync("alt", "The image with gaussian noise at level 0.5 added");
+
+        // The page asked the data set's denoiser for the chosen noise: the same request sent directly gives what it shows.
+        var request = new Uri(LastOf(denoiseRequests).Url);
+        var query = System.Web.HttpUtility.ParseQueryString(request.Query);
+        Assert.Equal("mnist-denoise", query["model"]);
+        Assert.Equal("gaussian:0.5", query["noise"]);
+        var seed = int.Parse(query["seed"]!, CultureInfo.InvariantCulture);
+        using var latentMap = JsonDocument.Parse(await server.Client.GetStringAsync("/models/mnist/latent-map"));
+        var digit = Convert.FromBase64String(latentMap.RootElement.GetProperty("examples")[0].GetProperty("image").GetString()!);
+        var answer = await DenoiseAsync(digit, "mnist-denoise", "gaussian:0.5", seed);
+        Assert.Equal(PsnrText(answer.GetProperty("noisyPsnr").GetDouble()), await page.TextContentAsync("#noisy-psnr"));
+        Assert.Equal(PsnrText(answer.GetProperty("denoisedPsnr").GetDouble()), await page.TextContentAsync("#denoised-psnr"));
+        Assert.Equal(PngPrefix + answer.GetProperty("input").GetString(), await page.GetAttributeAsync("#clean-view", "src"));
+        Assert.Equal(PngPrefix + answer.GetProperty("noisy").GetString(), await page.GetAttributeAsync("#noisy-view", "src"));
+        Assert.Equal(PngPrefix + answer.GetProperty("image").GetString(), await page.GetAttributeAsync("#denoised-view", "src"));
+        await Expect(page.Locator("#denoise-facts")).ToContainTextAsync($"seed {seed}");
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task ALevelOrNewNoiseChangesTheNoisyImageAndARisingLevelLowersItsPsnr()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var denoiseRequests = RecordRequests(page, "/denoise");
+        var views = page.Locator("#denoise-views");
+        await page.SelectOptionAsync("#noise-kind", "salt-pepper");
+        await Expect(page.Locator("#noise-level")).ToHaveAttributeAsync("max", "0.3"); // the denoiser's trained range
+
+        async Task<(string? Image, double Psnr, string Url)> ShownAsync()
+        {
+            await Expect(views).ToHaveAttributeAsync("aria-busy", "false");
+            return (await page.GetAttributeAsync("#noisy-view", "src"), Psnr(await page.TextContentAsync("#noisy-psnr")), LastOf(denoiseRequests).Url);
+        }
+
+        await page.Locator("#noise-level").FillAsync("0.1");
+        var light = await ShownAsync();
+        await page.Locator("#noise-level").FillAsync("0.25");
+        await Expect(page.Locator("#noise-level-value")).ToHaveTextAsync("0.25");
+        var heavy = await ShownAsync();
+
+        Assert.Contains("noise=salt-pepper%3A0.1&", light.Url, StringComparison.Ordinal);
+        Assert.Contains("noise=salt-pepper%3A0.25&", heavy.Url, StringComparison.Ordinal);
+        Assert.NotEqual(light.Image, heavy.Image);
+        Assert.True(heavy.Psnr < light.Psnr, $"level 0.25 gave {heavy.Psnr} dB, level 0.1 {light.Psnr} dB");
+
+        // New noise: the same kind and level with another seed.
+        await page.ClickAsync("#new-noise");
+        var renewed = await ShownAsync();
+        Assert.Contains("noise=salt-pepper%3A0.25&", renewed.Url, StringComparison.Ordinal);
+        Assert.NotEqual(SeedOf(heavy.Url), SeedOf(renewed.Url));
+        Assert.NotEqual(heavy.Image, renewed.Image);
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task TheDrawingIsDenoisedWhenChosenAndFollowedAsItChanges()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        var denoiseRequests = RecordRequests(page, "/denoise");
+        var views = page.Locator("#denoise-views");
+        await page.SelectOptionAsync("#denoise-source", "drawing");
+        await Expect(views).ToHaveAttributeAsync("aria-busy", "false");
+        await Expect(page.Locator("#denoise-facts")).ToHaveTextAsync("Draw or upload an image in the first panel, or choose a test image.");
+        Assert.Null(await page.GetAttributeAsync("#noisy-view", "src"));
+
+        await DrawSevenAsync(page);
+        await Expect(views).ToHaveAttributeAsync("aria-busy", "false");
+        var canvas = await page.EvalOnSelectorAsync<string>("#pad", "pad => pad.toDataURL('image/png')");
+        var query = System.Web.HttpUtility.ParseQueryString(new Uri(LastOf(denoiseRequests).Url).Query);
+        var answer = await DenoiseAsync(Convert.FromBase64String(canvas[PngPrefix.Length..]), query["model"]!, query["noise"]!, int.Parse(query["seed"]!, CultureInfo.InvariantCulture));
+        Assert.Equal(PngPrefix + answer.GetProperty("image").GetString(), await page.GetAttributeAsync("#denoised-view", "src"));
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task WithoutADenoiserForTheDataSetThePanelSaysSoAndAsksNothing()
+    {
+        // The service's own model list, less its denoisers.
+        await using var session = await PageSession.OpenAsync(server, beforeLoad: page => page.RouteAsync(
+            url => new Uri(url).AbsolutePath == "/models",
+            async route =>
+            {
+                var response = await route.FetchAsync();
+                var models = JsonNode.Parse(await response.TextAsync())!.AsArray();
+                var plain = new JsonArray([.. models.Where(model => model!["noise"] is null).Select(model => model!.DeepClone())]);
+                await route.FulfillAsync(new RouteFulfillOptions { Response = response, Body = plain.ToJsonString() });
+            }));
+        var page = session.Page;
+        var denoiseRequests = RecordRequests(page, "/denoise");
+
+        await Expect(page.Locator("#denoise-caption")).ToHaveTextAsync(new Regex("^No denoiser for the mnist data set is loaded"));
+        await Expect(page.Locator("#noise-level")).ToBeDisabledAsync();
+        await Expect(page.Locator("#new-noise")).ToBeDisabledAsync();
+        await DrawSevenAsync(page);
+        await page.Locator("#reconstruction-view[data-lift-to-shown-ms]").WaitForAsync();
+        await Expect(page.Locator("#denoise-views")).ToHaveAttributeAsync("aria-busy", "false");
+        Assert.Null(await page.GetAttributeAsync("#denoised-view", "src"));
+        Assert.Empty(denoiseRequests);
+        await Expect(page.Locator("#denoise-error")).ToBeHiddenAsync();
+        session.AssertNoProblems();
+    }
+
+    /// <summary>The page after a drawn digit, a map click, a strip and a denoised test digit, for the README (AUTOENCODER_PAGE_SCREENSHOT says where).</summary>
     [Fact]
     public async Task AScreenshotOfThePageInUse()
     {
@@ -374,10 +500,11 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         await page.ClickAsync("#build-strip");
         await page.Locator("#strip li").Nth(7).WaitForAsync();
         await Expect(page.Locator("#map-view")).ToHaveAttributeAsync("aria-busy", "false");
+        await Expect(page.Locator("#denoise-views")).ToHaveAttributeAsync("aria-busy", "false");
 
         // Every picture the page shows has arrived and decoded, and the map has drawn its points.
         var missing = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('#input-view, #reconstruction-view, #slider-view, #map-view, .slot img, #strip img')]
+            () => [...document.querySelectorAll('#input-view, #reconstruction-view, #slider-view, #map-view, .slot img, #strip img, #denoise-views img')]
               .filter(image => !(image.complete && image.naturalWidth > 0 && image.naturalHeight > 0))
               .map(image => image.id || image.alt)
             """);
@@ -528,6 +655,27 @@ public sealed class PlaygroundPageTests(PlaygroundServer server, ITestOutputHelp
         using var response = await server.Client.SendAsync(request);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return PngPrefix + Convert.ToBase64String(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    private static string PsnrText(double psnr) => string.Create(CultureInfo.InvariantCulture, $"(PSNR {psnr:F2} dB)");
+
+    private static double Psnr(string? shown)
+    {
+        var match = Regex.Match(shown ?? string.Empty, @"^\(PSNR (-?[0-9.]+) dB\)$");
+        Assert.True(match.Success, $"'{shown}' is not a PSNR");
+        return double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static string? SeedOf(string url) => System.Web.HttpUtility.ParseQueryString(new Uri(url).Query)["seed"];
+
+    private async Task<JsonElement> DenoiseAsync(byte[] image, string model, string noise, int seed)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(image) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, "image", "image.png" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/denoise?model={Uri.EscapeDataString(model)}&noise={Uri.EscapeDataString(noise)}&seed={seed}") { Content = form };
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await server.Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     private async Task<JsonElement> ScoreAsync(byte[] image, string model)

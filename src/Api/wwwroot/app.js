@@ -1,6 +1,7 @@
 // The playground page: one model at a time, its facts read from GET /models, never assumed. Each panel owns its part
 // of the page and its state; this file only wires them together and switches models.
 import * as api from './js/api.js';
+import { DenoisePanel } from './js/denoise-panel.js';
 import { InterpolatePanel } from './js/interpolate-panel.js';
 import { MapPanel } from './js/map-panel.js';
 import { ReconstructPanel } from './js/reconstruct-panel.js';
@@ -15,14 +16,18 @@ function describe(model) {
 async function start() {
   const sliders = new SlidersPanel();
   const map = new MapPanel();
+  // The denoising panel shows the drawing when asked; the pad tells it of each change.
+  const denoise = new DenoisePanel({ drawing: () => reconstruct.currentImage() });
   const reconstruct = new ReconstructPanel({
     // A reconstruction moves the sliders to the image's latent and rings it on the map.
     onEncoded: async ({ latent, image }) => {
       map.mark(latent);
       await sliders.showEncoded(latent, image);
     },
+    onImageChange: () => denoise.drawingChanged(),
   });
   const interpolate = new InterpolatePanel({ drawing: () => reconstruct.currentImage() });
+  const models = await api.listModels();
 
   let chosen = null;
   async function choose(model) {
@@ -36,6 +41,7 @@ async function start() {
       return;
     }
     interpolate.setModel(model, latentMap);
+    denoise.setModel(model, models, latentMap);
     if (latentMap) {
       sliders.start(latentMap.mean);
     }
@@ -46,7 +52,6 @@ async function start() {
     }
   }
 
-  const models = await api.listModels();
   const picker = byId('model');
   picker.replaceChildren(...models.map(model => new Option(model.name, model.name, model.isDefault, model.isDefault)));
   picker.addEventListener('change', () => guarded(byId('page-error'), () => choose(models.find(model => model.name === picker.value))));

@@ -68,6 +68,14 @@ export async function interpolate(model, first, second, steps) {
   return response.json();
 }
 
+/** The image cleaned by a denoiser, with {noise: "KIND:LEVEL", seed} added on the server first: clean, noisy and denoised PNGs and PSNRs. */
+export async function denoise(model, image, { noise, seed }) {
+  const form = new FormData();
+  form.append('image', image, image.name ?? 'image.png');
+  const response = await send(withModel('/denoise', model, { noise, seed: String(seed) }), { method: 'POST', body: form, headers: { Accept: 'application/json' } });
+  return response.json();
+}
+
 export const pngDataUrl = base64 => `data:image/png;base64,${base64}`;
 
 export function blobToDataUrl(blob) {

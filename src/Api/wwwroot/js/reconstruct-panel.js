@@ -16,14 +16,19 @@ export class ReconstructPanel {
   #pad;
   #runner;
   #onEncoded;
+  #onImageChange;
   #views = { input: byId('input-view'), reconstruction: byId('reconstruction-view') };
   #facts = byId('reconstruct-facts');
   #unusual = byId('unusual');
   #error = byId('reconstruct-error');
 
-  /** @param {{onEncoded: (result: {latent: number[], image: string}) => Promise<void>}} handlers told of each reconstruction */
-  constructor({ onEncoded }) {
+  /**
+   * @param {{onEncoded: (result: {latent: number[], image: string}) => Promise<void>, onImageChange: () => void}} handlers
+   *   told of each reconstruction, and of each change to the image (a stroke, even unfinished; undo, clear, an upload)
+   */
+  constructor({ onEncoded, onImageChange }) {
     this.#onEncoded = onEncoded;
+    this.#onImageChange = onImageChange;
     this.#runner = runnerFor(this.#views.reconstruction);
     const canvas = byId('pad');
     this.#pad = new DrawingPad(canvas, { cursor: byId('pad-cursor'), status: byId('pad-status') }, {
@@ -33,7 +38,7 @@ export class ReconstructPanel {
         if (!this.#strokeTimer) {
           this.#strokeTimer = setTimeout(() => {
             this.#strokeTimer = 0;
-            this.request();
+            this.#imageChanged();
           }, StrokeThrottleMs);
         }
       },
@@ -41,7 +46,7 @@ export class ReconstructPanel {
         clearTimeout(this.#strokeTimer);
         this.#strokeTimer = 0;
         this.#strokeEndedAt = performance.now();
-        this.request();
+        this.#imageChanged();
       },
       onClear: () => this.#clearPad(),
     });
@@ -49,7 +54,7 @@ export class ReconstructPanel {
     byId('undo').addEventListener('click', () => {
       if (this.#pad.undo()) {
         this.#upload = null;
-        this.request();
+        this.#imageChanged();
       }
     });
     byId('clear').addEventListener('click', () => this.#clearPad());
@@ -179,7 +184,7 @@ export class ReconstructPanel {
   #clearPad() {
     this.#pad.clearWithUndo();
     this.#upload = null;
-    this.request();
+    this.#imageChanged();
   }
 
   async #useUpload(file) {
@@ -196,6 +201,11 @@ export class ReconstructPanel {
     } catch {
       this.#pad.clearWithUndo();
     }
+    this.#imageChanged();
+  }
+
+  #imageChanged() {
     this.request();
+    this.#onImageChange();
   }
 }

@@ -20,6 +20,7 @@ internal static class CommandLine
             new RateDistortionCommand(),
             new AnomalyReportCommand(),
             new DenoiseReportCommand(),
+            new GenerationReportCommand(),
             new LatentMapCommand(),
         };
 

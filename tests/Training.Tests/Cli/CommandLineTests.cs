@@ -103,7 +103,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "latent-map"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
@@ -114,6 +114,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
     [InlineData("denoise-report", "--model --data --out --images --tuning-images --seed --threads")]
+    [InlineData("generation-report", "--model --data --out --samples --seed --classifier --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
     {

@@ -1,6 +1,7 @@
 // The playground page: one model at a time, its facts read from GET /models, never assumed. Each panel owns its part
 // of the page and its state; this file only wires them together and switches models.
 import * as api from './js/api.js';
+import { GeneratePanel } from './js/generate-panel.js';
 import { InterpolatePanel } from './js/interpolate-panel.js';
 import { MapPanel } from './js/map-panel.js';
 import { ReconstructPanel } from './js/reconstruct-panel.js';
@@ -22,6 +23,8 @@ async function start() {
       await sliders.showEncoded(latent, image);
     },
   });
+  // A generated sample's code goes to the sliders, which decode it.
+  const generate = new GeneratePanel({ onPick: latent => sliders.show(latent) });
   const interpolate = new InterpolatePanel({ drawing: () => reconstruct.currentImage() });
 
   let chosen = null;
@@ -30,6 +33,7 @@ async function start() {
     describe(model);
     reconstruct.setModel(model);
     sliders.setModel(model);
+    generate.setModel(model);
     interpolate.setModel(model, null);
     const latentMap = await map.setModel(model);
     if (model !== chosen) {

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Autoencoder.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
@@ -6,13 +9,17 @@ using Microsoft.Playwright;
 namespace Autoencoder.Browser.Tests;
 
 /// <summary>
-/// The real service on Kestrel (loopback, a port the OS picks) serving every bundled model plus a copy of the default
-/// one without a latent map, and one headless Chromium: Debian's, since Playwright cannot download browsers here.
+/// The real service on Kestrel (loopback, a port the OS picks) serving every bundled model plus two copies of the
+/// default one, one without a latent map or prior and one with a prior of the tests' making, and one headless
+/// Chromium: Debian's, since Playwright cannot download browsers here.
 /// </summary>
 public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
 {
-    /// <summary>A second model, to switch to: the bundled MNIST model's files without its latent map.</summary>
+    /// <summary>A second model, to switch to: the bundled MNIST model's files without its latent map or latent prior.</summary>
     public const string ModelWithoutMap = "mnist-without-map";
+
+    /// <summary>The bundled MNIST model's files with <see cref="Prior"/> in its model.json, to generate from.</summary>
+    public const string ModelWithPrior = "mnist-with-prior";
 
     private readonly string models = Path.Combine(Path.GetTempPath(), "autoencoder-browser-" + Guid.NewGuid().ToString("N"));
     private Factory? factory;
@@ -23,6 +30,9 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
     public IBrowser Browser { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary><see cref="ModelWithPrior"/>'s prior: two Gaussians, at the MNIST test codes' mean and two units along their first principal component.</summary>
+    public LatentPrior Prior { get; private set; } = null!;
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -38,11 +48,10 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
             Directory.CreateSymbolicLink(Path.Combine(models, Path.GetFileName(folder)), folder);
         }
 
-        var withoutMap = Directory.CreateDirectory(Path.Combine(models, ModelWithoutMap)).FullName;
-        foreach (var file in new[] { "model.json", "encoder.onnx", "decoder.onnx" })
-        {
-            File.CreateSymbolicLink(Path.Combine(withoutMap, file), Path.Combine(bundled, "mnist", file));
-        }
+        var mnist = Path.Combine(bundled, "mnist");
+        Prior = PriorAroundTheMap(Path.Combine(mnist, LatentMap.FileName));
+        CopyMnist(ModelWithoutMap, manifest => manifest.AsObject().Remove("prior"));
+        CopyMnist(ModelWithPrior, manifest => manifest["prior"] = JsonSerializer.SerializeToNode(Prior, ModelManifest.JsonOptions));
 
         factory = new Factory(models);
         Client = factory.CreateClient();
@@ -81,6 +90,35 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
         {
             Directory.Delete(models, recursive: true);
         }
+    }
+
+    /// <summary>A model folder of the bundled MNIST model's ONNX files (linked) and its model.json changed by <paramref name="edit"/>.</summary>
+    private void CopyMnist(string name, Action<JsonNode> edit)
+    {
+        var mnist = Path.Combine(RepositoryRoot, "models", "mnist");
+        var folder = Directory.CreateDirectory(Path.Combine(models, name)).FullName;
+        foreach (var file in new[] { ModelManifest.EncoderFileName, ModelManifest.DecoderFileName })
+        {
+            File.CreateSymbolicLink(Path.Combine(folder, file), Path.Combine(mnist, file));
+        }
+
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(mnist, ModelManifest.FileName)))!;
+        edit(manifest);
+        File.WriteAllText(Path.Combine(folder, ModelManifest.FileName), manifest.ToJsonString());
+    }
+
+    private static LatentPrior PriorAroundTheMap(string latentMapPath)
+    {
+        var map = LatentMap.Load(latentMapPath);
+        var mean = map.Mean.Select(value => (double)value).ToArray();
+        var along = mean.Select((value, i) => value + (2 * map.Components[0][i])).ToArray();
+        double[][] covariance = [.. Enumerable.Range(0, mean.Length).Select(row => Enumerable.Range(0, mean.Length).Select(column => row == column ? 1.0 : 0).ToArray())];
+        return new LatentPrior
+        {
+            Kind = LatentPrior.GaussianMixtureKind,
+            FittedTo = "the browser tests' own numbers",
+            Components = [new PriorComponent(0.5, mean, covariance), new PriorComponent(0.5, along, covariance)],
+        };
     }
 
     private static string FindRepositoryRoot()

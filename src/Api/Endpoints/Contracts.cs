@@ -73,6 +73,21 @@ public sealed record BulkScoreResponse(string Model, int Count, double Threshold
 /// <param name="Second">The second image as the model saw it (base64 PNG).</param>
 public sealed record InterpolateResponse(string Model, float[] Weights, float[][] Latents, string[] Frames, string First, string Second);
 
+/// <summary>Images generated from codes drawn from a model's latent prior.</summary>
+/// <param name="Model">The model whose prior and decoder made them.</param>
+/// <param name="Seed">The seed of the draws (also in the Generate-Seed header): the same seed, count and temperature give the same answer.</param>
+/// <param name="Temperature">How far the draws were spread around their components' means: 0 the means, 1 the prior itself.</param>
+/// <param name="Count">How many images.</param>
+/// <param name="Latents">Each image's code, in the order of the images; /decode gives the image back.</param>
+/// <param name="Images">Each image as a base64-encoded 8-bit grayscale PNG.</param>
+public sealed record GenerateResponse(string Model, int Seed, double Temperature, int Count, float[][] Latents, string[] Images);
+
+/// <summary>A model's latent prior, what POST /generate samples from.</summary>
+/// <param name="Kind">"standard-normal" (a variational autoencoder's N(0, I)), "gaussian" (one Gaussian fitted to the training images' codes) or "gaussian-mixture".</param>
+/// <param name="Components">How many Gaussians it mixes; 1 unless a mixture.</param>
+/// <param name="FittedTo">What it was fitted to ("codes of the 54,000 training images"); null for N(0, I).</param>
+public sealed record PriorInfo(string Kind, int Components, string? FittedTo);
+
 /// <summary>A served model.</summary>
 /// <param name="Name">What ?model= takes.</param>
 /// <param name="IsDefault">Whether requests without ?model= use it.</param>
@@ -89,6 +104,7 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="FallbackReason">Why it runs on CPU although CUDA was allowed, if so.</param>
 /// <param name="HasLatentMap">Whether GET /models/{name}/latent-map has a map for it.</param>
 /// <param name="Noise">For a denoiser, the noise it was trained to remove ("gaussian:0-0.5"): POST /denoise chooses it for its data set. Null for a plain autoencoder.</param>
+/// <param name="Prior">The latent prior POST /generate samples from; null for a model whose model.json has none (it cannot generate).</param>
 public sealed record ModelInfo(
     string Name,
     bool IsDefault,
@@ -104,7 +120,8 @@ public sealed record ModelInfo(
     string ExecutionProvider,
     string? FallbackReason,
     bool HasLatentMap,
-    string[]? Noise);
+    string[]? Noise,
+    PriorInfo? Prior);
 
 /// <summary>A model's latent space in 2-D: a point (x, y) stands for the latent Mean + x * Components[0] + y * Components[1].</summary>
 /// <param name="Model">The model whose encoder placed the images.</param>

@@ -72,7 +72,7 @@ public readonly record struct LatentCall(
 }
 
 /// <summary>
-/// The inference routes: encode, decode, reconstruct, score, interpolate and denoise. A route that takes one kind of body is
+/// The inference routes: encode, decode, reconstruct, score, interpolate, denoise and generate. A route that takes one kind of body is
 /// handled where that kind is (/reconstruct and /interpolate in <see cref="ImageRequests"/>); one that takes several
 /// chooses by Content-Type and Accept here, and runs the matching function for images (<see cref="ImageRequests"/>),
 /// IDX files (<see cref="IdxRequests"/>) or latents (<see cref="LatentRequests"/>).
@@ -81,6 +81,9 @@ public static class InferenceApi
 {
     /// <summary>The response header that carries the seed of the noise /denoise added, so a random one can be repeated.</summary>
     public const string NoiseSeedHeader = "Noise-Seed";
+
+    /// <summary>The response header that carries the seed of the codes /generate drew, so a random one can be repeated.</summary>
+    public const string GenerateSeedHeader = "Generate-Seed";
 
     public static RouteGroupBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
@@ -142,6 +145,15 @@ public static class InferenceApi
             .WithDescription("Send an image as for /reconstruct: the model's output as a grayscale PNG; with Accept: application/json, the output and the model's input as base64 PNG. Without ?model=, the denoiser (a model trained with noise, see GET /models) of the default model's data set; any model may be named (a plain autoencoder just reconstructs). ?noise=KIND:LEVEL or KIND:MIN-MAX (gaussian, salt-pepper, mask; levels in [0,1]) adds that noise to the input first, to show what the model removes, seeded by ?seed= (an integer; without it a random one) and the seed returned in the Noise-Seed header: the same seed gives the same bytes. The JSON answer then carries the noisy image too and the PSNR (dB, 10 log10(1 / MSE) on [0,1] pixels) of the noisy and of the denoised image against the input. Or send an IDX image file, raw or gzip (Content-Type application/x-idx), for an IDX file of every image denoised (?noise= applies to each image in turn).")
             .WithMetadata(new ImageUploadMetadata(ImageRequests.ImageField) { RawTypes = [IdxImages.MediaType] }, new BinaryResponseMetadata("image/png", IdxImages.MediaType))
             .WithBodyLimit(Math.Max(limits.MaxUploadBodyBytes, limits.MaxBulkBodyBytes));
+
+        // No body: what to generate is all in the query.
+        api.MapPost("/generate", Generate)
+            .WithName("Generate")
+            .WithSummary("Generate new images from codes drawn from the model's latent prior")
+            .WithDescription("No body. Draws ?count= codes (1 to Limits:MaxBulkImages, default 16) from the model's latent prior (its model.json's prior: N(0, I) for a variational autoencoder, Gaussians fitted to the training images' codes for a plain one, see GET /models) and decodes them. ?temperature= (0 to 10, default 1) scales each draw's spread around its component's mean: 0 gives the means. ?seed= (a whole number) seeds the draws; without it a random one; either way the seed is returned in the Generate-Seed header, and the same seed, count and temperature give the same bytes. Answers one PNG grid of the images (as close to square as the count allows) by default, an IDX image file with Accept: application/x-idx, or with Accept: application/json the seed, the codes and each image as base64 PNG. A model without a prior is a 409.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithMetadata(new BinaryResponseMetadata("image/png", IdxImages.MediaType))
+            .WithBodyLimit(0);
 
         return api;
     }
@@ -206,6 +218,22 @@ public static class InferenceApi
         return HasContentType(call.Request, IdxImages.MediaType)
             ? await IdxRequests.DenoiseAsync(call, model, added)
             : await ImageRequests.DenoiseAsync(call, model, added);
+    }
+
+    /// <param name="call">The request, its model and the services.</param>
+    /// <param name="count">How many images: a whole number from 1 to Limits:MaxBulkImages (100,000 by default); default 16.</param>
+    /// <param name="seed">Seeds the draws (a whole number); without it a random seed. Either way it is returned in the Generate-Seed header.</param>
+    /// <param name="temperature">Scales each draw's spread around its component's mean, from 0 (the means) to 10; default 1, the prior itself.</param>
+    public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> Generate(
+        [AsParameters] LatentCall call,
+        [FromQuery(Name = "count")] string? count,
+        [FromQuery(Name = "seed")] string? seed,
+        [FromQuery(Name = "temperature")] string? temperature)
+    {
+        var generation = Generation.FromQuery(count, seed, temperature, call.Limits.MaxBulkImages);
+        var model = call.ResolveModel();
+        call.Request.HttpContext.Response.Headers[GenerateSeedHeader] = generation.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await LatentRequests.GenerateAsync(call, model, generation);
     }
 
     private static bool HasContentType(HttpRequest request, string mediaType) =>

@@ -60,6 +60,28 @@ public static class LatentRequests
         return Many(request, model, images, service, latents, rows, cancellationToken);
     }
 
+    /// <summary>
+    /// Codes drawn from the model's latent prior and their images: one PNG grid by default, an IDX file, or JSON with
+    /// the codes and each image as a PNG, as the client accepts.
+    /// </summary>
+    public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> GenerateAsync(LatentCall call, OnnxAutoencoder model, Generation generation)
+    {
+        var samples = await call.Service.GenerateAsync(model, generation, call.CancellationToken);
+        var (count, shape, images) = (samples.Count, model.Manifest.Image, call.Images);
+        return ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json) switch
+        {
+            ResponseFormat.Png => TypedResults.File(images.ToGrid(samples.Images, count, shape), ResponseFormat.Png),
+            IdxImages.MediaType => TypedResults.File(IdxImages.FromModelOutput(samples.Images, count, shape), IdxImages.MediaType),
+            _ => TypedResults.Ok(new GenerateResponse(
+                model.Name,
+                generation.Seed,
+                generation.Temperature,
+                count,
+                [.. Rows(samples.Latents, model.LatentSize, count)],
+                [.. Rows(samples.Images, shape.PixelCount, count).Select(image => Convert.ToBase64String(images.ToPng(image, shape)))])),
+        };
+    }
+
     /// <summary>Many latents' images: an IDX file, one PNG grid, or JSON, as the client accepts.</summary>
     private static Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>> Many(
         HttpRequest request, OnnxAutoencoder model, ImageTensors images, AutoencoderService service, float[] latents, int count, CancellationToken cancellationToken)
@@ -74,6 +96,9 @@ public static class LatentRequests
                 model.Name, count, shape.Width, shape.Height, [.. Enumerable.Range(0, count).Select(i => decoded[(i * shape.PixelCount)..((i + 1) * shape.PixelCount)])])),
         };
     }
+
+    private static IEnumerable<float[]> Rows(float[] values, int size, int count) =>
+        Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]);
 
     private static void Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)
     {

@@ -39,6 +39,7 @@ public static class ModelsApi
             model.Provider.Name,
             model.Provider.FallbackReason,
             model.LatentMap is not null,
-            manifest.Noise?.Select(noise => noise.ToString()).ToArray());
+            manifest.Noise?.Select(noise => noise.ToString()).ToArray(),
+            manifest.Prior is { } prior ? new PriorInfo(prior.Kind, prior.Components.Count, prior.FittedTo) : null);
     }
 }

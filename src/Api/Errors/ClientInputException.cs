@@ -18,6 +18,8 @@ public class ClientInputException(InputFault fault, string detail, Exception? in
 
     public static ClientInputException NotAcceptable(string detail) => new(InputFault.NotAcceptable, detail);
 
+    public static ClientInputException ModelLacks(string detail) => new(InputFault.ModelLacks, detail);
+
     public static ClientInputException ModelNotFound(string name, IEnumerable<string> known) =>
         NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
 }

@@ -20,4 +20,7 @@ public enum InputFault
 
     /// <summary>Asks for the answer in a format the request cannot be answered in.</summary>
     NotAcceptable,
+
+    /// <summary>Asks a model for what its model.json does not give it (a latent prior to sample from): another model, or that model changed, would do.</summary>
+    ModelLacks,
 }

@@ -20,6 +20,7 @@ public static class ErrorResponses
         InputFault.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         InputFault.NotFound => StatusCodes.Status404NotFound,
         InputFault.NotAcceptable => StatusCodes.Status406NotAcceptable,
+        InputFault.ModelLacks => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -28,6 +29,7 @@ public static class ErrorResponses
         StatusCodes.Status404NotFound => "Not found",
         StatusCodes.Status406NotAcceptable => "Not acceptable",
         StatusCodes.Status408RequestTimeout => "Request timeout",
+        StatusCodes.Status409Conflict => "Conflict",
         StatusCodes.Status413PayloadTooLarge => "Request too large",
         StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
         StatusCodes.Status429TooManyRequests => "Too many requests",

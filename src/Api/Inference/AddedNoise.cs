@@ -1,4 +1,3 @@
-using System.Globalization;
 using Autoencoder.Api.Errors;
 using Autoencoder.Core;
 
@@ -30,14 +29,7 @@ public sealed record AddedNoise(Noise Noise, int Seed)
             throw ClientInputException.Invalid($"'noise': {e.Message} (e.g. noise=gaussian:0.3 or noise=salt-pepper:0-0.2).");
         }
 
-        if (seed is null)
-        {
-            return new AddedNoise(parsed, Random.Shared.Next());
-        }
-
-        return int.TryParse(seed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            ? new AddedNoise(parsed, value)
-            : throw ClientInputException.Invalid($"'seed' must be a whole number from {int.MinValue} to {int.MaxValue}, not '{seed}'.");
+        return new AddedNoise(parsed, Seeds.FromQuery(seed));
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
 public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames, float[] FirstLatent, float[] SecondLatent);
 
+/// <summary>Codes drawn from a model's latent prior ([count, latent]) and their decodings ([count, C, H, W]).</summary>
+public sealed record Samples(int Count, float[] Latents, float[] Images);
+
 /// <summary>What the API does with a model, in model terms: [0,1] images and latents, batched where it helps.</summary>
 public sealed class AutoencoderService(ModelRegistry registry)
 {
@@ -150,6 +153,18 @@ public sealed class AutoencoderService(ModelRegistry registry)
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// <see cref="Generation.Count"/> codes drawn from the model's latent prior and decoded, batched or chunked as
+    /// <see cref="DecodeManyAsync"/>; the same generation gives the same codes. A model without a prior is
+    /// <see cref="InputFault.ModelLacks"/>.
+    /// </summary>
+    public async Task<Samples> GenerateAsync(OnnxAutoencoder model, Generation generation, CancellationToken cancellationToken)
+    {
+        var latents = Generation.SamplerOf(model).Sample(generation.Count, generation.Seed, generation.Temperature);
+        var images = await DecodeManyAsync(model, latents, generation.Count, cancellationToken);
+        return new Samples(generation.Count, latents, images);
     }
 
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)

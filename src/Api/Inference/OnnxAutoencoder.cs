@@ -31,6 +31,7 @@ public sealed class OnnxAutoencoder : IDisposable
         Directory = directory;
         Manifest = manifest;
         LatentMap = latentMap;
+        Sampler = manifest.Prior is { } prior ? new LatentSampler(prior) : null;
         this.encoder = encoder;
         this.decoder = decoder;
         Provider = provider;
@@ -58,6 +59,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>The test images' latents in 2-D (latent-map.json), if the model folder has one.</summary>
     public LatentMap? LatentMap { get; }
+
+    /// <summary>Draws codes from the model's latent prior (model.json's prior, factored once); null for a model without one.</summary>
+    public LatentSampler? Sampler { get; }
 
     public ExecutionProvider Provider { get; }
 

@@ -2,6 +2,7 @@
 // of the page and its state; this file only wires them together and switches models.
 import * as api from './js/api.js';
 import { DenoisePanel } from './js/denoise-panel.js';
+import { GeneratePanel } from './js/generate-panel.js';
 import { InterpolatePanel } from './js/interpolate-panel.js';
 import { MapPanel } from './js/map-panel.js';
 import { ReconstructPanel } from './js/reconstruct-panel.js';
@@ -26,6 +27,8 @@ async function start() {
     },
     onImageChange: () => denoise.drawingChanged(),
   });
+  // A generated sample's code goes to the sliders, which decode it.
+  const generate = new GeneratePanel({ onPick: latent => sliders.show(latent) });
   const interpolate = new InterpolatePanel({ drawing: () => reconstruct.currentImage() });
   const models = await api.listModels();
 
@@ -35,6 +38,7 @@ async function start() {
     describe(model);
     reconstruct.setModel(model);
     sliders.setModel(model);
+    generate.setModel(model);
     interpolate.setModel(model, null);
     const latentMap = await map.setModel(model);
     if (model !== chosen) {

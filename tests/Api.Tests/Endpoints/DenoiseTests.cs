@@ -11,7 +11,7 @@ namespace Autoencoder.Api.Tests.Endpoints;
 /// Model folders made from the bundled ones, some marked as denoisers in their model.json: no denoiser is bundled,
 /// and /denoise serves any model the same way, so a copy with "noise" set is one as far as the service can tell.
 /// </summary>
-public sealed class DenoiserModelsFactory : AutoencoderApiFactory
+public sealed class DenoiserModelsFactory : CopiedModelsFactory
 {
     /// <summary>The default model's data set's denoiser: mnist-conv's files, marked as trained for gaussian noise.</summary>
     public const string MnistDenoiser = "mnist-denoise";
@@ -19,54 +19,22 @@ public sealed class DenoiserModelsFactory : AutoencoderApiFactory
     /// <summary>A denoiser of another data set that sorts first, so choosing by data set is what picks <see cref="MnistDenoiser"/>.</summary>
     public const string FashionDenoiser = "a-fashion-denoise";
 
-    private readonly string directory;
-
     public DenoiserModelsFactory()
         : this(("mnist", "mnist", null), ("mnist-conv", MnistDenoiser, "gaussian:0-0.5"), ("fashion", FashionDenoiser, "salt-pepper:0.1"))
     {
     }
 
     private DenoiserModelsFactory(params (string Bundled, string Name, string? Noise)[] models)
+        : base([.. models.Select(model => new CopiedModel(model.Bundled, model.Name, MarkDenoiser(model.Noise)))])
     {
-        directory = Path.Combine(Path.GetTempPath(), "autoencoder-denoise-" + Guid.NewGuid().ToString("N"));
-        foreach (var (bundled, name, noise) in models)
-        {
-            Copy(bundled, name, noise);
-        }
     }
 
     /// <summary>A service over copies of bundled models (folder, name), those with a noise marked as denoisers.</summary>
     public static DenoiserModelsFactory With(params (string Bundled, string Name, string? Noise)[] models) => new(models);
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Models:Directory"] = directory };
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
-
-    private void Copy(string bundled, string name, string? noise)
-    {
-        var target = Path.Combine(directory, name);
-        Directory.CreateDirectory(target);
-        foreach (var file in new[] { "encoder.onnx", "decoder.onnx" })
-        {
-            File.Copy(Path.Combine(TestData.ModelsDirectory, bundled, file), Path.Combine(target, file));
-        }
-
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.ModelsDirectory, bundled, "model.json")))!;
-        manifest["name"] = name;
-        if (noise is not null)
-        {
-            manifest["noise"] = new JsonArray(noise);
-        }
-
-        File.WriteAllText(Path.Combine(target, "model.json"), manifest.ToJsonString());
-    }
+    /// <summary>Marks a copy as trained for <paramref name="noise"/>; null leaves its model.json as it is.</summary>
+    private static Action<JsonNode>? MarkDenoiser(string? noise) =>
+        noise is null ? null : manifest => manifest["noise"] = new JsonArray(noise);
 }
 
 public sealed class DenoiseTests(DenoiserModelsFactory factory) : IClassFixture<DenoiserModelsFactory>

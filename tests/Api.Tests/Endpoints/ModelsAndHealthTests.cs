@@ -143,7 +143,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
-            ["/decode", "/denoise", "/encode", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
+            ["/decode", "/denoise", "/encode", "/generate", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
              "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
              "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/versions/{version}/ready"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));
@@ -161,6 +161,16 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
             interpolate.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").EnumerateObject().Select(p => p.Name));
         Assert.Contains(interpolate.GetProperty("parameters").EnumerateArray(), parameter => parameter.GetProperty("name").GetString() == "steps");
         Assert.Equal(JsonValueKind.Object, paths.GetProperty("/decode").GetProperty("post").GetProperty("requestBody").ValueKind);
+        var generate = paths.GetProperty("/generate").GetProperty("post");
+        Assert.Equal("Generate", generate.GetProperty("operationId").GetString());
+        Assert.False(generate.TryGetProperty("requestBody", out _));
+        Assert.Equal(
+            ["count", "model", "seed", "temperature"],
+            generate.GetProperty("parameters").EnumerateArray().Select(parameter => parameter.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        var generated = generate.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.True(generated.TryGetProperty("image/png", out _));
+        Assert.True(generated.TryGetProperty("application/x-idx", out _));
+        Assert.True(generate.GetProperty("responses").TryGetProperty("409", out _));
     }
 
     [Fact]

@@ -343,6 +343,31 @@ internal static class HostileCases
             Steps("64", Answer.Ok()),
             Steps("%2064%20", Answer.Ok()),
 
+            // /generate: count 1 to MaxBulkImages, a whole-number seed, a temperature from 0 to 10, all checked before the
+            // model (and whether it has a latent prior to sample from); no body.
+            Generate("count=0", $"'count' must be a whole number from 1 to {limits.MaxBulkImages}, not '0'"),
+            Generate("count=-1", "'count' must be a whole number"),
+            Generate($"count={limits.MaxBulkImages + 1}", $"'count' must be a whole number from 1 to {limits.MaxBulkImages}"),
+            Generate("count=99999999999999999999", "'count' must be a whole number"),
+            Generate("count=abc", "'count' must be a whole number"),
+            Generate("count=1e3", "'count' must be a whole number"),
+            Generate("count=", "'count' must be a whole number"),
+            Generate("count=1&count=2", "not '1,2'"),
+            Generate("seed=abc", "'seed' must be a whole number"),
+            Generate("seed=1.5", "'seed' must be a whole number"),
+            Generate("seed=99999999999", "'seed' must be a whole number"),
+            Generate("seed=%00", "'seed' must be a whole number"),
+            Generate("temperature=NaN", "'temperature' must be a number from 0 to 10, not 'NaN'"),
+            Generate("temperature=Infinity", "'temperature' must be a number from 0 to 10"),
+            Generate("temperature=-Infinity", "'temperature' must be a number from 0 to 10"),
+            Generate("temperature=inf", "'temperature' must be a number from 0 to 10"),
+            Generate("temperature=1e308", "'temperature' must be a number from 0 to 10"),
+            Generate("temperature=-1", "'temperature' must be a number from 0 to 10, not '-1'"),
+            Generate("temperature=abc", "'temperature' must be a number from 0 to 10, not 'abc'"),
+            Generate("model=nope&count=1", "There is no model 'nope'", status: 404),
+            [new("POST /generate: a JSON body", () => Post("/generate?count=1", JsonBody("{}")), Answer.Problem(413, "max request body size is 0 bytes"))],
+            [new("GET /generate", () => new HttpRequestMessage(HttpMethod.Get, "/generate"), Answer.Problem(405, "/generate does not take GET"))],
+
             // Accept: odd values still get an answer; only Kestrel's header limit refuses.
             Accept("16 KB Accept of 1000 media types", string.Join(", ", Enumerable.Range(0, 1000).Select(i => $"x/y{i};q=0.5"))),
             Accept("Accept of garbage", ";;;,,,/=/=\"", Answer.Ok()),
@@ -433,6 +458,13 @@ internal static class HostileCases
             $"POST /interpolate: ?steps={steps}",
             () => Post($"/interpolate?steps={steps}", Endpoints[2].ValidBody()),
             expected?.OrElse(Png) ?? Answer.Problem(400, "'steps' must be a whole number from 1 to 64"))];
+
+    /// <summary>A bodiless POST /generate with <paramref name="query"/>, answered with a problem (400 unless said otherwise).</summary>
+    private static IEnumerable<HostileCase> Generate(string query, string detail, int status = 400) =>
+        [new(
+            $"POST /generate: ?{query}",
+            () => new HttpRequestMessage(HttpMethod.Post, $"/generate?{query}"),
+            Answer.Problem(status, detail))];
 
     /// <summary>A valid request with this Accept header to each inference endpoint; 200 in the endpoint's usual format unless said otherwise.</summary>
     private static IEnumerable<HostileCase> Accept(string input, string accept, Answer? expected = null) =>

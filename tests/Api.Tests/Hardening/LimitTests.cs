@@ -86,7 +86,7 @@ public sealed class LimitTests
     }
 
     [Fact]
-    public async Task BulkBodiesTakeTheLargeSlotsHoweverSmallTheyAre()
+    public async Task BulkBodiesAndGenerationTakeTheLargeSlotsHoweverSmallTheyAre()
     {
         using var factory = new KestrelApiFactory(new Dictionary<string, string?> { ["Limits:InferenceConcurrency"] = "1", ["Limits:InferenceQueue"] = "0" });
         using var client = factory.CreateClient();
@@ -94,11 +94,13 @@ public sealed class LimitTests
         await SlotSignal.HeldAsync(factory.Services, "large");
 
         using var bulk = await client.PostAsync("/decode", Raw(TwoLatentsNpy(), "application/x-npy"));
+        using var generated = await client.PostAsync("/generate?count=1", null); // no body, and up to the bulk limit's images
         using var latent = await client.PostAsync("/decode", Json(OneLatent()));
         budget.Dispose();
         using var completed = await held;
 
         await bulk.AssertProblemAsync(503, "inference slot");
+        await generated.AssertProblemAsync(503, "inference slot");
         Assert.Equal(HttpStatusCode.OK, latent.StatusCode);
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
     }

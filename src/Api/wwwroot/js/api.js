@@ -60,6 +60,13 @@ export async function decode(model, latent) {
   return blobToDataUrl(await response.blob());
 }
 
+/** Codes drawn from the model's latent prior and their decodings: {model, seed, temperature, count, latents, images}. */
+export async function generate(model, count, temperature) {
+  const query = withModel('/generate', model, { count: String(count), temperature: String(temperature) });
+  const response = await send(query, { method: 'POST', headers: { Accept: 'application/json' } });
+  return response.json();
+}
+
 export async function interpolate(model, first, second, steps) {
   const form = new FormData();
   form.append('first', first, first.name ?? 'first.png');

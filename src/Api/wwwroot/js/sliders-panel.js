@@ -50,6 +50,12 @@ export class SlidersPanel {
     await setImage(this.#view, image);
   }
 
+  /** Moves the sliders to a code (a generated sample's, say) and decodes it. */
+  show(latent) {
+    this.#setLatent(latent, { rescale: true });
+    this.decode();
+  }
+
   decode() {
     const latent = [...this.#latent];
     this.#runner.submit(() => guarded(this.#error, async () => {

@@ -21,6 +21,7 @@ internal static class CommandLine
             new AnomalyReportCommand(),
             new DenoiseReportCommand(),
             new LatentMapCommand(),
+            new FitPriorCommand(),
         };
 
         // The name help shows in its usage lines is the program's, also when a test host runs it.

@@ -31,7 +31,9 @@ internal sealed class NetworkArguments
     public IEnumerable<Option> Options => [architecture, hidden, channels, convolutions, latent];
 
     /// <summary>Whether the command line asks for a variational autoencoder.</summary>
-    public bool IsVariational(System.CommandLine.Parsing.CommandResult result) => result.GetValue(architecture) == ArchitectureKind.Vae;
+    public bool IsVariational(System.CommandLine.Parsing.CommandResult result) =>
+        result.GetResult(architecture) is { Tokens: [var token] }
+        && string.Equals(token.Value, TypedOptions.Word(ArchitectureKind.Vae), StringComparison.OrdinalIgnoreCase);
 
     public NetworkOptions Read(ParseResult parseResult) => new()
     {

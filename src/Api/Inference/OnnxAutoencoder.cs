@@ -242,23 +242,44 @@ public sealed class OnnxAutoencoder : IDisposable
             : map;
     }
 
+    /// <summary>
+    /// The files must have exactly the inputs and outputs model.json names, with its sizes. A variational autoencoder's
+    /// encoder has a second output, the log-variance, named in model.json's <c>variational</c>; the service uses only
+    /// the latent (the mean), but an encoder and a model.json that disagree about it are not the same model.
+    /// </summary>
     private void CheckSignatures(string encoderPath, string decoderPath)
     {
         long[] image = [-1, .. imageShape];
         long[] latent = [-1, LatentSize];
-        Expect(encoderPath, "input", encoder.InputMetadata, encoderInput[0], image);
-        Expect(encoderPath, "output", encoder.OutputMetadata, encoderOutput[0], latent);
-        Expect(decoderPath, "input", decoder.InputMetadata, decoderInput[0], latent);
-        Expect(decoderPath, "output", decoder.OutputMetadata, decoderOutput[0], image);
+        Expect(encoderPath, "input", encoder.InputMetadata, [(encoderInput[0], image)]);
+        Expect(
+            encoderPath,
+            "output",
+            encoder.OutputMetadata,
+            Manifest.Variational is { } variational ? [(encoderOutput[0], latent), (variational.LogVarianceOutput, latent)] : [(encoderOutput[0], latent)]);
+        Expect(decoderPath, "input", decoder.InputMetadata, [(decoderInput[0], latent)]);
+        Expect(decoderPath, "output", decoder.OutputMetadata, [(decoderOutput[0], image)]);
     }
 
-    private static void Expect(string path, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, string name, long[] shape)
+    private static void Expect(string path, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, (string Name, long[] Shape)[] expected)
     {
-        if (metadata.Count != 1 || !metadata.TryGetValue(name, out var node))
+        var names = expected.Select(entry => entry.Name).ToArray();
+        if (metadata.Count != expected.Length || !names.All(metadata.ContainsKey))
         {
-            throw new ModelLoadException(path, $"expected one {kind} named '{name}' (as model.json says), found: {string.Join(", ", metadata.Keys)}");
+            var wanted = expected.Length == 1
+                ? $"one {kind} named '{names[0]}' (as model.json says)"
+                : $"{expected.Length} {kind}s named {string.Join(" and ", names.Select(name => $"'{name}'"))} (as model.json says, its variational naming the second)";
+            throw new ModelLoadException(path, $"expected {wanted}, found: {string.Join(", ", metadata.Keys)}");
         }
 
+        foreach (var (name, shape) in expected)
+        {
+            ExpectShape(path, kind, metadata[name], name, shape);
+        }
+    }
+
+    private static void ExpectShape(string path, string kind, NodeMetadata node, string name, long[] shape)
+    {
         if (node.ElementType != typeof(float) || !node.Dimensions.SequenceEqual(shape.Select(dimension => (int)dimension)))
         {
             throw new ModelLoadException(

@@ -22,6 +22,7 @@ internal static class CommandLine
             new DenoiseReportCommand(),
             new GenerationReportCommand(),
             new LatentMapCommand(),
+            new FitPriorCommand(),
         };
 
         // The name help shows in its usage lines is the program's, also when a test host runs it.

@@ -31,10 +31,11 @@ internal sealed class ConsoleProgress(TextWriter output, bool interactive) : ITr
     public void Epoch(EpochRecord record, int epochs, bool isBest, TimeSpan remaining)
     {
         ClearStatus();
+        var elbo = record.ValidationNegativeElbo is { } value ? string.Create(CultureInfo.InvariantCulture, $"  val -elbo {value:F2} nats") : string.Empty;
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"epoch {record.Epoch,3}/{epochs}  loss {record.TrainLoss:G5}  train mse {record.TrainMse:F5} ({record.TrainMse * 65025:F1} px²)  " +
-            $"val mse {record.ValidationMse:F5} ({record.ValidationMse * 65025:F1} px²){(isBest ? " *" : "  ")}  " +
+            $"val mse {record.ValidationMse:F5} ({record.ValidationMse * 65025:F1} px²){elbo}{(isBest ? " *" : "  ")}  " +
             $"{record.TrainSeconds:F2} s  {record.ImagesPerSecond:F0} images/s  eta {remaining:hh\\:mm\\:ss}"));
     }
 

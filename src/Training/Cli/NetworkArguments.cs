@@ -10,7 +10,9 @@ internal sealed class NetworkArguments
 
     private readonly Option<ArchitectureKind?> architecture = TypedOptions.OneOf<ArchitectureKind>(
         "--arch",
-        TypedOptions.WithDefault("fc (the article's fully connected network) or conv (strided convolutions)", TypedOptions.Word(Defaults.Kind)));
+        TypedOptions.WithDefault(
+            "fc (the article's fully connected network), conv (strided convolutions) or vae (conv as a variational autoencoder)",
+            TypedOptions.Word(Defaults.Kind)));
 
     private readonly Option<int> hidden = TypedOptions.WholeNumber("--hidden", 1, 100_000, Defaults.Hidden, "fc: hidden layer width");
 
@@ -19,14 +21,19 @@ internal sealed class NetworkArguments
         "A,B,...",
         1,
         4096,
-        TypedOptions.WithDefault("conv: channels of each stage, each halving the image", string.Join(',', Defaults.Channels)));
+        TypedOptions.WithDefault("conv and vae: channels of each stage, each halving the image", string.Join(',', Defaults.Channels)));
 
     private readonly Option<int> convolutions = TypedOptions.WholeNumber(
-        "--convolutions", 1, 16, Defaults.ConvolutionsPerStage, "conv: 3x3 convolutions a stage, the last strided");
+        "--convolutions", 1, 16, Defaults.ConvolutionsPerStage, "conv and vae: 3x3 convolutions a stage, the last strided");
 
     private readonly Option<int> latent = TypedOptions.WholeNumber("--latent", 1, 100_000, Defaults.Latent, "latent size");
 
     public IEnumerable<Option> Options => [architecture, hidden, channels, convolutions, latent];
+
+    /// <summary>Whether the command line asks for a variational autoencoder.</summary>
+    public bool IsVariational(System.CommandLine.Parsing.CommandResult result) =>
+        result.GetResult(architecture) is { Tokens: [var token] }
+        && string.Equals(token.Value, TypedOptions.Word(ArchitectureKind.Vae), StringComparison.OrdinalIgnoreCase);
 
     public NetworkOptions Read(ParseResult parseResult) => new()
     {

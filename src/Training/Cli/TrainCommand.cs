@@ -28,7 +28,9 @@ internal sealed class TrainCommand : Command
     private readonly Option<Recipe?> recipe = TypedOptions.OneOf(
         "--recipe",
         Recipe.All,
-        TypedOptions.WithDefault("default (recommended) or article (the article's exact recipe)", Recipe.Default.Name));
+        TypedOptions.WithDefault(
+            "default (recommended), article (the article's exact recipe) or vae (default at a peak learning rate of 1e-3, if a vae does not train stably)",
+            Recipe.Default.Name));
 
     private readonly NetworkArguments network = new();
 
@@ -48,6 +50,20 @@ internal sealed class TrainCommand : Command
         "--noise",
         $"train a denoiser: each training image corrupted anew every epoch by one of these, KIND one of {string.Join(", ", Noise.KindNames)}, " +
         "LEVEL a number or a range MIN-MAX drawn per image (e.g. gaussian:0-0.5,salt-pepper:0-0.3); the loss is against the clean image");
+
+    private readonly Option<int> klWarmup = TypedOptions.WholeNumber(
+        "--kl-warmup",
+        0,
+        100_000,
+        TrainingOptions.DefaultKlWarmupEpochs,
+        "vae: epochs over which the KL term's weight rises linearly from 0 to 1 (0: full weight from the start)");
+
+    private readonly Option<int> priorComponents = TypedOptions.WholeNumber(
+        "--prior-components",
+        1,
+        1000,
+        1,
+        "fc and conv: Gaussians in the prior fitted to the training images' codes (a vae's prior is N(0, I))");
 
     private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",
@@ -81,8 +97,8 @@ internal sealed class TrainCommand : Command
     {
         Option[] options =
         [
-            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, imageHandling, imageSize, seed, threads, limit,
-            device, download, mirror, checksums,
+            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, imageHandling, imageSize,
+            seed, threads, limit, device, download, mirror, checksums,
         ];
         this.AddOptions(options);
 
@@ -91,6 +107,27 @@ internal sealed class TrainCommand : Command
             if (!result.GetValue(download) && (result.GetResult(mirror) is { Implicit: false } || result.GetResult(checksums) is not null))
             {
                 result.AddError("--mirror and --checksums only make sense with --download");
+            }
+
+            var variational = network.IsVariational(result);
+            if (variational && result.GetValue(recipe) is { SuitsVariational: false } chosen)
+            {
+                result.AddError($"--arch vae cannot train with the {chosen.Name} recipe: its Bernoulli likelihood needs [0,1] pixels, a sigmoid output and a linear latent");
+            }
+
+            if (variational && result.GetResult(noise) is not null)
+            {
+                result.AddError("--noise trains a denoiser, which --arch vae is not");
+            }
+
+            if (variational && result.GetResult(priorComponents) is { Implicit: false })
+            {
+                result.AddError("--prior-components is for fc and conv: a vae's prior is N(0, I) (fit-prior can fit one to its codes)");
+            }
+
+            if (!variational && result.GetResult(klWarmup) is { Implicit: false })
+            {
+                result.AddError("--kl-warmup is for --arch vae");
             }
         });
         SetAction(RunAsync);
@@ -114,6 +151,8 @@ internal sealed class TrainCommand : Command
             ValidationFraction = parseResult.GetValue(validation),
             Augmentation = parseResult.GetValue(augment),
             Noise = parseResult.GetValue(noise),
+            KlWarmupEpochs = parseResult.GetValue(klWarmup),
+            PriorComponents = parseResult.GetValue(priorComponents),
             Device = parseResult.GetValue(device) ?? DeviceChoice.Auto,
         };
 
@@ -143,7 +182,7 @@ internal sealed class TrainCommand : Command
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"done: {options.OutputDirectory}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
-                $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²){NoisyInputsNote(manifest.Metrics)}  {outcome.Elapsed.TotalSeconds:F1} s"));
+                $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²){NoisyInputsNote(manifest.Metrics)}{ElboNote(manifest.Variational)}  {outcome.Elapsed.TotalSeconds:F1} s"));
         }
 
         return outcome.Interrupted ? 130 : 0;
@@ -161,9 +200,14 @@ internal sealed class TrainCommand : Command
             return ImageDataset.LoadIdx(options.DataDirectory);
         }
 
-        var (height, width) = imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width);
-        return ImageFolderDataset.Load(options.DataDirectory, height, width, options.Seed);
+        return LoadData(options.DataDirectory, imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width), options.Seed);
     }
+
+    /// <summary>IDX files as they are, or a folder of pictures resized to <paramref name="imageSize"/> (its test split chosen by <paramref name="seed"/> when it has none).</summary>
+    public static ImageDataset LoadData(string directory, (int Height, int Width) imageSize, int seed) =>
+        ImageFolderDataset.HoldsIdxFiles(directory)
+            ? ImageDataset.LoadIdx(directory)
+            : ImageFolderDataset.Load(directory, imageSize.Height, imageSize.Width, seed);
 
     private static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
@@ -227,6 +271,10 @@ internal sealed class TrainCommand : Command
                 options.Noise is null ? null : NoisyInputs(options.Noise, options.Seed),
                 outcome.NoisyTestInputMse is { } noisyInput ? MeanSquaredError.FromUnit(noisyInput) : null),
             Noise = options.Noise,
+            Prior = outcome.Prior,
+            Variational = outcome.TestNegativeElbo is { } elbo
+                ? new VariationalInfo(GaussianEncoder.LogVarianceOutput, elbo.Total, elbo.Reconstruction, elbo.Kl, VariationalAutoencoder.PixelModel, options.KlWarmupEpochs)
+                : null,
             ReconstructionErrors = outcome.ValidationErrors,
             Provenance = new ProvenanceInfo(
                 "autoencoder-train",
@@ -247,6 +295,11 @@ internal sealed class TrainCommand : Command
         CultureInfo.InvariantCulture,
         $"validation and test: outputs for noisy copies of the images ({string.Join(',', noises)}, made once with seed {seed}) against the clean images; " +
         $"train: outputs for each epoch's new noisy copies against the clean images");
+
+    private static string ElboNote(VariationalInfo? variational) =>
+        variational is { } info
+            ? string.Create(CultureInfo.InvariantCulture, $"  test -elbo {info.TestNegativeElbo:F2} nats (reconstruction {info.TestReconstructionNats:F2}, kl {info.TestKlNats:F2})")
+            : string.Empty;
 
     private static string NoisyInputsNote(MetricsInfo metrics) =>
         metrics.NoisyTestInput is { } noisy ? string.Create(CultureInfo.InvariantCulture, $" on noisy inputs, whose own mse is {noisy.Unit:F5}") : string.Empty;

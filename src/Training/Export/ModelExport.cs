@@ -18,10 +18,16 @@ internal static class ModelExport
         long?[] imageShape = [null, network.Image.Channels, network.Image.Height, network.Image.Width];
         long?[] latentShape = [null, network.Latent];
 
+        var variational = network is VariationalAutoencoder;
         var encoder = OnnxExporter.Export(
             model.ContractEncoder,
             "encoder",
-            new OnnxSignature(contract.EncoderInput, imageShape, contract.EncoderOutput, latentShape),
+            new OnnxSignature(
+                contract.EncoderInput,
+                imageShape,
+                contract.EncoderOutput,
+                latentShape,
+                variational ? [new OnnxOutput(GaussianEncoder.LogVarianceOutput, latentShape)] : null),
             WithRole(metadata, "encoder"));
         var decoder = OnnxExporter.Export(
             model.ContractDecoder,
@@ -42,11 +48,23 @@ internal static class ModelExport
         {
             // Latents are unbounded (hundreds for the article's 0..255 recipe), so their tolerance scales with them.
             var latentScale = Math.Max(1.0, latents.abs().max().item<float>());
-            ParityResult[] results =
+            List<ParityResult> results =
             [
                 ParityCheck.Compare(ModelManifest.EncoderFileName, encoderBytes, contract.EncoderInput, contract.EncoderOutput, model.ContractEncoder, sampleImages, Tolerance * latentScale),
                 ParityCheck.Compare(ModelManifest.DecoderFileName, decoderBytes, contract.DecoderInput, contract.DecoderOutput, model.ContractDecoder, latents, Tolerance),
             ];
+            if (variational)
+            {
+                results.Add(ParityCheck.Compare(
+                    $"{ModelManifest.EncoderFileName} ({GaussianEncoder.LogVarianceOutput})",
+                    encoderBytes,
+                    contract.EncoderInput,
+                    GaussianEncoder.LogVarianceOutput,
+                    images => model.ContractLogVariance(images)!,
+                    sampleImages,
+                    Tolerance * latentScale));
+            }
+
             foreach (var result in results.Where(result => !result.Passed))
             {
                 throw new ExportParityException(result);

@@ -5,8 +5,15 @@ using static TorchSharp.torch;
 
 namespace Autoencoder.Training.Export;
 
-/// <summary>The name and shape of a graph's single input and single output; a null dimension is the batch.</summary>
-internal sealed record OnnxSignature(string InputName, long?[] InputShape, string OutputName, long?[] OutputShape);
+/// <summary>
+/// The name and shape of a graph's single input and main output; a null dimension is the batch. A layer may publish
+/// further values under a name (a variational encoder's log-variance): <paramref name="SideOutputs"/> lists those the
+/// graph gives as outputs too, and every published value must be one of them.
+/// </summary>
+internal sealed record OnnxSignature(string InputName, long?[] InputShape, string OutputName, long?[] OutputShape, IReadOnlyList<OnnxOutput>? SideOutputs = null);
+
+/// <summary>A further graph output: its name and shape.</summary>
+internal sealed record OnnxOutput(string Name, long?[] Shape);
 
 /// <summary>
 /// Writes a TorchSharp module tree as a standard ONNX model with its weights as initializers. TorchSharp has
@@ -36,6 +43,7 @@ internal static class OnnxExporter
         [typeof(Sigmoid)] = (_, path, input, graph) => graph.Node("Sigmoid", path, [input]),
         [typeof(Scale)] = ConvertScale,
         [typeof(Clamp)] = ConvertClamp,
+        [typeof(GaussianEncoder)] = ConvertGaussianEncoder,
     };
 
     public static ModelProto Export(nn.Module module, string graphName, OnnxSignature signature, IReadOnlyDictionary<string, string> metadata)
@@ -45,6 +53,22 @@ internal static class OnnxExporter
         var output = Convert(module, "", signature.InputName, graph);
         graph.Rename(output, signature.OutputName);
         graph.Output(signature.OutputName, signature.OutputShape);
+        var sideOutputs = signature.SideOutputs ?? [];
+        foreach (var (name, _) in graph.Published.Where(entry => sideOutputs.All(side => side.Name != entry.Key)))
+        {
+            throw new NotSupportedException($"graph '{graphName}' computes '{name}', but its signature has no such output");
+        }
+
+        foreach (var side in sideOutputs)
+        {
+            if (!graph.Published.TryGetValue(side.Name, out var value))
+            {
+                throw new NotSupportedException($"graph '{graphName}' was to give '{side.Name}', but no layer computes it");
+            }
+
+            graph.Rename(value, side.Name);
+            graph.Output(side.Name, side.Shape);
+        }
 
         var model = new ModelProto
         {
@@ -145,6 +169,15 @@ internal static class OnnxExporter
         // Reshape's 0 copies the batch dimension from the input, so N stays dynamic (and may be 0).
         var shape = graph.Int64s($"{path}.shape", unflatten.unflattened_size.Prepend(0));
         return graph.Node("Reshape", path, [input, shape]);
+    }
+
+    /// <summary>The trunk once, then both heads on its features: the mean is the layer's value, the log-variance is published.</summary>
+    private static string ConvertGaussianEncoder(nn.Module module, string path, string input, OnnxGraphBuilder graph)
+    {
+        var encoder = (GaussianEncoder)module;
+        var features = Convert(encoder.Trunk, $"{path}.trunk", input, graph);
+        graph.Publish(GaussianEncoder.LogVarianceOutput, Convert(encoder.LogVariance, $"{path}.logVariance", features, graph));
+        return Convert(encoder.Mean, $"{path}.mean", features, graph);
     }
 
     private static string ConvertScale(nn.Module module, string path, string input, OnnxGraphBuilder graph) =>

@@ -15,8 +15,12 @@ internal sealed class OnnxGraphBuilder(string graphName)
 
     private readonly GraphProto graph = new() { Name = graphName };
     private readonly HashSet<string> names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> published = new(StringComparer.Ordinal);
 
     public GraphProto Graph => graph;
+
+    /// <summary>Values a layer gave a name to, beside the one it returns (see <see cref="OnnxSignature.SideOutputs"/>).</summary>
+    public IReadOnlyDictionary<string, string> Published => published;
 
     /// <summary>Declares a float32 graph input or output; a null dimension is the dynamic batch.</summary>
     public void Input(string name, IReadOnlyList<long?> shape) => graph.Input.Add(ValueInfo(name, shape));
@@ -63,6 +67,15 @@ internal sealed class OnnxGraphBuilder(string graphName)
         node.Attribute.AddRange(attributes);
         graph.Node.Add(node);
         return node.Output[0];
+    }
+
+    /// <summary>Names a value that the graph may give as an output of that name.</summary>
+    public void Publish(string name, string value)
+    {
+        if (!published.TryAdd(name, value))
+        {
+            throw new NotSupportedException($"two layers compute '{name}'");
+        }
     }
 
     /// <summary>Makes the value <paramref name="current"/> available under the graph output name <paramref name="output"/>.</summary>

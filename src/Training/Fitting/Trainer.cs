@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
+using Autoencoder.Training.Priors;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
 using TorchSharp;
@@ -29,7 +30,12 @@ internal sealed record TrainingOutcome(
     int TestImages,
     double TestMse,
     ReconstructionErrors ValidationErrors,
-    double? NoisyTestInputMse);
+    double? NoisyTestInputMse,
+    NegativeElbo? TestNegativeElbo,
+    LatentPrior Prior);
+
+/// <summary>A variational autoencoder's negative ELBO over a set of images, at full KL weight: its mean per image and the mean of its two terms (nats).</summary>
+internal sealed record NegativeElbo(double Total, double Reconstruction, double Kl);
 
 /// <summary>
 /// Trains an autoencoder with a recipe: a share of the training images is held out for validation, the rest is
@@ -38,6 +44,10 @@ internal sealed record TrainingOutcome(
 /// model's error. Cancellation stops after the current batch; the best epoch so far is what the run returns.
 /// With noise (a denoiser), each batch is corrupted anew and the loss compares the output with the clean batch;
 /// validation and test compare outputs for noisy copies made once with the clean images.
+/// A variational autoencoder is trained on its negative ELBO (the KL term warmed up over the first epochs), and its
+/// validation negative ELBO at full weight chooses the best epoch; errors are those of reconstructions from the mean.
+/// Every run ends by giving the model a prior over its codes: N(0, I) for a variational autoencoder, Gaussians fitted
+/// to the training images' codes otherwise.
 /// </summary>
 internal sealed class Trainer(TrainingOptions options, ITrainingProgress progress)
 {
@@ -58,6 +68,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         var network = options.Network.Create(recipe, image);
         network.to(device);
         var model = new AutoencoderModel(network, recipe.PixelScale);
+        var variational = network as VariationalAutoencoder;
 
         using var trainImages = ToTensor(train.Images, recipe.PixelScale, device);
         using var validationImages = ToTensor(validation.Images, 1f, device);
@@ -107,8 +118,19 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                     var count = Math.Min(batchSize, train.Count - start);
                     var target = Augment(trainImages.index_select(0, order.narrow(0, start, count)), augmentation, random);
                     var input = corruption?.CorruptBatch(target) ?? target;
-                    var output = network.forward(input);
-                    var loss = Loss(recipe.Loss, output, target);
+                    Tensor output, loss;
+                    if (variational is null)
+                    {
+                        output = network.forward(input);
+                        loss = Loss(recipe.Loss, output, target);
+                    }
+                    else
+                    {
+                        var terms = variational.NegativeElbo(input, target);
+                        output = terms.Output;
+                        loss = terms.Reconstruction.add(terms.Kl.mul(KlWeight(epoch, batch, batches))).mean();
+                    }
+
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
@@ -139,10 +161,11 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 Evaluate(model, validationInputs, validationImages),
                 scheduler?.get_last_lr().First() ?? recipe.LearningRate,
                 trainSeconds,
-                seen / trainSeconds);
+                seen / trainSeconds,
+                variational is null ? null : EvaluateNegativeElbo(variational, validationImages, options.Seed).Total);
             history.Add(record);
 
-            var isBest = best is null || record.ValidationMse < best.ValidationMse;
+            var isBest = best is null || record.Criterion < best.Criterion;
             if (isBest)
             {
                 best = record;
@@ -163,13 +186,22 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         {
             // Stopped before the first epoch ended: what there is, measured as it is.
             var validationMse = Evaluate(model, validationInputs, validationImages);
-            best = new EpochRecord(0, double.NaN, double.NaN, validationMse, recipe.LearningRate, total.Elapsed.TotalSeconds, 0);
+            best = new EpochRecord(
+                0,
+                double.NaN,
+                double.NaN,
+                validationMse,
+                recipe.LearningRate,
+                total.Elapsed.TotalSeconds,
+                0,
+                variational is null ? null : EvaluateNegativeElbo(variational, validationImages, options.Seed).Total);
         }
 
         network.eval();
         var validationErrors = ImageErrors.Summarise("validation", PerImageErrors(model, validationImages));
         double testMse;
         double? noisyTestInputMse = null;
+        NegativeElbo? testNegativeElbo = null;
         using (var testImages = ToTensor(test.Images, 1f, device))
         using (var noisyTestImages = corruption?.CorruptTest(testImages))
         {
@@ -179,7 +211,22 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 using var difference = nn.functional.mse_loss(noisyTestImages, testImages);
                 noisyTestInputMse = difference.item<float>();
             }
+
+            if (variational is not null)
+            {
+                testNegativeElbo = EvaluateNegativeElbo(variational, testImages, options.Seed);
+            }
         }
+
+        var prior = variational is not null
+            ? LatentPrior.StandardNormal(network.Latent)
+            : GaussianMixtureFit.Fit(
+                Codes(network, trainImages),
+                train.Count,
+                network.Latent,
+                options.PriorComponents,
+                options.Seed,
+                GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
 
         return new TrainingOutcome(
             model,
@@ -194,7 +241,56 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
             test.Count,
             testMse,
             validationErrors,
-            noisyTestInputMse);
+            noisyTestInputMse,
+            testNegativeElbo,
+            prior);
+    }
+
+    /// <summary>
+    /// The KL term's weight in the training loss at a batch: rising linearly from 0 (the first batch) to 1 over the first
+    /// <see cref="TrainingOptions.KlWarmupEpochs"/> epochs, then 1.
+    /// </summary>
+    private double KlWeight(int epoch, int batch, int batches) =>
+        options.KlWarmupEpochs == 0 ? 1.0 : Math.Min(1.0, (((epoch - 1) * (double)batches) + batch) / (options.KlWarmupEpochs * (double)batches));
+
+    /// <summary>
+    /// The negative ELBO of [0,1] <paramref name="images"/> at full KL weight, each image's code drawn once with noise from
+    /// a generator seeded by <paramref name="seed"/>: the same draws every time, so epochs are compared on equal terms.
+    /// </summary>
+    public static NegativeElbo EvaluateNegativeElbo(VariationalAutoencoder network, Tensor images, int seed)
+    {
+        network.eval();
+        using var _ = no_grad();
+        using var generator = new Generator((ulong)seed, images.device);
+        double reconstruction = 0, kl = 0;
+        var count = images.shape[0];
+        for (long start = 0; start < count; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, count - start));
+            var terms = network.NegativeElbo(chunk, chunk, generator);
+            reconstruction += terms.Reconstruction.sum().to_type(ScalarType.Float64).item<double>();
+            kl += terms.Kl.sum().to_type(ScalarType.Float64).item<double>();
+        }
+
+        return new NegativeElbo((reconstruction + kl) / count, reconstruction / count, kl / count);
+    }
+
+    /// <summary>The network's codes (a variational encoder's means) of images in the recipe's pixel scale, [N, latent] row-major.</summary>
+    private static float[] Codes(AutoencoderNetwork network, Tensor images)
+    {
+        network.eval();
+        using var _ = no_grad();
+        var codes = new List<float>((int)images.shape[0] * network.Latent);
+        for (long start = 0; start < images.shape[0]; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, images.shape[0] - start));
+            using var latent = network.Encoder.forward(chunk).cpu();
+            codes.AddRange(latent.data<float>().ToArray());
+        }
+
+        return [.. codes];
     }
 
     /// <summary>Mean squared error per pixel, in [0,1] units, of the contract models on the given [0,1] images.</summary>

@@ -10,6 +10,9 @@ internal sealed record TrainingOptions
 {
     public const double DefaultValidationFraction = 0.1;
 
+    /// <summary>See <see cref="KlWarmupEpochs"/>; the README says how it was chosen.</summary>
+    public const int DefaultKlWarmupEpochs = 5;
+
     public required string DataDirectory { get; init; }
 
     public required string OutputDirectory { get; init; }
@@ -41,6 +44,15 @@ internal sealed record TrainingOptions
 
     /// <summary>Null for a plain autoencoder; else a denoiser, each training image corrupted by one of these (see <see cref="Corruption"/>).</summary>
     public IReadOnlyList<Noise>? Noise { get; init; }
+
+    /// <summary>
+    /// A variational autoencoder's KL warm-up: the KL term's weight in the training loss rises linearly from 0 to 1, batch
+    /// by batch, over the first this many epochs (0: full weight from the start). Validation and test always use weight 1.
+    /// </summary>
+    public int KlWarmupEpochs { get; init; } = DefaultKlWarmupEpochs;
+
+    /// <summary>A plain autoencoder's prior: Gaussians fitted to its training images' codes (1: a single Gaussian).</summary>
+    public int PriorComponents { get; init; } = 1;
 
     public int EffectiveEpochs => Epochs ?? Recipe.Epochs;
 

@@ -12,6 +12,11 @@ internal sealed class AutoencoderModel : IDisposable
 {
     public AutoencoderModel(AutoencoderNetwork network, float pixelScale)
     {
+        if (network is VariationalAutoencoder && pixelScale != 1f)
+        {
+            throw new ArgumentException("a variational autoencoder's Bernoulli likelihood is over [0,1] pixels: its recipe must not rescale them", nameof(pixelScale));
+        }
+
         Network = network;
         PixelScale = pixelScale;
 
@@ -48,6 +53,19 @@ internal sealed class AutoencoderModel : IDisposable
 
     /// <summary>[N,latent] to [N,C,H,W] images in [0,1].</summary>
     public Sequential ContractDecoder { get; }
+
+    /// <summary>A variational encoder's [N,latent] log-variance for [N,C,H,W] images in [0,1]; null for a plain autoencoder.</summary>
+    public Tensor? ContractLogVariance(Tensor images)
+    {
+        if (Network is not VariationalAutoencoder variational)
+        {
+            return null;
+        }
+
+        var (mean, logVariance) = variational.Encoder.Distribution(images);
+        mean.Dispose();
+        return logVariance;
+    }
 
     public void Dispose()
     {

@@ -17,8 +17,8 @@ internal abstract class AutoencoderNetwork(string name) : nn.Module<Tensor, Tens
     /// <summary>The decoder's last non-linearity; a bounded one (sigmoid) needs no clamp in the exported contract.</summary>
     public abstract Activation OutputActivation { get; }
 
-    /// <summary>[N,C,H,W] images (in the recipe's pixel scale) to [N,latent].</summary>
-    public abstract Sequential Encoder { get; }
+    /// <summary>[N,C,H,W] images (in the recipe's pixel scale) to [N,latent] (a variational encoder's mean).</summary>
+    public abstract nn.Module<Tensor, Tensor> Encoder { get; }
 
     /// <summary>[N,latent] to [N,C,H,W] images (in the recipe's pixel scale).</summary>
     public abstract Sequential Decoder { get; }

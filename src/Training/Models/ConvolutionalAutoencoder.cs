@@ -49,71 +49,15 @@ internal sealed class ConvolutionalAutoencoder : AutoencoderNetwork
     public ConvolutionalAutoencoder(ConvolutionalShape shape)
         : base(Kind)
     {
-        if (shape.Channels.Count == 0 || shape.ConvolutionsPerStage < 1)
-        {
-            throw new ArgumentException("a convolutional autoencoder needs at least one stage of at least one convolution", nameof(shape));
-        }
-
         Shape = shape;
-        var sizes = shape.StageSizes();
-        var (lastHeight, lastWidth) = sizes[^1];
-        var lastChannels = shape.Channels[^1];
-        var flat = lastChannels * lastHeight * lastWidth;
-
-        var encoderLayers = new List<(string, nn.Module<Tensor, Tensor>?)>();
-        var channels = shape.Image.Channels;
-        for (var stage = 0; stage < shape.Channels.Count; stage++)
-        {
-            var output = shape.Channels[stage];
-            for (var extra = 1; extra < shape.ConvolutionsPerStage; extra++)
-            {
-                encoderLayers.Add(($"stage{stage}_conv{extra}", nn.Conv2d(channels, output, 3, stride: 1, padding: 1)));
-                encoderLayers.Add(($"stage{stage}_conv{extra}_activation", ActivationModules.Create(shape.HiddenActivation)));
-                channels = output;
-            }
-
-            encoderLayers.Add(($"stage{stage}_down", nn.Conv2d(channels, output, 3, stride: 2, padding: 1)));
-            encoderLayers.Add(($"stage{stage}_down_activation", ActivationModules.Create(shape.HiddenActivation)));
-            channels = output;
-        }
-
-        encoderLayers.Add(("flatten", nn.Flatten()));
-        encoderLayers.Add(("latent", nn.Linear(flat, shape.Latent)));
-        encoderLayers.Add(("latent_activation", ActivationModules.Create(shape.LatentActivation)));
-        encoder = Layers([.. encoderLayers]);
-
-        var decoderLayers = new List<(string, nn.Module<Tensor, Tensor>?)>
-        {
-            ("expand", nn.Linear(shape.Latent, flat)),
-            ("expand_activation", ActivationModules.Create(shape.HiddenActivation)),
-            ("unflatten", nn.Unflatten(1, [lastChannels, lastHeight, lastWidth])),
-        };
-        for (var stage = shape.Channels.Count - 1; stage >= 0; stage--)
-        {
-            var input = shape.Channels[stage];
-            for (var extra = 1; extra < shape.ConvolutionsPerStage; extra++)
-            {
-                decoderLayers.Add(($"stage{stage}_conv{extra}", nn.Conv2d(input, input, 3, stride: 1, padding: 1)));
-                decoderLayers.Add(($"stage{stage}_conv{extra}_activation", ActivationModules.Create(shape.HiddenActivation)));
-            }
-
-            var (height, width) = sizes[stage];
-            var (targetHeight, targetWidth) = stage == 0 ? (shape.Image.Height, shape.Image.Width) : sizes[stage - 1];
-            var output = stage == 0 ? shape.Image.Channels : shape.Channels[stage - 1];
-            if (targetHeight != 2 * height || targetWidth != 2 * width)
-            {
-                // An odd size needs an output padding of 0 on that axis: TorchSharp 0.107 applies the first axis's to
-                // both, and ONNX Runtime's ConvTranspose did not reproduce it reliably, so only exact halvings are built.
-                throw new ArgumentException(
-                    $"a {shape.Image.Height}x{shape.Image.Width} image does not halve evenly {shape.Channels.Count} time(s); convolutional models need height and width divisible by {1 << shape.Channels.Count}",
-                    nameof(shape));
-            }
-
-            decoderLayers.Add(($"stage{stage}_up", nn.ConvTranspose2d(input, output, 3, stride: 2, padding: 1, output_padding: 1)));
-            decoderLayers.Add(($"stage{stage}_up_activation", ActivationModules.Create(stage == 0 ? shape.OutputActivation : shape.HiddenActivation)));
-        }
-
-        decoder = Layers([.. decoderLayers]);
+        var (trunk, features) = EncoderTrunk(shape);
+        encoder = Layers(
+        [
+            .. trunk,
+            ("latent", nn.Linear(features, shape.Latent)),
+            ("latent_activation", ActivationModules.Create(shape.LatentActivation)),
+        ]);
+        decoder = Layers([.. DecoderLayers(shape)]);
         RegisterComponents();
     }
 
@@ -143,4 +87,89 @@ internal sealed class ConvolutionalAutoencoder : AutoencoderNetwork
         OutputActivation = ActivationModules.Name(Shape.OutputActivation),
         Parameters = ParameterCount,
     };
+
+    /// <summary>
+    /// The encoder up to its latent layer: per stage, 3x3 convolutions (the last of stride 2) with the hidden activation,
+    /// then Flatten; and how many numbers that leaves per image. A variational encoder puts two heads on the same trunk.
+    /// </summary>
+    internal static (List<(string Name, nn.Module<Tensor, Tensor>? Module)> Layers, int Features) EncoderTrunk(ConvolutionalShape shape)
+    {
+        Validate(shape);
+        var (lastHeight, lastWidth) = shape.StageSizes()[^1];
+        var layers = new List<(string, nn.Module<Tensor, Tensor>?)>();
+        var channels = shape.Image.Channels;
+        for (var stage = 0; stage < shape.Channels.Count; stage++)
+        {
+            var output = shape.Channels[stage];
+            for (var extra = 1; extra < shape.ConvolutionsPerStage; extra++)
+            {
+                layers.Add(($"stage{stage}_conv{extra}", nn.Conv2d(channels, output, 3, stride: 1, padding: 1)));
+                layers.Add(($"stage{stage}_conv{extra}_activation", ActivationModules.Create(shape.HiddenActivation)));
+                channels = output;
+            }
+
+            layers.Add(($"stage{stage}_down", nn.Conv2d(channels, output, 3, stride: 2, padding: 1)));
+            layers.Add(($"stage{stage}_down_activation", ActivationModules.Create(shape.HiddenActivation)));
+            channels = output;
+        }
+
+        layers.Add(("flatten", nn.Flatten()));
+        return (layers, shape.Channels[^1] * lastHeight * lastWidth);
+    }
+
+    /// <summary>
+    /// The decoder: Linear and Unflatten, then per stage 3x3 convolutions and a stride-2 3x3 transposed convolution
+    /// (output padding 1) that doubles the size back, the last ending with the output activation.
+    /// </summary>
+    internal static List<(string Name, nn.Module<Tensor, Tensor>? Module)> DecoderLayers(ConvolutionalShape shape)
+    {
+        Validate(shape);
+        var sizes = shape.StageSizes();
+        var (lastHeight, lastWidth) = sizes[^1];
+        var lastChannels = shape.Channels[^1];
+        var layers = new List<(string, nn.Module<Tensor, Tensor>?)>
+        {
+            ("expand", nn.Linear(shape.Latent, lastChannels * lastHeight * lastWidth)),
+            ("expand_activation", ActivationModules.Create(shape.HiddenActivation)),
+            ("unflatten", nn.Unflatten(1, [lastChannels, lastHeight, lastWidth])),
+        };
+        for (var stage = shape.Channels.Count - 1; stage >= 0; stage--)
+        {
+            var input = shape.Channels[stage];
+            for (var extra = 1; extra < shape.ConvolutionsPerStage; extra++)
+            {
+                layers.Add(($"stage{stage}_conv{extra}", nn.Conv2d(input, input, 3, stride: 1, padding: 1)));
+                layers.Add(($"stage{stage}_conv{extra}_activation", ActivationModules.Create(shape.HiddenActivation)));
+            }
+
+            var output = stage == 0 ? shape.Image.Channels : shape.Channels[stage - 1];
+            layers.Add(($"stage{stage}_up", nn.ConvTranspose2d(input, output, 3, stride: 2, padding: 1, output_padding: 1)));
+            layers.Add(($"stage{stage}_up_activation", ActivationModules.Create(stage == 0 ? shape.OutputActivation : shape.HiddenActivation)));
+        }
+
+        return layers;
+    }
+
+    private static void Validate(ConvolutionalShape shape)
+    {
+        if (shape.Channels.Count == 0 || shape.ConvolutionsPerStage < 1)
+        {
+            throw new ArgumentException("a convolutional autoencoder needs at least one stage of at least one convolution", nameof(shape));
+        }
+
+        var sizes = shape.StageSizes();
+        for (var stage = 0; stage < sizes.Count; stage++)
+        {
+            var (height, width) = sizes[stage];
+            var (targetHeight, targetWidth) = stage == 0 ? (shape.Image.Height, shape.Image.Width) : sizes[stage - 1];
+            if (targetHeight != 2 * height || targetWidth != 2 * width)
+            {
+                // An odd size needs an output padding of 0 on that axis: TorchSharp 0.107 applies the first axis's to
+                // both, and ONNX Runtime's ConvTranspose did not reproduce it reliably, so only exact halvings are built.
+                throw new ArgumentException(
+                    $"a {shape.Image.Height}x{shape.Image.Width} image does not halve evenly {shape.Channels.Count} time(s); convolutional models need height and width divisible by {1 << shape.Channels.Count}",
+                    nameof(shape));
+            }
+        }
+    }
 }

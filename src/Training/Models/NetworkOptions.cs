@@ -11,6 +11,9 @@ internal enum ArchitectureKind
 
     /// <summary>The follow-up's convolutional autoencoder.</summary>
     Conv,
+
+    /// <summary>The convolutional layout as a variational autoencoder: a mean and a log-variance, the same decoder.</summary>
+    Vae,
 }
 
 /// <summary>Which network to build and its sizes; the recipe supplies the activations.</summary>
@@ -26,10 +29,10 @@ internal sealed record NetworkOptions
 
     public int Latent { get; init; } = DefaultLatent;
 
-    /// <summary>conv: output channels of each stage.</summary>
+    /// <summary>conv and vae: output channels of each stage.</summary>
     public IReadOnlyList<int> Channels { get; init; } = [32, 64];
 
-    /// <summary>conv: 3x3 convolutions a stage, the last strided.</summary>
+    /// <summary>conv and vae: 3x3 convolutions a stage, the last strided.</summary>
     public int ConvolutionsPerStage { get; init; } = 2;
 
     /// <summary>The one place a network is constructed: everything downstream sees only <see cref="AutoencoderNetwork"/>.</summary>
@@ -39,6 +42,8 @@ internal sealed record NetworkOptions
             image, Hidden, Latent, recipe.HiddenActivation, recipe.LatentActivation, recipe.OutputActivation)),
         ArchitectureKind.Conv => new ConvolutionalAutoencoder(new ConvolutionalShape(
             image, Channels, ConvolutionsPerStage, Latent, recipe.HiddenActivation, recipe.LatentActivation, recipe.OutputActivation)),
+        ArchitectureKind.Vae => new VariationalAutoencoder(new ConvolutionalShape(
+            image, Channels, ConvolutionsPerStage, Latent, recipe.HiddenActivation, Activation.None, recipe.OutputActivation)),
         _ => throw new InvalidOperationException($"unknown architecture {Kind}"),
     };
 }

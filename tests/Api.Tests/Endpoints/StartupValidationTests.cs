@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Google.Protobuf;
 using Microsoft.AspNetCore.Hosting;
+using Onnx;
 
 namespace Autoencoder.Api.Tests.Endpoints;
 
@@ -98,6 +100,50 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task AVariationalEncoderIsServedWhenModelJsonNamesItsLogVarianceOutput()
+    {
+        AddEncoderOutput("logVariance");
+        SetVariational("logVariance");
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Models:Directory"] = models });
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync("/encode", new ByteArrayContent(File.ReadAllBytes(Path.Combine(TestData.RepositoryRoot, "samples", "digit-0-label-7.png"))) { Headers = { ContentType = new("image/png") } });
+
+        response.EnsureSuccessStatusCode();
+        Assert.Equal(20, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["latent"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void AnEncoderOutputThatModelJsonDoesNotNameIsRefused()
+    {
+        AddEncoderOutput("logVariance");
+
+        var error = StartFails();
+
+        Assert.Contains(Path.Combine(models, "mnist", "encoder.onnx") + ": expected one output named 'latent' (as model.json says), found: latent, logVariance", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, "logVariance")]
+    [InlineData(true, "variance")]
+    public void ALogVarianceOutputThatModelJsonNamesButTheEncoderLacksIsRefused(bool encoderHasSecondOutput, string namedInModelJson)
+    {
+        if (encoderHasSecondOutput)
+        {
+            AddEncoderOutput("logVariance");
+        }
+
+        SetVariational(namedInModelJson);
+
+        var error = StartFails();
+
+        Assert.Contains(
+            Path.Combine(models, "mnist", "encoder.onnx") + $": expected 2 outputs named 'latent' and '{namedInModelJson}' (as model.json says, its variational naming the second)",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void APageWhoseFilesAreNotInTheWebRootRefusesToStart()
     {
         // As a publish started from another folder: no wwwroot in the content root, no build manifest to find it by.
@@ -120,6 +166,35 @@ public sealed class StartupValidationTests : IDisposable
         // The host logs why it failed to start; the exception that reaches the test is usually that reason, but
         // it can also be a consequence of the failed start, so both are searched.
         return string.Join('\n', factory.Logs.Events.Where(e => e.Exception is not null).Select(e => e.Exception!.ToString()).Prepend(error.ToString()));
+    }
+
+    /// <summary>Gives the copied encoder a second output, a copy of its latent, as a variational encoder has its log-variance.</summary>
+    private void AddEncoderOutput(string name)
+    {
+        var path = Path.Combine(models, "mnist", "encoder.onnx");
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var latent = model.Graph.Output.Single();
+        model.Graph.Node.Add(new NodeProto { OpType = "Identity", Name = name, Input = { latent.Name }, Output = { name } });
+        var second = latent.Clone();
+        second.Name = name;
+        model.Graph.Output.Add(second);
+        File.WriteAllBytes(path, model.ToByteArray());
+    }
+
+    private void SetVariational(string logVarianceOutput)
+    {
+        var manifest = Path.Combine(models, "mnist", "model.json");
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!;
+        json["variational"] = new JsonObject
+        {
+            ["logVarianceOutput"] = logVarianceOutput,
+            ["testNegativeElbo"] = 100.0,
+            ["testReconstructionNats"] = 80.0,
+            ["testKlNats"] = 20.0,
+            ["pixels"] = "continuous [0,1] under a Bernoulli decoder",
+            ["klWarmupEpochs"] = 5,
+        };
+        File.WriteAllText(manifest, json.ToJsonString());
     }
 
     private void CopyBundledModel(string name, string? copyName = null)

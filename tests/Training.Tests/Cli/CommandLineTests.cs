@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Autoencoder.Core;
 using Autoencoder.Training.Cli;
 using Autoencoder.Training.Tests.Data;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Autoencoder.Training.Tests.Cli;
 
@@ -22,8 +23,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("error: --validation must be a number from 0.001 to 0.5, not '0,2'", "train", "--data", "x", "--out", "y", "--validation", "0,2")]
     [InlineData("error: --channels must be comma-separated whole numbers from 1 to 4096, not '32,x'", "train", "--data", "x", "--out", "y", "--channels", "32,x")]
     [InlineData("error: --image-size must be HEIGHTxWIDTH (or one number), each from 4 to 4096, not '3x8'", "train", "--data", "x", "--out", "y", "--image-size", "3x8")]
-    [InlineData("error: --recipe must be one of default, article, not 'keras'", "train", "--data", "x", "--out", "y", "--recipe", "keras")]
-    [InlineData("error: --arch must be one of fc, conv, not '1'", "train", "--data", "x", "--out", "y", "--arch", "1")]
+    [InlineData("error: --recipe must be one of default, article, vae, not 'keras'", "train", "--data", "x", "--out", "y", "--recipe", "keras")]
+    [InlineData("error: --arch must be one of fc, conv, vae, not '1'", "train", "--data", "x", "--out", "y", "--arch", "1")]
     [InlineData("error: --device must be one of auto, cpu, cuda, not 'tpu'", "train", "--data", "x", "--out", "y", "--device", "tpu")]
     [InlineData("error: --image-handling must be one of mnist-digit, fit, none, not 'crop'", "train", "--data", "x", "--out", "y", "--image-handling", "crop")]
     [InlineData("error: --noise: noise 'blur:0.3' is not KIND:LEVEL or KIND:MIN-MAX with KIND one of gaussian, salt-pepper, mask", "train", "--data", "x", "--out", "y", "--noise", "blur:0.3")]
@@ -37,6 +38,11 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("error: --mirror must be an http(s) URL, not 'ftp://example.org'", "train", "--data", "x", "--out", "y", "--download", "--mirror", "ftp://example.org")]
     [InlineData("error: --mirror and --checksums only make sense with --download", "train", "--data", "x", "--out", "y", "--mirror", "http://127.0.0.1/")]
     [InlineData("error: --mirror and --checksums only make sense with --download", "train", "--data", "x", "--out", "y", "--checksums", "SHA256SUMS")]
+    [InlineData("error: --arch vae cannot train with the article recipe: its Bernoulli likelihood needs [0,1] pixels, a sigmoid output and a linear latent", "train", "--data", "x", "--out", "y", "--arch", "vae", "--recipe", "article")]
+    [InlineData("error: --noise trains a denoiser, which --arch vae is not", "train", "--data", "x", "--out", "y", "--arch", "vae", "--noise", "gaussian:0.1")]
+    [InlineData("error: --prior-components is for fc and conv: a vae's prior is N(0, I) (fit-prior can fit one to its codes)", "train", "--data", "x", "--out", "y", "--arch", "vae", "--prior-components", "2")]
+    [InlineData("error: --kl-warmup is for --arch vae", "train", "--data", "x", "--out", "y", "--arch", "conv", "--kl-warmup", "2")]
+    [InlineData("error: --components must be comma-separated whole numbers from 1 to 1000, not '0'", "fit-prior", "--model", "m", "--data", "d", "--components", "0")]
     [InlineData("error: --points must be a whole number from 1 to 100000, not '0'", "latent-map", "--model", "m", "--images", "i", "--labels", "l", "--points", "0")]
     public async Task BadArgumentsGiveOneLineAndExitCode2(string message, params string[] args)
     {
@@ -103,19 +109,20 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
     [InlineData("denoise-report", "--model --data --out --images --tuning-images --seed --threads")]
     [InlineData("generation-report", "--model --data --out --samples --seed --classifier --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
+    [InlineData("fit-prior", "--model --data --components --seed --threads")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
     {
         var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();
@@ -135,8 +142,11 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("train", "--recipe <default|article>", "default")]
-    [InlineData("train", "--arch <fc|conv>", "fc")]
+    [InlineData("train", "--recipe <default|article|vae>", "default")]
+    [InlineData("train", "--arch <fc|conv|vae>", "fc")]
+    [InlineData("train", "--kl-warmup <N>", "5")]
+    [InlineData("train", "--prior-components <N>", "1")]
+    [InlineData("fit-prior", "--components <K,...>", "1")]
     [InlineData("train", "--hidden <N>", "100")]
     [InlineData("train", "--channels <A,B,...>", "32,64")]
     [InlineData("train", "--convolutions <N>", "2")]
@@ -146,8 +156,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("train", "--seed <N>", "1")]
     [InlineData("train", "--device <auto|cpu|cuda>", "auto")]
     [InlineData("train", "--mirror <URL>", "https://storage.googleapis.com/cvdf-datasets/mnist/")]
-    [InlineData("benchmark", "--recipe <default|article>", "article")]
-    [InlineData("benchmark", "--arch <fc|conv>", "fc")]
+    [InlineData("benchmark", "--recipe <default|article|vae>", "article")]
+    [InlineData("benchmark", "--arch <fc|conv|vae>", "fc")]
     [InlineData("benchmark", "--epochs <N>", "4")]
     [InlineData("benchmark", "--threads <N>", "2")]
     [InlineData("latent-map", "--points <N>", "2000")]
@@ -191,6 +201,55 @@ public sealed class CommandLineTests : IDisposable
         Assert.Null(manifest.Metrics.Inputs);
         Assert.Null(manifest.Metrics.NoisyTestInput);
         Assert.DoesNotContain("noise", File.ReadAllText(Path.Combine(output, ModelManifest.FileName)), StringComparison.OrdinalIgnoreCase);
+
+        // Nor of a variational encoder; its prior is one Gaussian fitted to its training images' codes.
+        Assert.Null(manifest.Variational);
+        var prior = Assert.IsType<LatentPrior>(manifest.Prior);
+        Assert.Equal(LatentPrior.GaussianKind, prior.Kind);
+        Assert.Equal(20, prior.LatentSize);
+        Assert.Contains("270 training images", prior.FittedTo, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainVaeExportsTheMeanAsLatentAndTheLogVarianceAsASecondOutputAndRecordsItsElboAndAStandardNormalPrior()
+    {
+        var output = temp.File("vae");
+
+        var (exitCode, log, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--arch", "vae", "--channels", "8,16", "--latent", "6",
+            "--limit", "300", "--epochs", "2", "--kl-warmup", "1", "--threads", "1");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Equal("vae", manifest.Architecture.Kind);
+        Assert.Equal("default", manifest.Recipe.Name);
+        Assert.Equal([8, 16], manifest.Architecture.ConvolutionChannels);
+        var variational = Assert.IsType<VariationalInfo>(manifest.Variational);
+        Assert.Equal("logVariance", variational.LogVarianceOutput);
+        Assert.Equal("continuous [0,1] under a Bernoulli decoder", variational.Pixels);
+        Assert.Equal(1, variational.KlWarmupEpochs);
+        Assert.Equal(variational.TestReconstructionNats + variational.TestKlNats, variational.TestNegativeElbo, 6);
+        Assert.True(variational.TestKlNats >= 0);
+        Assert.InRange(variational.TestReconstructionNats, 1, 784 * Math.Log(2) * 2);
+        Assert.InRange(manifest.Metrics.Test.Unit, 1e-6, 1);
+        var prior = Assert.IsType<LatentPrior>(manifest.Prior);
+        Assert.Equal(LatentPrior.StandardNormalKind, prior.Kind);
+        var component = Assert.Single(prior.Components);
+        Assert.Equal(1, component.Weight);
+        Assert.Equal(new double[6], component.Mean);
+        Assert.Equal(Enumerable.Range(0, 6).Select(row => Enumerable.Range(0, 6).Select(column => row == column ? 1.0 : 0.0)), component.Covariance);
+        Assert.Contains("val -elbo", log, StringComparison.Ordinal);
+        Assert.Contains("export: encoder.onnx (logVariance) matches TorchSharp", log, StringComparison.Ordinal);
+        Assert.EndsWith(",val_negative_elbo", File.ReadAllLines(Path.Combine(output, "history.csv"))[0], StringComparison.Ordinal);
+
+        using var encoder = new InferenceSession(Path.Combine(output, ModelManifest.EncoderFileName));
+        Assert.Equal(["latent", "logVariance"], encoder.OutputNames);
+        Assert.All(encoder.OutputMetadata.Values, node => Assert.Equal([-1, 6], node.Dimensions));
+        using var image = OrtValue.CreateTensorValueFromMemory(new float[2 * 784], [2, 1, 28, 28]);
+        using var runOptions = new RunOptions();
+        using var results = encoder.Run(runOptions, ["image"], [image], ["latent", "logVariance"]);
+        Assert.All(results, result => Assert.Equal([2L, 6L], result.GetTensorTypeAndShape().Shape));
+        Assert.NotEqual(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
     }
 
     [Fact]

@@ -158,11 +158,15 @@ public sealed class ModelExportTests : IDisposable
     [Theory]
     [InlineData("fc")]
     [InlineData("conv")]
+    [InlineData("vae")]
     public void OnnxCheckerAcceptsBothFiles(string architecture)
     {
-        using var model = architecture == "conv"
-            ? ConvolutionalModel()
-            : CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 1, Activation.LeakyRelu);
+        using var model = architecture switch
+        {
+            "conv" => ConvolutionalModel(),
+            "vae" => ConvolutionalModel(ArchitectureKind.Vae),
+            _ => CreateModel(1f, Activation.None, Activation.Sigmoid, seed: 1, Activation.LeakyRelu),
+        };
         using var images = rand(4, 1, 28, 28);
         ModelExport.Write(model, temp.Path, images, Metadata);
 
@@ -173,10 +177,50 @@ public sealed class ModelExportTests : IDisposable
         }
     }
 
-    private static AutoencoderModel ConvolutionalModel()
+    [Fact]
+    public void AVariationalEncoderGivesItsMeanAsLatentAndItsLogVarianceAsASecondOutput()
+    {
+        using var model = ConvolutionalModel(ArchitectureKind.Vae);
+        using var images = rand(5, 1, 28, 28);
+
+        var results = ModelExport.Write(model, temp.Path, images, Metadata);
+
+        Assert.Equal(["encoder.onnx", "decoder.onnx", "encoder.onnx (logVariance)"], results.Select(result => result.Model));
+        Assert.All(results, result => Assert.True(result.Passed, $"{result.Model}: {result.MaxAbsoluteDifference}"));
+        using var encoder = new InferenceSession(temp.File(ModelManifest.EncoderFileName));
+        Assert.Equal(["latent", "logVariance"], encoder.OutputNames);
+        var variational = (VariationalAutoencoder)model.Network;
+        using var gradients = no_grad();
+        var (mean, logVariance) = variational.Encoder.Distribution(images);
+        using (mean)
+        using (logVariance)
+        {
+            AssertClose(mean, Run(encoder, "image", images, "latent", out var meanShape), 1e-5);
+            AssertClose(logVariance, Run(encoder, "image", images, "logVariance", out var logVarianceShape), 1e-5);
+            Assert.Equal([5L, 20L], meanShape);
+            Assert.Equal([5L, 20L], logVarianceShape);
+        }
+    }
+
+    [Fact]
+    public void AGraphMustGiveEverySideOutputItsSignatureNamesAndNoOther()
+    {
+        using var model = ConvolutionalModel(ArchitectureKind.Vae);
+        var withoutLogVariance = new OnnxSignature("image", [null, 1, 28, 28], "latent", [null, 20]);
+        var withUnknown = withoutLogVariance with { SideOutputs = [new OnnxOutput("logVariance", [null, 20]), new OnnxOutput("spread", [null, 20])] };
+
+        var unclaimed = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model.ContractEncoder, "encoder", withoutLogVariance, Metadata));
+        var missing = Assert.Throws<NotSupportedException>(() => OnnxExporter.Export(model.ContractEncoder, "encoder", withUnknown, Metadata));
+
+        Assert.Equal("graph 'encoder' computes 'logVariance', but its signature has no such output", unclaimed.Message);
+        Assert.Equal("graph 'encoder' was to give 'spread', but no layer computes it", missing.Message);
+    }
+
+    private static AutoencoderModel ConvolutionalModel(ArchitectureKind kind = ArchitectureKind.Conv)
     {
         manual_seed(1);
-        var model = new AutoencoderModel(new NetworkOptions { Kind = ArchitectureKind.Conv }.Create(Recipes.Recipe.Default, ImageShape.Mnist), 1f);
+        var recipe = kind == ArchitectureKind.Vae ? Recipes.Recipe.Variational : Recipes.Recipe.Default;
+        var model = new AutoencoderModel(new NetworkOptions { Kind = kind }.Create(recipe, ImageShape.Mnist), 1f);
         model.Network.eval();
         return model;
     }

@@ -57,7 +57,7 @@ internal static class DenoiseReport
             text.Append(CultureInfo.InvariantCulture, $"| {row.Noise} | ").AppendJoin(" | ", cells).Append(" |\n");
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"\nThe best PSNR of each row is in bold. {Denoising.NonLocalMeans} is OpenCV's non-local means (7x7 patches, 21x21 search) on 8-bit pixels; its strength h (in gray levels) is, for each noise setting, the one of {string.Join(", ", Denoising.StrengthGrid)} with the best mean PSNR on the {result.TuningImages:N0} test images that follow the measured ones. ");
+        text.Append(CultureInfo.InvariantCulture, $"\nThe best PSNR of each row is in bold. {Denoising.NonLocalMeans} is OpenCV's non-local means (7x7 patches, 21x21 search) on 8-bit pixels; its strength h (in gray levels) is, for each noise setting, the one with the best mean PSNR on the {result.TuningImages:N0} test images that follow the measured ones: first of {string.Join(", ", Denoising.StrengthGrid)}, then of seven strengths about 1.1 times apart around the best of those. ");
         text.Append("Each model reconstructs the noisy image (encoder, then decoder). SSIM uses an 11x11 Gaussian window (standard deviation 1.5) with C1 = 0.01^2 and C2 = 0.03^2.\n\n");
         text.Append(CultureInfo.InvariantCulture, $"{PictureFileName}: for each noise kind at its strongest level, {Denoising.ExamplesPerKind} images; left to right the clean image, the noisy one and each method's output with its PSNR in dB.\n");
         return text.ToString();

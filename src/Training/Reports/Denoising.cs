@@ -40,6 +40,13 @@ internal static class Denoising
     /// <summary>Non-local means strengths tried, in 8-bit gray levels, about 1.5 times apart.</summary>
     public static IReadOnlyList<float> StrengthGrid { get; } = [4, 6, 9, 13, 20, 30, 45, 68, 101, 152, 228];
 
+    /// <summary>
+    /// The strengths between the grid's neighbours of <paramref name="coarse"/>, about 1.1 times apart (the coarse one
+    /// among them): the best of the coarse grid can be a dB below the best strength between its points.
+    /// </summary>
+    public static IReadOnlyList<float> RefinedStrengths(float coarse) =>
+        [.. Enumerable.Range(-3, 7).Select(step => MathF.Round(coarse * MathF.Pow(1.5f, step / 4f), 1))];
+
     /// <summary>Images shown in the picture for each noise kind, at that kind's strongest level.</summary>
     public const int ExamplesPerKind = 3;
 
@@ -75,8 +82,10 @@ internal static class Denoising
         {
             var noisy = Corrupt(clean, pixelsPerImage, noise, new Random(seeds.Next()));
             var tuningNoisy = Corrupt(tuningClean, pixelsPerImage, noise, new Random(seeds.Next()));
-            var strength = StrengthGrid.MaxBy(h =>
-                MeanPeakSignalToNoiseRatio(tuningClean, Filter(tuningNoisy, pixelsPerImage, parallel, image => ClassicalDenoisers.NonLocalMeans(image, height, width, h)), pixelsPerImage));
+            float TuningScore(float h) =>
+                (float)MeanPeakSignalToNoiseRatio(tuningClean, Filter(tuningNoisy, pixelsPerImage, parallel, image => ClassicalDenoisers.NonLocalMeans(image, height, width, h)), pixelsPerImage);
+            var coarse = StrengthGrid.MaxBy(TuningScore);
+            var strength = RefinedStrengths(coarse).MaxBy(TuningScore);
 
             var outputs = new List<(string Method, float[] Pixels)>
             {

@@ -88,10 +88,20 @@ public sealed class GenerationReportTests : IDisposable
     [Fact]
     public async Task AModelWithoutAPriorIsNamed()
     {
-        var (exitCode, _, error) = await Run(Arguments(BundledMnistConv, temp.File("out")));
+        var model = temp.File("without-prior");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(BundledMnistConv, "*.onnx"))
+        {
+            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        }
+
+        var manifest = ModelManifest.Load(Path.Combine(BundledMnistConv, ModelManifest.FileName)) with { Prior = null };
+        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
+
+        var (exitCode, _, error) = await Run(Arguments(model, temp.File("out")));
 
         Assert.Equal(2, exitCode);
-        Assert.Equal($"error: {Path.Combine(BundledMnistConv, ModelManifest.FileName)}: no prior: model.json says nothing to sample codes from", error.TrimEnd());
+        Assert.Equal($"error: {Path.Combine(model, ModelManifest.FileName)}: no prior: model.json says nothing to sample codes from", error.TrimEnd());
     }
 
     private static string[] Arguments(string model, string output) =>

@@ -17,6 +17,23 @@ internal sealed record ConvolutionalShape(
     Activation LatentActivation,
     Activation OutputActivation)
 {
+    /// <summary>"conv 28x28x1 -> 32 -> 64 (2 convolution(s) a stage) -> 20", as the training log starts.</summary>
+    public string Summary(string kind) =>
+        $"{kind} {Image.Height}x{Image.Width}x{Image.Channels} -> {string.Join(" -> ", Channels)} " +
+        $"({ConvolutionsPerStage} convolution(s) a stage) -> {Latent}";
+
+    /// <summary>model.json's architecture of a network of this shape.</summary>
+    public ArchitectureInfo Describe(string kind, long parameters) => new()
+    {
+        Kind = kind,
+        ConvolutionChannels = [.. Channels],
+        ConvolutionsPerStage = ConvolutionsPerStage,
+        HiddenActivation = ActivationModules.Name(HiddenActivation),
+        LatentActivation = ActivationModules.Name(LatentActivation),
+        OutputActivation = ActivationModules.Name(OutputActivation),
+        Parameters = parameters,
+    };
+
     /// <summary>Height and width of each stage's output, from the image down: 28x28 gives 14x14, 7x7.</summary>
     public IReadOnlyList<(int Height, int Width)> StageSizes()
     {
@@ -73,20 +90,9 @@ internal sealed class ConvolutionalAutoencoder : AutoencoderNetwork
 
     public override Sequential Decoder => decoder;
 
-    public override string Summary =>
-        $"{Kind} {Shape.Image.Height}x{Shape.Image.Width}x{Shape.Image.Channels} -> {string.Join(" -> ", Shape.Channels)} " +
-        $"({Shape.ConvolutionsPerStage} convolution(s) a stage) -> {Shape.Latent}";
+    public override string Summary => Shape.Summary(Kind);
 
-    public override ArchitectureInfo Describe() => new()
-    {
-        Kind = Kind,
-        ConvolutionChannels = [.. Shape.Channels],
-        ConvolutionsPerStage = Shape.ConvolutionsPerStage,
-        HiddenActivation = ActivationModules.Name(Shape.HiddenActivation),
-        LatentActivation = ActivationModules.Name(Shape.LatentActivation),
-        OutputActivation = ActivationModules.Name(Shape.OutputActivation),
-        Parameters = ParameterCount,
-    };
+    public override ArchitectureInfo Describe() => Shape.Describe(Kind, ParameterCount);
 
     /// <summary>
     /// The encoder up to its latent layer: per stage, 3x3 convolutions (the last of stride 2) with the hidden activation,

@@ -91,20 +91,9 @@ internal sealed class VariationalAutoencoder : AutoencoderNetwork
 
     public override Sequential Decoder => decoder;
 
-    public override string Summary =>
-        $"{Kind} {Shape.Image.Height}x{Shape.Image.Width}x{Shape.Image.Channels} -> {string.Join(" -> ", Shape.Channels)} " +
-        $"({Shape.ConvolutionsPerStage} convolution(s) a stage) -> {Shape.Latent} (mean and log-variance)";
+    public override string Summary => Shape.Summary(Kind) + " (mean and log-variance)";
 
-    public override ArchitectureInfo Describe() => new()
-    {
-        Kind = Kind,
-        ConvolutionChannels = [.. Shape.Channels],
-        ConvolutionsPerStage = Shape.ConvolutionsPerStage,
-        HiddenActivation = ActivationModules.Name(Shape.HiddenActivation),
-        LatentActivation = ActivationModules.Name(Shape.LatentActivation),
-        OutputActivation = ActivationModules.Name(Shape.OutputActivation),
-        Parameters = ParameterCount,
-    };
+    public override ArchitectureInfo Describe() => Shape.Describe(Kind, ParameterCount);
 
     /// <summary>
     /// The negative ELBO's two terms for each image, in nats: the reconstruction term -log p(x|z) for one draw

@@ -71,7 +71,7 @@ internal static class GenerationReport
     private static string Quoted(string field) =>
         field.AsSpan().IndexOfAny(",\"\n") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
 
-    /// <summary>One block of 8x8 samples per generator, captioned with its name and kind.</summary>
+    /// <summary>One block of 8x8 samples per generator, captioned with its name.</summary>
     private static void SavePicture(GenerationResult result, string path)
     {
         var (height, width) = (result.Height, result.Width);
@@ -96,7 +96,8 @@ internal static class GenerationReport
                 }
             }
 
-            sheet.Draw(index % columns, index / columns, block, blockWidth, blockHeight, $"{generator.Name} ({generator.Kind})");
+            // The name alone: a block is 8 images wide, and the table beside the picture gives each prior.
+            sheet.Draw(index % columns, index / columns, block, blockWidth, blockHeight, generator.Name);
         }
 
         sheet.Save(path);

@@ -23,12 +23,26 @@ public sealed class StartupValidationTests : IDisposable
         var manifest = Path.Combine(models, "mnist", "model.json");
         var json = JsonNode.Parse(File.ReadAllText(manifest))!;
         json["latentSize"] = 10;
+        json.AsObject().Remove("prior"); // a prior of the old size would be refused first, for itself
         File.WriteAllText(manifest, json.ToJsonString());
 
         var error = StartFails();
 
         Assert.Contains(Path.Combine(models, "mnist", "encoder.onnx"), error, StringComparison.Ordinal);
         Assert.Contains("model.json implies float32[-1,10]", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void APriorOfAnotherLatentSizeIsNamed()
+    {
+        var manifest = Path.Combine(models, "mnist", "model.json");
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!;
+        json["latentSize"] = 10;
+        File.WriteAllText(manifest, json.ToJsonString());
+
+        var error = StartFails();
+
+        Assert.Contains($"{manifest}: prior.components[0].mean must hold 10 finite numbers (the latent size)", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -88,15 +88,7 @@ public sealed class GenerationReportTests : IDisposable
     [Fact]
     public async Task AModelWithoutAPriorIsNamed()
     {
-        var model = temp.File("without-prior");
-        Directory.CreateDirectory(model);
-        foreach (var file in Directory.GetFiles(BundledMnistConv, "*.onnx"))
-        {
-            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
-        }
-
-        var manifest = ModelManifest.Load(Path.Combine(BundledMnistConv, ModelManifest.FileName)) with { Prior = null };
-        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
+        var model = CopyOf(BundledMnistConv, "without-prior", manifest => manifest with { Prior = null });
 
         var (exitCode, _, error) = await Run(Arguments(model, temp.File("out")));
 
@@ -116,16 +108,24 @@ public sealed class GenerationReportTests : IDisposable
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    /// <summary>A copy of a bundled model whose model.json has a Gaussian fitted to the codes of the first training images.</summary>
-    private string CopyWithFittedPrior(string bundled, VariationalInfo? variational)
+    /// <summary>A copy of a bundled model's ONNX files in a folder of the temp directory, with its model.json edited.</summary>
+    private string CopyOf(string bundled, string folder, Func<ModelManifest, ModelManifest> edit)
     {
-        var model = temp.File("model");
+        var model = temp.File(folder);
         Directory.CreateDirectory(model);
         foreach (var file in Directory.GetFiles(bundled, "*.onnx"))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         }
 
+        var manifest = edit(ModelManifest.Load(Path.Combine(bundled, ModelManifest.FileName)));
+        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
+        return model;
+    }
+
+    /// <summary>A copy of a bundled model whose model.json has a Gaussian fitted to the codes of the first training images.</summary>
+    private string CopyWithFittedPrior(string bundled, VariationalInfo? variational)
+    {
         float[] codes;
         int size;
         using (var autoencoder = ExportedAutoencoder.OpenEncoder(bundled, threads: 1))
@@ -146,8 +146,6 @@ public sealed class GenerationReportTests : IDisposable
             Components = [new PriorComponent(1, mean, covariance)],
         };
 
-        var manifest = ModelManifest.Load(Path.Combine(bundled, ModelManifest.FileName)) with { Prior = prior, Variational = variational };
-        File.WriteAllText(Path.Combine(model, ModelManifest.FileName), manifest.ToJson());
-        return model;
+        return CopyOf(bundled, "model", manifest => manifest with { Prior = prior, Variational = variational });
     }
 }

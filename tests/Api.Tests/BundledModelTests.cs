@@ -12,7 +12,12 @@ public sealed class BundledModelTests
         { "mnist", "fc", 0.0130 },
         { "mnist-conv", "conv", 0.0055 },
         { "fashion", "conv", 0.0080 },
+        { "mnist-vae", "vae", 0.0075 },
+        { "fashion-vae", "vae", 0.0110 },
     };
+
+    public static TheoryData<string> AllModels() =>
+        [.. Directory.GetDirectories(TestData.ModelsDirectory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -23,7 +28,7 @@ public sealed class BundledModelTests
         var root = manifest.RootElement;
         var stated = root.GetProperty("metrics").GetProperty("test").GetProperty("unit").GetDouble();
         var dataset = root.GetProperty("dataset");
-        var testImages = name == "fashion" ? TestData.FashionItem : (Func<int, byte[]>)TestData.TestDigit;
+        var testImages = TestImagesOf(dataset.GetProperty("name").GetString());
 
         const int count = 10_000;
         var images = Enumerable.Range(0, count).SelectMany(i => PixelValues.ToUnit(testImages(i))).ToArray();
@@ -60,7 +65,7 @@ public sealed class BundledModelTests
         var folder = Path.Combine(TestData.ModelsDirectory, name);
         var manifest = ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName));
         const int count = 2_000;
-        var testImages = manifest.Dataset.Name == "fashion-mnist" ? TestData.FashionItem : (Func<int, byte[]>)TestData.TestDigit;
+        var testImages = TestImagesOf(manifest.Dataset.Name);
         var clean = Enumerable.Range(0, count).SelectMany(i => PixelValues.ToUnit(testImages(i))).ToArray();
         var noisy = (float[])clean.Clone();
         var random = new Random(1);
@@ -77,6 +82,82 @@ public sealed class BundledModelTests
         Assert.NotNull(manifest.Noise);
         Assert.True(psnr >= targetDecibels, $"{noise}: {psnr:F2} dB, short of {targetDecibels} dB");
     }
+
+    [Theory]
+    [MemberData(nameof(AllModels))]
+    public void EveryBundledModelCarriesALatentPriorToGenerateFrom(string name)
+    {
+        var manifest = ModelManifest.Load(Path.Combine(TestData.ModelsDirectory, name, ModelManifest.FileName));
+
+        Assert.NotNull(manifest.Prior);
+        Assert.Null(manifest.Prior.Problem(manifest.LatentSize));
+        if (manifest.Variational is null)
+        {
+            Assert.NotEqual(LatentPrior.StandardNormalKind, manifest.Prior.Kind);
+            Assert.Contains("training images", manifest.Prior.FittedTo, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(LatentPrior.StandardNormalKind, manifest.Prior.Kind);
+        }
+    }
+
+    /// <summary>
+    /// A bundled VAE's stated test KL is what its ONNX encoder's mean and log-variance give on the whole test set, and its
+    /// stated reconstruction term is what one seeded draw per image through its decoder gives, within sampling noise.
+    /// </summary>
+    [Theory]
+    [InlineData("mnist-vae", 107.0)]
+    [InlineData("fashion-vae", 240.0)]
+    public void AVariationalModelsStatedElboIsWhatItsOnnxFilesGive(string name, double targetNats)
+    {
+        var folder = Path.Combine(TestData.ModelsDirectory, name);
+        var manifest = ModelManifest.Load(Path.Combine(folder, ModelManifest.FileName));
+        var variational = manifest.Variational ?? throw new InvalidOperationException($"{name} is not variational");
+        const int count = 10_000;
+        var testImages = TestImagesOf(manifest.Dataset.Name);
+        var images = Enumerable.Range(0, count).SelectMany(i => PixelValues.ToUnit(testImages(i))).ToArray();
+        var pixels = manifest.Image.PixelCount;
+        var latentSize = manifest.LatentSize;
+
+        using var encoder = new InferenceSession(Path.Combine(folder, "encoder.onnx"));
+        using var decoder = new InferenceSession(Path.Combine(folder, "decoder.onnx"));
+        using var input = OrtValue.CreateTensorValueFromMemory(images, [count, manifest.Image.Channels, manifest.Image.Height, manifest.Image.Width]);
+        using var runOptions = new RunOptions();
+        using var codes = encoder.Run(runOptions, ["image"], [input], ["latent", variational.LogVarianceOutput]);
+        var mean = codes[0].GetTensorDataAsSpan<float>().ToArray();
+        var logVariance = codes[1].GetTensorDataAsSpan<float>().ToArray();
+        Assert.Equal(count * latentSize, logVariance.Length);
+
+        var kl = 0.0;
+        var drawn = new float[mean.Length];
+        var random = new Random(1);
+        for (var i = 0; i < mean.Length; i++)
+        {
+            kl += 0.5 * ((mean[i] * (double)mean[i]) + Math.Exp(logVariance[i]) - 1 - logVariance[i]);
+            var normal = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            drawn[i] = (float)(mean[i] + (Math.Exp(0.5 * logVariance[i]) * normal));
+        }
+
+        using var latents = OrtValue.CreateTensorValueFromMemory(drawn, [count, latentSize]);
+        using var decoded = decoder.Run(runOptions, ["latent"], [latents], ["image"]);
+        var output = decoded[0].GetTensorDataAsSpan<float>();
+        var reconstruction = 0.0;
+        for (var i = 0; i < images.Length; i++)
+        {
+            var p = Math.Clamp(output[i], 1e-7, 1 - 1e-7);
+            reconstruction -= (images[i] * Math.Log(p)) + ((1 - images[i]) * Math.Log(1 - p));
+        }
+
+        Assert.Equal(variational.TestKlNats, kl / count, 0.05);
+        Assert.Equal(variational.TestReconstructionNats, reconstruction / count, 1.0);
+        Assert.Equal(variational.TestNegativeElbo, variational.TestReconstructionNats + variational.TestKlNats, 1e-6);
+        Assert.True(variational.TestNegativeElbo <= targetNats, $"{name}: test -ELBO {variational.TestNegativeElbo:F2} nats misses {targetNats}");
+        Assert.Equal(pixels, output.Length / count);
+    }
+
+    private static Func<int, byte[]> TestImagesOf(string? dataset) =>
+        dataset == "fashion-mnist" ? TestData.FashionItem : TestData.TestDigit;
 
     private static double MeanSquaredError(string folder, float[] images, long[] shape) =>
         PixelValues.MeanSquaredError(images, Reconstruct(folder, images, shape));

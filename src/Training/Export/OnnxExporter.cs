@@ -40,6 +40,8 @@ internal static class OnnxExporter
         [typeof(ReLU)] = (_, path, input, graph) => graph.Node("Relu", path, [input]),
         [typeof(LeakyReLU)] = (module, path, input, graph) =>
             graph.Node("LeakyRelu", path, [input], OnnxGraphBuilder.FloatAttribute("alpha", (float)((LeakyReLU)module).negative_slope)),
+        [typeof(Models.LeakyRelu)] = (module, path, input, graph) =>
+            graph.Node("LeakyRelu", path, [input], OnnxGraphBuilder.FloatAttribute("alpha", (float)((Models.LeakyRelu)module).NegativeSlope)),
         [typeof(Sigmoid)] = (_, path, input, graph) => graph.Node("Sigmoid", path, [input]),
         [typeof(Scale)] = ConvertScale,
         [typeof(Clamp)] = ConvertClamp,

@@ -57,9 +57,9 @@ public sealed class BundledModelTests
     [InlineData("mnist-denoise", "gaussian:0.5", 19.0)]
     [InlineData("mnist-denoise", "salt-pepper:0.3", 21.5)]
     [InlineData("mnist-denoise", "mask:0.5", 21.5)]
-    [InlineData("fashion-denoise", "gaussian:0.5", 18.6)]
-    [InlineData("fashion-denoise", "salt-pepper:0.3", 21.0)]
-    [InlineData("fashion-denoise", "mask:0.5", 20.5)]
+    [InlineData("fashion-denoise", "gaussian:0.5", 19.0)]
+    [InlineData("fashion-denoise", "salt-pepper:0.3", 22.3)]
+    [InlineData("fashion-denoise", "mask:0.5", 21.5)]
     public void ADenoiserCleansEachNoiseItWasTrainedFor(string name, string noise, double targetDecibels)
     {
         var folder = Path.Combine(TestData.ModelsDirectory, name);

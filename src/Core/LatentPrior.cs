@@ -245,7 +245,7 @@ public sealed class LatentSampler
 
             for (var i = 0; i < size; i++)
             {
-                normal[i] = StandardNormal(random);
+                normal[i] = SeededNormal.Next(random);
             }
 
             var component = prior.Components[componentIndex];
@@ -263,13 +263,5 @@ public sealed class LatentSampler
         }
 
         return codes;
-    }
-
-    /// <summary>One standard normal draw (Box–Muller; the second value of the pair is not kept, so each draw takes two uniforms).</summary>
-    private static double StandardNormal(Random random)
-    {
-        var uniform = 1.0 - random.NextDouble(); // (0, 1]: the logarithm stays finite
-        var angle = 2.0 * Math.PI * random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(uniform)) * Math.Cos(angle);
     }
 }

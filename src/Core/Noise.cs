@@ -77,7 +77,7 @@ public sealed record Noise(NoiseKind Kind, double MinLevel, double MaxLevel)
             case NoiseKind.Gaussian:
                 for (var i = 0; i < pixels.Length; i++)
                 {
-                    pixels[i] = Math.Clamp(pixels[i] + (float)(level * StandardNormal(random)), 0f, 1f);
+                    pixels[i] = Math.Clamp(pixels[i] + (float)(level * SeededNormal.Next(random)), 0f, 1f);
                 }
 
                 break;
@@ -111,14 +111,6 @@ public sealed record Noise(NoiseKind Kind, double MinLevel, double MaxLevel)
         {
             noises[noises.Count == 1 ? 0 : random.Next(noises.Count)].Apply(images.Slice(start, pixelsPerImage), random);
         }
-    }
-
-    /// <summary>A standard normal draw (Box-Muller), from <paramref name="random"/> alone so a seed repeats it.</summary>
-    private static double StandardNormal(Random random)
-    {
-        var u1 = 1.0 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }
 

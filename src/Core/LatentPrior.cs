@@ -225,43 +225,82 @@ public sealed class LatentSampler
     public float[] Sample(int count, int seed, double temperature)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 0);
-        if (!double.IsFinite(temperature) || temperature < 0)
+        var codes = new float[count * LatentSize];
+        var draws = new Draws(this, seed, temperature);
+        draws.Next(codes);
+        return codes;
+    }
+
+    /// <summary>
+    /// The codes <see cref="Sample"/> gives for the same <paramref name="count"/>, seed and temperature, in pieces of at
+    /// most <paramref name="rows"/> codes, each drawn as it is asked for: a large sample never needs all its codes at once.
+    /// </summary>
+    public IEnumerable<float[]> SampleInPieces(int count, int seed, double temperature, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 0);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        var draws = new Draws(this, seed, temperature);
+        for (var start = 0; start < count; start += rows)
         {
-            throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a finite number >= 0");
+            var piece = new float[Math.Min(rows, count - start) * LatentSize];
+            draws.Next(piece);
+            yield return piece;
+        }
+    }
+
+    /// <summary>One seeded stream of codes: the pieces it is asked for, one after another, are one sample.</summary>
+    private sealed class Draws
+    {
+        private readonly LatentSampler sampler;
+        private readonly double temperature;
+        private readonly Random random;
+        private readonly double[] normal;
+
+        public Draws(LatentSampler sampler, int seed, double temperature)
+        {
+            if (!double.IsFinite(temperature) || temperature < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be a finite number >= 0");
+            }
+
+            this.sampler = sampler;
+            this.temperature = temperature;
+            random = new Random(seed);
+            normal = new double[sampler.LatentSize];
         }
 
-        var size = LatentSize;
-        var random = new Random(seed);
-        var codes = new float[count * size];
-        var normal = new double[size];
-        for (var sample = 0; sample < count; sample++)
+        /// <summary>Fills <paramref name="codes"/> with the next codes, row after row.</summary>
+        public void Next(Span<float> codes)
         {
-            var pick = random.NextDouble();
-            var componentIndex = Array.FindIndex(cumulativeWeights, bound => pick < bound);
-            if (componentIndex < 0)
+            var size = normal.Length;
+            var cumulativeWeights = sampler.cumulativeWeights;
+            for (var sample = 0; sample < codes.Length / size; sample++)
             {
-                componentIndex = cumulativeWeights.Length - 1;
-            }
-
-            for (var i = 0; i < size; i++)
-            {
-                normal[i] = SeededNormal.Next(random);
-            }
-
-            var component = prior.Components[componentIndex];
-            var lower = lowerFactors[componentIndex];
-            for (var row = 0; row < size; row++)
-            {
-                var spread = 0.0;
-                for (var k = 0; k <= row; k++)
+                var pick = random.NextDouble();
+                var componentIndex = Array.FindIndex(cumulativeWeights, bound => pick < bound);
+                if (componentIndex < 0)
                 {
-                    spread += lower[row, k] * normal[k];
+                    componentIndex = cumulativeWeights.Length - 1;
                 }
 
-                codes[(sample * size) + row] = (float)(component.Mean[row] + (temperature * spread));
+                for (var i = 0; i < size; i++)
+                {
+                    normal[i] = SeededNormal.Next(random);
+                }
+
+                var component = sampler.prior.Components[componentIndex];
+                var lower = sampler.lowerFactors[componentIndex];
+                for (var row = 0; row < size; row++)
+                {
+                    var spread = 0.0;
+                    for (var k = 0; k <= row; k++)
+                    {
+                        spread += lower[row, k] * normal[k];
+                    }
+
+                    codes[(sample * size) + row] = (float)(component.Mean[row] + (temperature * spread));
+                }
             }
         }
-
-        return codes;
     }
 }

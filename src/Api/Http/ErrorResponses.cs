@@ -12,7 +12,7 @@ namespace Autoencoder.Api.Http;
 /// response to the problem details service, so a route with its own error shape (the Open Inference Protocol's
 /// {"error": ...}) gets it whatever raised the error.
 /// </summary>
-public static class ErrorResponses
+public static partial class ErrorResponses
 {
     public static int StatusFor(InputFault fault) => fault switch
     {
@@ -91,24 +91,37 @@ public static class ErrorResponses
     /// Turns the exceptions a client can cause into 4xx responses that say what to fix. Anything else is left to the
     /// default handler: a 500 with no detail for the client and the exception in the log.
     /// </summary>
-    public sealed class ExceptionHandler : IExceptionHandler
+    public sealed partial class ExceptionHandler : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
         {
-            var (status, detail) = exception switch
+            var (status, detail, retryAfter) = exception switch
             {
-                ClientInputException client => (StatusFor(client.Fault), client.Message),
-                BadHttpRequestException badRequest => (badRequest.StatusCode, Describe(badRequest)),
-                _ => (0, ""),
+                ClientInputException client => (StatusFor(client.Fault), client.Message, (int?)null),
+                BadHttpRequestException badRequest => (badRequest.StatusCode, Describe(badRequest), null),
+                OutOfRoomException busy => (StatusCodes.Status503ServiceUnavailable, busy.Message, busy.RetryAfterSeconds),
+
+                // The memory budgets are meant to keep this from happening; should an estimate fall short, the request
+                // still gets an answer it can act on, and the exception is logged as the error it is.
+                OutOfMemoryException => (StatusCodes.Status503ServiceUnavailable, "The server ran short of memory for this request; retry shortly.", 1),
+                _ => (0, "", null),
             };
             if (status == 0)
             {
                 return false;
             }
 
-            await WriteAsync(httpContext, status, detail, exception: exception);
+            if (exception is OutOfMemoryException)
+            {
+                OutOfMemory(httpContext.RequestServices.GetRequiredService<ILogger<ExceptionHandler>>(), exception, httpContext.Request.Path);
+            }
+
+            await WriteAsync(httpContext, status, detail, retryAfter, exception);
             return true;
         }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Out of memory answering {Path}: a memory estimate fell short")]
+        private static partial void OutOfMemory(ILogger logger, Exception exception, string path);
 
         /// <summary>The framework's binding messages name the parameter; the JSON reader's say where in the body it failed.</summary>
         private static string Describe(BadHttpRequestException exception) => exception.InnerException switch

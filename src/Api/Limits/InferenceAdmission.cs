@@ -15,6 +15,12 @@ public sealed class InferenceEndpointMetadata
     }
 }
 
+/// <summary>A request body received whole before its handler runs (see <see cref="InferenceAdmission"/>): its length, declared or not.</summary>
+public interface IReceivedBodyFeature
+{
+    long Length { get; }
+}
+
 /// <summary>
 /// Lets a request to an inference endpoint in: first its whole body is received, within the memory budget for bodies
 /// (<see cref="LimitsOptions.BodyBufferBytes"/>) and the time a body may take (<see cref="LimitsOptions.BodyTimeoutSeconds"/>),
@@ -70,7 +76,9 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
             var body = await BufferedBody.ReadAsync(context.Request.Body, context.Request.ContentLength, budget, deadline.Token);
             var reader = PipeReader.Create(body.Content);
             context.Request.Body = reader.AsStream();
-            context.Features.Set<IRequestBodyPipeFeature>(new ReceivedBody(reader));
+            var received = new ReceivedBody(reader, body.Content.Length);
+            context.Features.Set<IRequestBodyPipeFeature>(received);
+            context.Features.Set<IReceivedBodyFeature>(received);
             return body;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -91,8 +99,10 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
         return null;
     }
 
-    private sealed class ReceivedBody(PipeReader reader) : IRequestBodyPipeFeature
+    private sealed class ReceivedBody(PipeReader reader, long length) : IRequestBodyPipeFeature, IReceivedBodyFeature
     {
         public PipeReader Reader => reader;
+
+        public long Length => length;
     }
 }

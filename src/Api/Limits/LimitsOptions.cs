@@ -74,8 +74,9 @@ public sealed class LimitsOptions
 
     /// <summary>
     /// Pixels being decoded at once, all requests together; an image waits until its pixels fit. 0: two per core
-    /// images of the largest size allowed (Images:MaxPixels), the same worst case as two requests per core. Never
-    /// less than one image of the largest size, or that image could never be decoded.
+    /// images of the largest size allowed (Images:MaxPixels), the same worst case as two requests per core, but no more
+    /// than a quarter of <see cref="MemoryBytes"/> at 4 bytes a pixel. Never less than one image of the largest size,
+    /// or that image could never be decoded.
     /// </summary>
     [Range(0, long.MaxValue)]
     public long DecodePixelBudget { get; set; }
@@ -90,10 +91,28 @@ public sealed class LimitsOptions
     /// <summary>
     /// Memory for request bodies of the inference endpoints, all requests together: each body is received whole before
     /// its request takes an inference slot, in segments taken as its bytes arrive. A body that finds no room is answered
-    /// 503 with Retry-After. Never less than the largest body one endpoint accepts.
+    /// 503 with Retry-After. 0: an eighth of <see cref="MemoryBytes"/>, at most 256 MiB. Never less than the largest
+    /// body one endpoint accepts.
     /// </summary>
-    [Range(1, long.MaxValue)]
-    public long BodyBufferBytes { get; set; } = 256 * 1024 * 1024;
+    [Range(0, long.MaxValue)]
+    public long BodyBufferBytes { get; set; }
+
+    /// <summary>
+    /// The memory the process may use, which the memory budgets (<see cref="BodyBufferBytes"/>,
+    /// <see cref="DecodePixelBudget"/>, <see cref="WorkMemoryBytes"/>) are sized from when not set. 0: the memory limit
+    /// of the process's control group (a container's or pod's limit), else the machine's memory.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MemoryBytes { get; set; }
+
+    /// <summary>
+    /// Memory for what requests produce, all requests together: images, latents and encoded answers of bulk requests,
+    /// grids, protocol outputs (see <see cref="WorkMemory"/>). A request reserves its share before the work starts (a
+    /// streamed answer, one piece's worth); one that can never fit is a 413, one that finds no room a 503 with
+    /// Retry-After. 0: a quarter of <see cref="MemoryBytes"/>.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long WorkMemoryBytes { get; set; }
 
     /// <summary>Time the body of an inference request may take to arrive in full; a slower one is answered 408.</summary>
     [Range(0.001, 3600)]
@@ -133,10 +152,21 @@ public sealed class LimitsOptions
     /// <summary>The largest body any endpoint accepts.</summary>
     public long LargestBodyBytes => Math.Max(MaxUploadBodyBytes, Math.Max(MaxBulkBodyBytes, MaxJsonBodyBytes));
 
+    /// <summary>The memory the process may use: <see cref="MemoryBytes"/>, or its control group's limit, or the machine's memory.</summary>
+    public long EffectiveMemoryBytes => ProcessMemory.LimitBytes(MemoryBytes);
+
     /// <summary>The memory for request bodies: never less than one body of the largest size, or it could never be received.</summary>
-    public long EffectiveBodyBufferBytes => Math.Max(BodyBufferBytes, LargestBodyBytes);
+    public long EffectiveBodyBufferBytes =>
+        Math.Max(BodyBufferBytes > 0 ? BodyBufferBytes : Math.Min(256L * 1024 * 1024, EffectiveMemoryBytes / 8), LargestBodyBytes);
+
+    /// <summary>The memory for what requests produce.</summary>
+    public long EffectiveWorkMemoryBytes => WorkMemoryBytes > 0 ? WorkMemoryBytes : EffectiveMemoryBytes / 4;
 
     /// <summary>The decode budget in pixels, given the largest image allowed.</summary>
     public long EffectiveDecodePixelBudget(long maxImagePixels) =>
-        DecodePixelBudget > 0 ? Math.Max(DecodePixelBudget, maxImagePixels) : 2L * Environment.ProcessorCount * maxImagePixels;
+        Math.Max(
+            DecodePixelBudget > 0
+                ? DecodePixelBudget
+                : Math.Min(2L * Environment.ProcessorCount * maxImagePixels, EffectiveMemoryBytes / 4 / 4),
+            maxImagePixels);
 }

@@ -78,6 +78,10 @@ public static class RequestLimits
         services.AddSingleton(provider => new BodyBufferBudget(
             provider.GetRequiredService<IOptions<LimitsOptions>>().Value.EffectiveBodyBufferBytes, provider.GetRequiredService<ApiMetrics>()));
 
+        // What requests produce is reserved before the work starts, as bodies are before they are received.
+        services.AddSingleton(provider => new WorkMemory(
+            provider.GetRequiredService<IOptions<LimitsOptions>>().Value.EffectiveWorkMemoryBytes, provider.GetRequiredService<ApiMetrics>()));
+
         // Slow senders are cut off by the server itself: headers within a time, bodies at a least rate, and no client
         // holding more than its share of connections.
         services.AddSingleton(provider => new ClientConnections(

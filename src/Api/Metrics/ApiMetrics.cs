@@ -41,6 +41,9 @@ public sealed class ApiMetrics
         BufferedBodyBytes = metrics.CreateGauge(
             "autoencoder_buffered_body_bytes",
             "Memory held for request bodies being received or served, all requests together (Limits:BodyBufferBytes bounds it).");
+        WorkMemoryBytes = metrics.CreateGauge(
+            "autoencoder_work_memory_bytes",
+            "Memory reserved for what requests produce (images, latents, grids, protocol outputs), all requests together (Limits:WorkMemoryBytes bounds it).");
         ConnectionsRefused = metrics.CreateCounter(
             "autoencoder_connections_refused_total",
             "Connections closed at once because their client address already held Limits:MaxConnectionsPerClient.");
@@ -61,6 +64,8 @@ public sealed class ApiMetrics
     public Gauge InferenceSlotsInUse { get; }
 
     public Gauge BufferedBodyBytes { get; }
+
+    public Gauge WorkMemoryBytes { get; }
 
     public Counter ConnectionsRefused { get; }
 }

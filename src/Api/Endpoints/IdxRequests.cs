@@ -6,6 +6,7 @@ using Autoencoder.Api.Formats;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
+using Autoencoder.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Autoencoder.Api.Endpoints;
@@ -25,6 +26,7 @@ public static class IdxRequests
     public static async Task<PushStreamHttpResult> EncodeAsync(ImageCall call, OnnxAutoencoder model)
     {
         var (service, cancellationToken) = (call.Service, call.CancellationToken);
+        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to encode");
         var (content, count) = await OpenAsync(call.Request, model, call.Limits, cancellationToken);
         var format = ResponseFormat.Choose(call.Request, ResponseFormat.Json, Npy.MediaType);
         return TypedResults.Stream(
@@ -45,10 +47,26 @@ public static class IdxRequests
     /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
     public static async Task<Ok<BulkScoreResponse>> ScoreAsync(ImageCall call, OnnxAutoencoder model, double threshold)
     {
-        var (content, count) = await OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
-        var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
+        var cancellationToken = call.CancellationToken;
+        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to score");
+        var (content, count) = await OpenAsync(call.Request, model, call.Limits, cancellationToken);
+        call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
         var manifest = model.Manifest;
-        var scores = call.Service.ReconstructionErrors(model, inputs, count, call.CancellationToken).Select(error => AnomalyScores.Score(manifest, error, threshold)).ToArray();
+        var pixels = model.PixelCount;
+        var scores = new List<AnomalyScore>(count);
+        await using (content)
+        {
+            var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+            await foreach (var (input, rows, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+            {
+                for (var row = 0; row < rows; row++)
+                {
+                    var error = PixelValues.MeanSquaredError(input.AsSpan(row * pixels, pixels), output.AsSpan(row * pixels, pixels));
+                    scores.Add(AnomalyScores.Score(manifest, error, threshold));
+                }
+            }
+        }
+
         return TypedResults.Ok(new BulkScoreResponse(
             model.Name,
             count,
@@ -74,23 +92,56 @@ public static class IdxRequests
                 $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
         }
 
+        try
+        {
+            call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes) + AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+
         var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
-        var reconstructions = call.Service.ReconstructMany(model, inputs, count, call.CancellationToken);
+        var reconstructions = AutoencoderService.ReconstructMany(model, inputs, count, call.CancellationToken);
         return TypedResults.File(call.Images.ToHeatMapGrid(inputs, reconstructions, count, model.Manifest.Image), ResponseFormat.Png);
     }
 
     /// <summary>
-    /// Every image of the file denoised by the model, as an IDX file; with <paramref name="noise"/>, each image is
-    /// corrupted by it first, in file order.
+    /// Every image of the file denoised by the model, as an IDX file written a window at a time as the windows are
+    /// denoised; with <paramref name="noise"/>, each image is corrupted by it first, in file order, all from one seeded
+    /// generator (so the bytes do not depend on the windows).
     /// </summary>
-    public static async Task<FileContentHttpResult> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
+    public static async Task<PushStreamHttpResult> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
     {
         ResponseFormat.Require(call.Request, "an IDX file", IdxImages.MediaType);
+        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to denoise");
         var (content, count) = await OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
-        var inputs = await ReadModelInputAsync(content, count, model, call.CancellationToken);
-        noise?.Apply(inputs, model.PixelCount);
-        var denoised = call.Service.ReconstructMany(model, inputs, count, call.CancellationToken);
-        return TypedResults.File(IdxImages.FromModelOutput(denoised, count, model.Manifest.Image), IdxImages.MediaType);
+        var shape = model.Manifest.Image;
+        return TypedResults.Stream(
+            async output =>
+            {
+                await using (content)
+                {
+                    await IdxImages.WriteAsync(output, Denoised(call, model, content, count, noise), count, shape, call.CancellationToken);
+                }
+            },
+            IdxImages.MediaType);
+    }
+
+    private static async IAsyncEnumerable<float[]> Denoised(ImageCall call, OnnxAutoencoder model, Stream content, int count, AddedNoise? noise)
+    {
+        var cancellationToken = call.CancellationToken;
+        var windows = IdxImages.ReadWindowsAsync(content, count, model.Manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+        if (noise is not null)
+        {
+            windows = noise.ApplyInOrder(windows, model.PixelCount);
+        }
+
+        await foreach (var (_, _, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+        {
+            yield return output;
+        }
     }
 
     /// <summary>All the file's pixels as the model's input; the stream is disposed.</summary>

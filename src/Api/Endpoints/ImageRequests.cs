@@ -49,7 +49,7 @@ public static class ImageRequests
     /// The image cleaned by the model: PNG, or JSON with the model's input; with added noise, the noisy image and both
     /// images' PSNR against the clean input too.
     /// </summary>
-    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>>> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
+    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>, PushStreamHttpResult>> DenoiseAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
     {
         var shape = model.Manifest.Image;
         var clean = await ReadAsync(call, model);
@@ -102,6 +102,7 @@ public static class ImageRequests
     {
         var model = call.ResolveModel();
         var count = ParseSteps(steps);
+        call.Reserve(AnswerMemory.Interpolation(model, count), $"An interpolation of {count} steps");
         var shape = model.Manifest.Image;
         var (firstBytes, secondBytes) = await call.Uploads.ReadTwoAsync(call.Request, FirstField, SecondField, call.CancellationToken);
         var first = await call.Images.ToModelInputAsync(firstBytes, shape, call.ImageHandlingFor(model), call.CancellationToken);

@@ -20,6 +20,7 @@ namespace Autoencoder.Api.Endpoints;
 /// <param name="Uploads">Reads the uploaded images.</param>
 /// <param name="Images">Turns uploads into model inputs and outputs into PNGs.</param>
 /// <param name="Options">Bulk and upload limits.</param>
+/// <param name="Memory">The memory for what requests produce.</param>
 /// <param name="CancellationToken">Request aborted.</param>
 public readonly record struct ImageCall(
     HttpRequest Request,
@@ -29,9 +30,13 @@ public readonly record struct ImageCall(
     ImageUploads Uploads,
     ImageTensors Images,
     IOptions<LimitsOptions> Options,
+    WorkMemory Memory,
     CancellationToken CancellationToken)
 {
     public LimitsOptions Limits => Options.Value;
+
+    /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
+    public void Reserve(long bytes, string what) => Request.HttpContext.Response.RegisterForDispose(Memory.Reserve(bytes, what));
 
     public bool ShouldPreprocess => Preprocess?.ToLowerInvariant() switch
     {
@@ -56,6 +61,7 @@ public readonly record struct ImageCall(
 /// <param name="Service">Runs the model.</param>
 /// <param name="Images">Turns model outputs into PNGs.</param>
 /// <param name="Options">Bulk limits.</param>
+/// <param name="Memory">The memory for what requests produce.</param>
 /// <param name="CancellationToken">Request aborted.</param>
 public readonly record struct LatentCall(
     HttpRequest Request,
@@ -63,9 +69,13 @@ public readonly record struct LatentCall(
     AutoencoderService Service,
     ImageTensors Images,
     IOptions<LimitsOptions> Options,
+    WorkMemory Memory,
     CancellationToken CancellationToken)
 {
     public LimitsOptions Limits => Options.Value;
+
+    /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
+    public void Reserve(long bytes, string what) => Request.HttpContext.Response.RegisterForDispose(Memory.Reserve(bytes, what));
 
     /// <summary>The model asked for, named in the request's log line.</summary>
     public OnnxAutoencoder ResolveModel() => InferenceApi.Resolve(Request, Service, Model);
@@ -152,6 +162,7 @@ public static class InferenceApi
             .WithSummary("Generate new images from codes drawn from the model's latent prior")
             .WithDescription("No body. Draws ?count= codes (1 to Limits:MaxBulkImages, default 16) from the model's latent prior (its model.json's prior: N(0, I) for a variational autoencoder, Gaussians fitted to the training images' codes for a plain one, see GET /models) and decodes them. ?temperature= (0 to 10, default 1) scales each draw's spread around its component's mean: 0 gives the means. ?seed= (a whole number) seeds the draws; without it a random one; either way the seed is returned in the Generate-Seed header, and the same seed, count and temperature give the same bytes. Answers one PNG grid of the images (as close to square as the count allows) by default, an IDX image file with Accept: application/x-idx, or with Accept: application/json the seed, the codes and each image as base64 PNG. A model without a prior is a 409.")
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .Produces<GenerateResponse>(StatusCodes.Status200OK, ResponseFormat.Json) // written as it is made, so not in the handler's type
             .WithMetadata(new BinaryResponseMetadata("image/png", IdxImages.MediaType))
             .WithBodyLimit(0);
 
@@ -166,7 +177,7 @@ public static class InferenceApi
             : await ImageRequests.EncodeAsync(call, model);
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> Decode([AsParameters] LatentCall call)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> Decode([AsParameters] LatentCall call)
     {
         var model = call.ResolveModel();
         if (HasContentType(call.Request, Npy.MediaType))
@@ -205,7 +216,7 @@ public static class InferenceApi
     /// <param name="call">The request, its model and the services.</param>
     /// <param name="noise">Noise to add to the input first, to show what the model removes: KIND:LEVEL or KIND:MIN-MAX, KIND one of gaussian (level: standard deviation), salt-pepper or mask (level: fraction of pixels), levels in [0,1]; e.g. gaussian:0.3.</param>
     /// <param name="seed">Seeds the noise (a whole number); without it a random seed, returned in the Noise-Seed header.</param>
-    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>>> Denoise(
+    public static async Task<Results<FileContentHttpResult, Ok<DenoiseResponse>, PushStreamHttpResult>> Denoise(
         [AsParameters] ImageCall call, [FromQuery(Name = "noise")] string? noise, [FromQuery(Name = "seed")] string? seed)
     {
         var added = AddedNoise.FromQuery(noise, seed);
@@ -224,7 +235,7 @@ public static class InferenceApi
     /// <param name="count">How many images: a whole number from 1 to Limits:MaxBulkImages (100,000 by default); default 16.</param>
     /// <param name="seed">Seeds the draws (a whole number); without it a random seed. Either way it is returned in the Generate-Seed header.</param>
     /// <param name="temperature">Scales each draw's spread around its component's mean, from 0 (the means) to 10; default 1, the prior itself.</param>
-    public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> Generate(
+    public static async Task<PushStreamHttpResult> Generate(
         [AsParameters] LatentCall call,
         [FromQuery(Name = "count")] string? count,
         [FromQuery(Name = "seed")] string? seed,
@@ -233,7 +244,7 @@ public static class InferenceApi
         var generation = Generation.FromQuery(count, seed, temperature, call.Limits.MaxBulkImages);
         var model = call.ResolveModel();
         call.Request.HttpContext.Response.Headers[GenerateSeedHeader] = generation.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return await LatentRequests.GenerateAsync(call, model, generation);
+        return LatentRequests.Generate(call, model, generation);
     }
 
     private static bool HasContentType(HttpRequest request, string mediaType) =>

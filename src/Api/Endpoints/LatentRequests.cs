@@ -15,7 +15,7 @@ namespace Autoencoder.Api.Endpoints;
 /// </summary>
 public static class LatentRequests
 {
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)
     {
         var (request, images, service, limits, cancellationToken) = (call.Request, call.Images, call.Service, call.Limits, call.CancellationToken);
         if (request.ContentLength == 0)
@@ -23,6 +23,8 @@ public static class LatentRequests
             throw ClientInputException.Invalid("The body is empty; send a JSON object with a 'latent' array of numbers, or an array of such arrays.");
         }
 
+        // The parsed document and the latents read from it hold a few times the body.
+        call.Reserve(4 * AnswerMemory.Body(request, limits.MaxJsonBodyBytes), "A JSON body of latents");
         JsonDocument document;
         try
         {
@@ -47,58 +49,92 @@ public static class LatentRequests
                     : TypedResults.File(images.ToPng(pixels, shape), "image/png");
             }
 
-            return Many(request, model, images, service, latents, rows, cancellationToken);
+            return Many(call, model, latents, rows);
         }
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>>> DecodeNpyAsync(LatentCall call, OnnxAutoencoder model)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeNpyAsync(LatentCall call, OnnxAutoencoder model)
     {
-        var (request, images, service, limits, cancellationToken) = (call.Request, call.Images, call.Service, call.Limits, call.CancellationToken);
+        var (request, limits, cancellationToken) = (call.Request, call.Limits, call.CancellationToken);
+
+        // The body as read, and its latents as floats: as large again, or twice for a float64 matrix's half.
+        call.Reserve(2 * AnswerMemory.Body(request, limits.MaxBulkBodyBytes), "A .npy body of latents");
         var file = await RequestBodies.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         Validate(latents, rows, columns, model, limits);
-        return Many(request, model, images, service, latents, rows, cancellationToken);
+        return Many(call, model, latents, rows);
     }
 
     /// <summary>
     /// Codes drawn from the model's latent prior and their images: one PNG grid by default, an IDX file, or JSON with
-    /// the codes and each image as a PNG, as the client accepts.
+    /// the codes and each image as a PNG, as the client accepts. Written as they are made, a window at a time: the
+    /// codes are drawn a window at a time too, so whatever the count, the answer holds one window (and one band of a
+    /// grid).
     /// </summary>
-    public static async Task<Results<FileContentHttpResult, Ok<GenerateResponse>>> GenerateAsync(LatentCall call, OnnxAutoencoder model, Generation generation)
+    public static PushStreamHttpResult Generate(LatentCall call, OnnxAutoencoder model, Generation generation)
     {
-        var samples = await call.Service.GenerateAsync(model, generation, call.CancellationToken);
-        var (count, shape, images) = (samples.Count, model.Manifest.Image, call.Images);
-        return ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json) switch
-        {
-            ResponseFormat.Png => TypedResults.File(images.ToGrid(samples.Images, count, shape), ResponseFormat.Png),
-            IdxImages.MediaType => TypedResults.File(IdxImages.FromModelOutput(samples.Images, count, shape), IdxImages.MediaType),
-            _ => TypedResults.Ok(new GenerateResponse(
-                model.Name,
-                generation.Seed,
-                generation.Temperature,
-                count,
-                [.. Rows(samples.Latents, model.LatentSize, count)],
-                [.. Rows(samples.Images, shape.PixelCount, count).Select(image => Convert.ToBase64String(images.ToPng(image, shape)))])),
-        };
+        var sampler = Generation.SamplerOf(model);
+        var (count, shape, images, service) = (generation.Count, model.Manifest.Image, call.Images, call.Service);
+        IEnumerable<float[]> Codes() => sampler.SampleInPieces(count, generation.Seed, generation.Temperature, AutoencoderService.WindowRows);
+        IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) => service.DecodePiecesAsync(model, Codes(), cancellationToken);
+        var format = ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json);
+        var columns = ImageTensors.GridColumns(count);
+        call.Reserve(
+            AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
+            $"Generating {count} images");
+        return TypedResults.Stream(
+            output => format switch
+            {
+                ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                _ => StreamedJson.WriteGeneratedAsync(
+                    output,
+                    model.Name,
+                    generation.Seed,
+                    generation.Temperature,
+                    count,
+                    model.LatentSize,
+                    Codes(),
+                    Images(call.CancellationToken),
+                    (piece, start) => images.ToPng(piece.AsSpan(start, shape.PixelCount), shape),
+                    shape.PixelCount,
+                    call.CancellationToken),
+            },
+            format);
     }
 
-    /// <summary>Many latents' images: an IDX file, one PNG grid, or JSON, as the client accepts.</summary>
-    private static Results<FileContentHttpResult, Ok<DecodeResponse>, Ok<BulkDecodeResponse>> Many(
-        HttpRequest request, OnnxAutoencoder model, ImageTensors images, AutoencoderService service, float[] latents, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// Many latents' images: an IDX file, one PNG grid, or JSON, as the client accepts, written as they are decoded a
+    /// window at a time.
+    /// </summary>
+    private static PushStreamHttpResult Many(LatentCall call, OnnxAutoencoder model, float[] latents, int count)
     {
-        var shape = model.Manifest.Image;
-        var decoded = service.DecodeMany(model, latents, count, cancellationToken);
-        return ResponseFormat.Choose(request, IdxImages.MediaType, "image/png", ResponseFormat.Json) switch
-        {
-            IdxImages.MediaType => TypedResults.File(IdxImages.FromModelOutput(decoded, count, shape), IdxImages.MediaType),
-            "image/png" => TypedResults.File(images.ToGrid(decoded, count, shape), "image/png"),
-            _ => TypedResults.Ok(new BulkDecodeResponse(
-                model.Name, count, shape.Width, shape.Height, [.. Enumerable.Range(0, count).Select(i => decoded[(i * shape.PixelCount)..((i + 1) * shape.PixelCount)])])),
-        };
+        var (shape, images, service) = (model.Manifest.Image, call.Images, call.Service);
+        var format = ResponseFormat.Choose(call.Request, IdxImages.MediaType, ResponseFormat.Png, ResponseFormat.Json);
+        var columns = ImageTensors.GridColumns(count);
+        call.Reserve(
+            AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
+            $"Decoding {count} latents");
+        IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) =>
+            service.DecodePiecesAsync(model, Pieces(latents, count * model.LatentSize, AutoencoderService.WindowRows * model.LatentSize), cancellationToken);
+        return TypedResults.Stream(
+            output => format switch
+            {
+                IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                _ => StreamedJson.WriteDecodedAsync(output, model.Name, count, shape, Images(call.CancellationToken), call.CancellationToken),
+            },
+            format);
     }
 
-    private static IEnumerable<float[]> Rows(float[] values, int size, int count) =>
-        Enumerable.Range(0, count).Select(i => values[(i * size)..((i + 1) * size)]);
+    /// <summary>The first <paramref name="length"/> values in pieces of at most <paramref name="size"/>.</summary>
+    private static IEnumerable<float[]> Pieces(float[] values, int length, int size)
+    {
+        for (var start = 0; start < length; start += size)
+        {
+            yield return values[start..Math.Min(length, start + size)];
+        }
+    }
 
     private static void Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)
     {

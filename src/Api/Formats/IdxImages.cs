@@ -103,6 +103,35 @@ public static class IdxImages
         return file;
     }
 
+    /// <summary>
+    /// The IDX file <see cref="FromModelOutput"/> makes of the same <paramref name="count"/> images, written to
+    /// <paramref name="output"/> as the images arrive, in pieces of any whole number of images.
+    /// </summary>
+    public static async Task WriteAsync(Stream output, IAsyncEnumerable<float[]> pieces, int count, ImageShape shape, CancellationToken cancellationToken)
+    {
+        var header = new byte[HeaderBytes];
+        Idx.WriteImageHeader(header, count, shape.Height, shape.Width);
+        await output.WriteAsync(header, cancellationToken);
+        byte[] bytes = [];
+        long images = 0;
+        await foreach (var piece in pieces.WithCancellation(cancellationToken))
+        {
+            if (bytes.Length < piece.Length)
+            {
+                bytes = new byte[piece.Length];
+            }
+
+            PixelValues.ToBytes(piece, bytes.AsSpan(0, piece.Length));
+            await output.WriteAsync(bytes.AsMemory(0, piece.Length), cancellationToken);
+            images += piece.Length / shape.PixelCount;
+        }
+
+        if (images != count)
+        {
+            throw new InvalidOperationException($"The IDX file was to hold {count} images, not {images}.");
+        }
+    }
+
     /// <summary>Fills <paramref name="buffer"/> on another thread: gzip inflates synchronously, and it is the slow part.</summary>
     private static Task ReadAsync(Stream content, byte[] buffer, int length, CancellationToken cancellationToken) =>
         Task.Run(() => content.ReadExactly(buffer, 0, length), cancellationToken);

@@ -35,8 +35,27 @@ public static class GrayPngWriter
         }
 
         using var png = new MemoryStream(capacity: 256 + (scanlines.Length / 2));
-        png.Write(Signature);
+        WriteStart(png, width, height);
+        WriteDataChunk(png, scanlines);
+        WriteChunk(png, "IEND"u8, []);
+        return png.ToArray();
+    }
 
+    /// <summary>
+    /// Starts a <paramref name="width"/> x <paramref name="height"/> PNG written to <paramref name="output"/> as its
+    /// rows are given, a band at a time: a grid of a hundred thousand images is never held whole, neither as pixels nor
+    /// as PNG. Its bytes are a valid PNG once <see cref="Rows.CompleteAsync"/> has written the last row.
+    /// </summary>
+    public static Rows Start(Stream output, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        return new Rows(output, width, height);
+    }
+
+    private static void WriteStart(MemoryStream png, int width, int height)
+    {
+        png.Write(Signature);
         Span<byte> header = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header[4..], height);
@@ -46,10 +65,6 @@ public static class GrayPngWriter
         header[11] = 0; // filter method 0 (each row then names its filter type)
         header[12] = 0; // no interlacing
         WriteChunk(png, "IHDR"u8, header);
-
-        WriteDataChunk(png, scanlines);
-        WriteChunk(png, "IEND"u8, []);
-        return png.ToArray();
     }
 
     /// <summary>The IDAT chunk: its length is only known once the zlib stream is written, so it is filled in after.</summary>
@@ -83,5 +98,148 @@ public static class GrayPngWriter
         crc.Append(data);
         BinaryPrimitives.WriteUInt32BigEndian(field, crc.GetCurrentHashAsUInt32());
         png.Write(field);
+    }
+
+    /// <summary>
+    /// A PNG being written a band of rows at a time: the rows go through one zlib stream, whose output leaves as IDAT
+    /// chunks of about <see cref="ChunkBytes"/> (a PNG may split its data over any number of them).
+    /// </summary>
+    public sealed class Rows : IAsyncDisposable
+    {
+        private const int ChunkBytes = 64 * 1024;
+
+        private readonly Stream output;
+        private readonly int width;
+        private readonly int height;
+        private readonly MemoryStream pending = new();
+        private readonly ZLibStream zlib;
+        private byte[] scanlines = [];
+        private int written;
+        private long chunkStart = -1;
+
+        internal Rows(Stream output, int width, int height)
+        {
+            this.output = output;
+            this.width = width;
+            this.height = height;
+            WriteStart(pending, width, height);
+            zlib = new ZLibStream(new DataSink(this), CompressionLevel.Fastest, leaveOpen: true);
+        }
+
+        /// <summary>Rows of <c>width</c> gray pixels, top to bottom after those written before.</summary>
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> gray, CancellationToken cancellationToken)
+        {
+            var rows = gray.Length / width;
+            if (gray.Length != rows * width || written + rows > height)
+            {
+                throw new ArgumentException($"{gray.Length} bytes are not whole rows of {width}, or more than the {height - written} rows left.", nameof(gray));
+            }
+
+            var rowLength = width + 1;
+            if (scanlines.Length < rows * rowLength)
+            {
+                scanlines = new byte[rows * rowLength];
+            }
+
+            for (var y = 0; y < rows; y++)
+            {
+                scanlines[y * rowLength] = 0;
+                gray.Span.Slice(y * width, width).CopyTo(scanlines.AsSpan((y * rowLength) + 1, width));
+            }
+
+            zlib.Write(scanlines, 0, rows * rowLength);
+            written += rows;
+            await SendAsync(ChunkBytes, cancellationToken);
+        }
+
+        /// <summary>Ends the zlib stream and the PNG; every row must have been written.</summary>
+        public async ValueTask CompleteAsync(CancellationToken cancellationToken)
+        {
+            if (written != height)
+            {
+                throw new InvalidOperationException($"{written} of the PNG's {height} rows were written.");
+            }
+
+            zlib.Dispose();
+            EndChunk();
+            WriteChunk(pending, "IEND"u8, []);
+            await SendAsync(0, cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await zlib.DisposeAsync();
+            await pending.DisposeAsync();
+        }
+
+        /// <summary>Sends what is pending once it holds at least <paramref name="atLeast"/> bytes, closing the IDAT chunk being filled.</summary>
+        private async ValueTask SendAsync(int atLeast, CancellationToken cancellationToken)
+        {
+            if (pending.Length < Math.Max(1, atLeast))
+            {
+                return;
+            }
+
+            EndChunk();
+            await output.WriteAsync(pending.GetBuffer().AsMemory(0, (int)pending.Length), cancellationToken);
+            pending.SetLength(0);
+        }
+
+        /// <summary>Where compressed bytes go: into the open IDAT chunk of <see cref="pending"/>, opening one when none is.</summary>
+        private void Append(ReadOnlySpan<byte> compressed)
+        {
+            if (chunkStart < 0)
+            {
+                chunkStart = pending.Length;
+                pending.Write([0, 0, 0, 0]);
+                pending.Write("IDAT"u8);
+            }
+
+            pending.Write(compressed);
+        }
+
+        /// <summary>Closes the open IDAT chunk: its length and CRC are known only now.</summary>
+        private void EndChunk()
+        {
+            if (chunkStart < 0)
+            {
+                return;
+            }
+
+            var chunk = pending.GetBuffer().AsSpan((int)chunkStart, (int)(pending.Length - chunkStart));
+            BinaryPrimitives.WriteInt32BigEndian(chunk, chunk.Length - 8);
+            Span<byte> crc = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(chunk[4..]));
+            pending.Write(crc);
+            chunkStart = -1;
+        }
+
+        /// <summary>The zlib stream's output, taken synchronously into memory; the response is written asynchronously after.</summary>
+        private sealed class DataSink(Rows rows) : Stream
+        {
+            public override bool CanRead => false;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => true;
+
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+            public override void Write(byte[] buffer, int offset, int count) => rows.Append(buffer.AsSpan(offset, count));
+
+            public override void Write(ReadOnlySpan<byte> buffer) => rows.Append(buffer);
+
+            public override void Flush()
+            {
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
     }
 }

@@ -28,11 +28,14 @@ public sealed class ImageTensors(ImageDecoder decoder, DecodeBudget budget)
         };
     }
 
-    public byte[] ToPng(float[] pixels, ImageShape shape) => PngImages.Encode(pixels, shape.Width, shape.Height);
+    public byte[] ToPng(ReadOnlySpan<float> pixels, ImageShape shape) => PngImages.Encode(pixels, shape.Width, shape.Height);
 
-    /// <summary>Many images in one PNG, in a grid as close to square as the count allows.</summary>
-    public byte[] ToGrid(float[] pixels, int count, ImageShape shape) =>
-        PngImages.EncodeGrid(pixels, count, shape.Width, shape.Height, columns: (int)Math.Ceiling(Math.Sqrt(count)));
+    /// <summary>Many images in one PNG, in a grid as close to square as the count allows, written as they arrive, a band at a time.</summary>
+    public Task WriteGridAsync(Stream output, IAsyncEnumerable<float[]> pieces, int count, ImageShape shape, CancellationToken cancellationToken) =>
+        PngImages.WriteGridAsync(output, pieces, count, shape.Width, shape.Height, GridColumns(count), cancellationToken);
+
+    /// <summary>A grid's columns: as close to square as the count allows.</summary>
+    public static int GridColumns(int count) => (int)Math.Ceiling(Math.Sqrt(count));
 
     /// <summary>Input, reconstruction and their per-pixel error side by side (see <see cref="HeatMap"/>).</summary>
     public byte[] ToHeatMap(float[] input, float[] reconstruction, ImageShape shape) => HeatMap.Encode(input, reconstruction, shape.Width, shape.Height);

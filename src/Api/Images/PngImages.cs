@@ -70,6 +70,63 @@ public static class PngImages
         return GrayPngWriter.Write(gray, gridWidth, height * rows);
     }
 
+    /// <summary>
+    /// The grid <see cref="EncodeGrid"/> makes of the same <paramref name="count"/> frames, written to
+    /// <paramref name="output"/> as the frames arrive, in pieces of any size: one band of the grid (a row of
+    /// <paramref name="columns"/> frames) is all it holds.
+    /// </summary>
+    public static async Task WriteGridAsync(
+        Stream output, IAsyncEnumerable<float[]> pieces, int count, int width, int height, int columns, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        var rows = (count + columns - 1) / columns;
+        var gridWidth = checked(width * columns);
+        var band = new byte[checked(gridWidth * height)];
+        await using var png = GrayPngWriter.Start(output, gridWidth, checked(height * rows));
+        var column = 0;
+        var frames = 0;
+        await foreach (var piece in pieces.WithCancellation(cancellationToken))
+        {
+            if (piece.Length % (width * height) != 0)
+            {
+                throw new ArgumentException($"A piece of {piece.Length} values is not whole {width}x{height} frames.", nameof(pieces));
+            }
+
+            for (var start = 0; start < piece.Length; start += width * height, frames++)
+            {
+                for (var y = 0; y < height; y++)
+                {
+                    PixelValues.ToBytes(piece.AsSpan(start + (y * width), width), band.AsSpan((y * gridWidth) + (column * width), width));
+                }
+
+                if (++column == columns)
+                {
+                    await png.WriteAsync(band, cancellationToken);
+                    column = 0;
+                }
+            }
+        }
+
+        if (frames != count)
+        {
+            throw new InvalidOperationException($"The grid was to hold {count} frames, not {frames}.");
+        }
+
+        if (column > 0)
+        {
+            // The last row's empty cells are black, not what the band held before.
+            for (var y = 0; y < height; y++)
+            {
+                band.AsSpan((y * gridWidth) + (column * width), (columns - column) * width).Clear();
+            }
+
+            await png.WriteAsync(band, cancellationToken);
+        }
+
+        await png.CompleteAsync(cancellationToken);
+    }
+
     /// <summary><see cref="Encode"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
     public static string ToBase64Png(ReadOnlySpan<float> pixels, int width, int height) =>
         Convert.ToBase64String(Encode(pixels, width, height));

@@ -37,9 +37,25 @@ public sealed record AddedNoise(Noise Noise, int Seed)
     /// <see cref="Seed"/> (so the first image of a file gets the noise that image would get alone), then rounds them to
     /// 8 bits: the noisy image a client gets back is exactly the one the model denoised.
     /// </summary>
-    public void Apply(Span<float> images, int pixelsPerImage)
+    public void Apply(Span<float> images, int pixelsPerImage) => Apply(images, pixelsPerImage, new Random(Seed));
+
+    /// <summary>
+    /// Windows of images corrupted as <see cref="Apply(Span{float}, int)"/> would corrupt them all at once: one
+    /// generator runs on from window to window, so the noise does not depend on where the windows split the images.
+    /// </summary>
+    public async IAsyncEnumerable<(float[] Input, int Rows)> ApplyInOrder(IAsyncEnumerable<(float[] Input, int Rows)> windows, int pixelsPerImage)
     {
-        Noise.ApplyMix([Noise], images, pixelsPerImage, new Random(Seed));
+        var random = new Random(Seed);
+        await foreach (var (input, rows) in windows)
+        {
+            Apply(input.AsSpan(0, rows * pixelsPerImage), pixelsPerImage, random);
+            yield return (input, rows);
+        }
+    }
+
+    private void Apply(Span<float> images, int pixelsPerImage, Random random)
+    {
+        Noise.ApplyMix([Noise], images, pixelsPerImage, random);
         PixelValues.ToUnit(PixelValues.ToBytes(images), images);
     }
 }

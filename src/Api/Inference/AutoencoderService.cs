@@ -13,10 +13,7 @@ public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image
 }
 
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
-public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames, float[] FirstLatent, float[] SecondLatent);
-
-/// <summary>Codes drawn from a model's latent prior ([count, latent]) and their decodings ([count, C, H, W]).</summary>
-public sealed record Samples(int Count, float[] Latents, float[] Images);
+public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames);
 
 /// <summary>What the API does with a model, in model terms: [0,1] images and latents, batched where it helps.</summary>
 public sealed class AutoencoderService(ModelRegistry registry)
@@ -63,7 +60,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     }
 
     /// <summary>Many latents at once, in runs of <see cref="ChunkSize"/>; no request batching (the runs are batches already).</summary>
-    public float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken) =>
+    private static float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken) =>
         RunInChunks(latents, count, model.LatentSize, model.PixelCount, (rows, size) => model.Decode(rows, size, cancellationToken));
 
     /// <summary>
@@ -105,21 +102,56 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public async IAsyncEnumerable<float[]> EncodeWindowsAsync(
         OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pixels = model.PixelCount;
-        var latentSize = model.LatentSize;
         await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
         {
-            var latents = new float[rows * latentSize];
-            var chunks = (rows + ChunkSize - 1) / ChunkSize;
-            Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
-            {
-                var start = chunk * ChunkSize;
-                var chunkRows = Math.Min(ChunkSize, rows - start);
-                model.Encode(input.AsMemory(start * pixels, chunkRows * pixels), chunkRows, cancellationToken)
-                    .CopyTo(latents, start * latentSize);
-            });
-            yield return latents;
+            yield return RunWindow(input, rows, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Images of latents that come in pieces (row-major [rows, latent], each checked as a client's latents are), decoded
+    /// a piece at a time and handed on in order: an answer streamed from them never holds more than a piece's images.
+    /// </summary>
+    public async IAsyncEnumerable<float[]> DecodePiecesAsync(
+        OnnxAutoencoder model, IEnumerable<float[]> latents, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var piece in latents)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RequireLatents(model, piece, model.LatentSize);
+            var rows = piece.Length / model.LatentSize;
+            yield return await Task.Run(
+                () => RunWindow(piece, rows, model.LatentSize, model.PixelCount, (chunk, size) => model.Decode(chunk, size, cancellationToken), cancellationToken),
+                cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Each window's images (the first rows of an array the source may reuse for its next window) with their
+    /// reconstructions, in order; the window's chunks run in parallel.
+    /// </summary>
+    public async IAsyncEnumerable<(float[] Input, int Rows, float[] Output)> ReconstructWindowsAsync(
+        OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
+        {
+            var output = await Task.Run(() => ReconstructMany(model, input, rows, cancellationToken), cancellationToken);
+            yield return (input, rows, output);
+        }
+    }
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="input"/> through a stage, <see cref="ChunkSize"/> rows a run, the runs in parallel.</summary>
+    private static float[] RunWindow(float[] input, int rows, int inputSize, int outputSize, Func<Memory<float>, int, float[]> run, CancellationToken cancellationToken)
+    {
+        var output = new float[rows * outputSize];
+        var chunks = (rows + ChunkSize - 1) / ChunkSize;
+        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, chunk =>
+        {
+            var start = chunk * ChunkSize;
+            var chunkRows = Math.Min(ChunkSize, rows - start);
+            run(input.AsMemory(start * inputSize, chunkRows * inputSize), chunkRows).CopyTo(output, start * outputSize);
+        });
+        return output;
     }
 
     /// <summary>
@@ -155,18 +187,6 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return output;
     }
 
-    /// <summary>
-    /// <see cref="Generation.Count"/> codes drawn from the model's latent prior and decoded, batched or chunked as
-    /// <see cref="DecodeManyAsync"/>; the same generation gives the same codes. A model without a prior is
-    /// <see cref="InputFault.ModelLacks"/>.
-    /// </summary>
-    public async Task<Samples> GenerateAsync(OnnxAutoencoder model, Generation generation, CancellationToken cancellationToken)
-    {
-        var latents = Generation.SamplerOf(model).Sample(generation.Count, generation.Seed, generation.Temperature);
-        var images = await DecodeManyAsync(model, latents, generation.Count, cancellationToken);
-        return new Samples(generation.Count, latents, images);
-    }
-
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
     {
         var latent = await model.EncodeAsync(image, 1, cancellationToken);
@@ -174,46 +194,9 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return new Reconstruction(image, latent, output);
     }
 
-    /// <summary>
-    /// Each image's reconstruction error among many (row-major [count, pixels]), in runs of <see cref="ChunkSize"/>;
-    /// no request batching (the runs are batches already).
-    /// </summary>
-    public double[] ReconstructionErrors(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
-    {
-        var pixels = model.PixelCount;
-        var errors = new double[count];
-        ReconstructInChunks(model, images, count, (start, rows, output) =>
-        {
-            for (var row = 0; row < rows; row++)
-            {
-                var offset = (start + row) * pixels;
-                errors[start + row] = PixelValues.MeanSquaredError(images.AsSpan(offset, pixels), output.AsSpan(row * pixels, pixels));
-            }
-        }, cancellationToken);
-        return errors;
-    }
-
-    /// <summary>Many images' reconstructions (row-major [count, pixels] both), computed as <see cref="ReconstructionErrors"/> does.</summary>
-    public float[] ReconstructMany(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
-    {
-        var pixels = model.PixelCount;
-        var reconstructions = new float[(long)count * pixels];
-        ReconstructInChunks(model, images, count, (start, _, output) => output.CopyTo(reconstructions, (long)start * pixels), cancellationToken);
-        return reconstructions;
-    }
-
-    /// <summary>Runs chunks of <see cref="ChunkSize"/> images through the model on parallel threads, handing each chunk's first row, rows and output to <paramref name="done"/>.</summary>
-    private static void ReconstructInChunks(OnnxAutoencoder model, float[] images, int count, Action<int, int, float[]> done, CancellationToken cancellationToken)
-    {
-        var pixels = model.PixelCount;
-        var chunks = (count + ChunkSize - 1) / ChunkSize;
-        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancellationToken }, index =>
-        {
-            var start = index * ChunkSize;
-            var rows = Math.Min(ChunkSize, count - start);
-            done(start, rows, model.Decode(model.Encode(images.AsMemory(start * pixels, rows * pixels), rows, cancellationToken), rows, cancellationToken));
-        });
-    }
+    /// <summary>Many images' reconstructions (row-major [count, pixels] both), in runs of <see cref="ChunkSize"/> on parallel threads; no request batching (the runs are batches already).</summary>
+    public static float[] ReconstructMany(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken) =>
+        RunWindow(images, count, model.PixelCount, model.PixelCount, (chunk, size) => model.Decode(model.Encode(chunk, size, cancellationToken), size, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Weights i / (steps + 1) for i = 1..steps: evenly spaced, strictly between 0 and 1, symmetric. For steps = 6 that
@@ -247,8 +230,6 @@ public sealed class AutoencoderService(ModelRegistry registry)
         return new Interpolation(
             weights,
             [.. Enumerable.Range(0, steps).Select(step => blended[(step * size)..((step + 1) * size)])],
-            [.. Enumerable.Range(0, steps).Select(step => decoded[(step * pixels)..((step + 1) * pixels)])],
-            firstLatent,
-            secondLatent);
+            [.. Enumerable.Range(0, steps).Select(step => decoded[(step * pixels)..((step + 1) * pixels)])]);
     }
 }

@@ -78,11 +78,31 @@ public static class OpenInferenceApi
     }
 
     public static async Task<Results<Ok<InferenceResponse>, FileContentHttpResult>> Infer(
-        string name, HttpRequest request, ModelRegistry registry, AutoencoderService service, IOptions<LimitsOptions> limits, CancellationToken cancellationToken)
+        string name,
+        HttpRequest request,
+        ModelRegistry registry,
+        AutoencoderService service,
+        IOptions<LimitsOptions> limits,
+        WorkMemory memory,
+        CancellationToken cancellationToken)
     {
         var model = Find(request, registry, name);
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Model.Provider.Name);
         var inference = await InferenceRequestReader.ReadAsync(request, model, limits.Value, cancellationToken);
+
+        // The output as floats, and as the bytes of a binary answer too, held until the answer is written.
+        var outputBytes = (long)inference.Count * model.OutputRowSize * sizeof(float);
+        try
+        {
+            request.HttpContext.Response.RegisterForDispose(
+                memory.Reserve(inference.BinaryOutput ? 2 * outputBytes : outputBytes, $"A batch of {inference.Count} for {model.Name}"));
+        }
+        catch
+        {
+            inference.ReturnRows();
+            throw;
+        }
+
         var output = await model.RunAsync(service, inference.Rows, inference.Count, cancellationToken);
         inference.ReturnRows();
         return InferenceResponseWriter.Write(request.HttpContext.Response, model, inference, output);

@@ -48,6 +48,9 @@ public sealed class ProtocolModel
     /// <summary>Values per row of the input tensor (one image or one latent).</summary>
     public int InputRowSize => Stage == Stage.Encoder ? Model.PixelCount : Model.LatentSize;
 
+    /// <summary>Values of one row of the output tensor.</summary>
+    public int OutputRowSize => Stage == Stage.Encoder ? Model.LatentSize : Model.PixelCount;
+
     /// <summary>The protocol model named <paramref name="name"/> (and <paramref name="version"/>, if given), or a 404 naming those there are.</summary>
     public static ProtocolModel Find(ModelRegistry registry, string name, string? version)
     {

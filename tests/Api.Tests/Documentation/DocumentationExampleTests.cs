@@ -98,7 +98,7 @@ public sealed class DocumentationExampleTests(DocumentationExampleTests.Service 
             }
 
             var data = Directory.CreateDirectory(Path.Combine(root.FullName, "shared", "data")).FullName;
-            Directory.CreateSymbolicLink(Path.Combine(data, "mnist"), TestData.Mnist);
+            Directory.CreateSymbolicLink(Path.Combine(data, "mnist"), Path.GetFullPath(TestData.Mnist));
         }
 
         public string Repository { get; }
@@ -110,6 +110,12 @@ public sealed class DocumentationExampleTests(DocumentationExampleTests.Service 
                 WorkingDirectory = Repository,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
+                Environment =
+                {
+                    // A proxy configured for the machine would otherwise be asked for the service on loopback.
+                    ["no_proxy"] = "127.0.0.1",
+                    ["NO_PROXY"] = "127.0.0.1",
+                },
             };
 
             // -e: a reader would see a failing command's error; here it ends the example, as the last command's would.

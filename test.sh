@@ -15,6 +15,7 @@ prerequisites=(
   "dataset-fashion-mnist  full Fashion-MNIST (60,000 + 10,000 images), which the IDX reader is tested on"
   "fonts-dejavu-core      the font the training pictures are captioned with"
   "chromium               the browser the page's tests drive with Playwright, which cannot download its own here"
+  "curl                   the HTTP client of the documentation's examples, which a test runs against the service"
   # Container tests (tests marked [Trait("Category", "Containers")]):
 )
 

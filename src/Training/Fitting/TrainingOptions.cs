@@ -10,7 +10,7 @@ internal sealed record TrainingOptions
 {
     public const double DefaultValidationFraction = 0.1;
 
-    /// <summary>See <see cref="KlWarmupEpochs"/>; the README says how it was chosen.</summary>
+    /// <summary>See <see cref="KlWarmupEpochs"/>; docs/training.md says how it was chosen.</summary>
     public const int DefaultKlWarmupEpochs = 5;
 
     public required string DataDirectory { get; init; }

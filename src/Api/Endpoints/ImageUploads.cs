@@ -12,6 +12,14 @@ namespace Autoencoder.Api.Endpoints;
 /// </summary>
 public sealed class ImageUploads(IOptions<LimitsOptions> options)
 {
+    /// <summary>The form field of a route's one image.</summary>
+    public const string ImageField = "image";
+
+    /// <summary>/interpolate's two form fields.</summary>
+    public const string FirstField = "first";
+
+    public const string SecondField = "second";
+
     public static readonly string[] RawImageTypes = ["image/png", "image/jpeg"];
 
     public async Task<byte[]> ReadOneAsync(HttpRequest request, string field, CancellationToken cancellationToken)

@@ -46,6 +46,11 @@ public static class RequestBodies
         }
     }
 
+    /// <summary>Whether the request's Content-Type is <paramref name="mediaType"/> (parameters aside).</summary>
+    public static bool HasContentType(HttpRequest request, string mediaType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+        && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Whether a body begins with gzip's magic bytes.</summary>
     public static bool StartsAsGzip(ReadOnlySpan<byte> body) => body.Length >= 2 && body[0] == 0x1f && body[1] == 0x8b;
 

@@ -1,4 +1,3 @@
-using Autoencoder.Api.Errors;
 using Autoencoder.Core;
 
 namespace Autoencoder.Api.Inference;
@@ -11,27 +10,6 @@ namespace Autoencoder.Api.Inference;
 /// <param name="Seed">Seeds the draws; the answer reports it, so a random one can be repeated.</param>
 public sealed record AddedNoise(Noise Noise, int Seed)
 {
-    /// <summary>The noise a request asks for, or null for none; a seed without noise, or either unreadable, is a 400.</summary>
-    public static AddedNoise? FromQuery(string? noise, string? seed)
-    {
-        if (noise is null)
-        {
-            return seed is null ? null : throw ClientInputException.Invalid("'seed' seeds the noise of ?noise=; send ?noise= too (e.g. noise=gaussian:0.3&seed=7), or no seed.");
-        }
-
-        Noise parsed;
-        try
-        {
-            parsed = Noise.Parse(noise);
-        }
-        catch (FormatException e)
-        {
-            throw ClientInputException.Invalid($"'noise': {e.Message} (e.g. noise=gaussian:0.3 or noise=salt-pepper:0-0.2).");
-        }
-
-        return new AddedNoise(parsed, Seeds.FromQuery(seed));
-    }
-
     /// <summary>
     /// Corrupts each [0,1] image of <paramref name="images"/> in order, all from one generator seeded with
     /// <see cref="Seed"/> (so the first image of a file gets the noise that image would get alone), then rounds them to

@@ -17,23 +17,13 @@ public sealed record AnomalyScore(double MeanSquaredError, double? Percentile, d
 public static class AnomalyScores
 {
     /// <summary>
-    /// The threshold a request asked for, as text (so that "abc" gets the same clear message as -1 or NaN), or the model's
-    /// default; a 400 when there is neither or it is not a finite positive number.
+    /// The threshold a request asked for, or the model's default (its validation errors' 99th percentile); a model
+    /// that records no validation errors needs one asked for.
     /// </summary>
-    public static double Threshold(ModelManifest manifest, string? requested)
-    {
-        if (requested is not null)
-        {
-            return double.TryParse(requested, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
-                && double.IsFinite(value) && value > 0
-                ? value
-                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{requested}'.");
-        }
-
-        return manifest.ReconstructionErrors is { } errors
-            ? errors.DefaultThreshold
-            : throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
-    }
+    public static double Threshold(ModelManifest manifest, double? requested) =>
+        requested
+        ?? manifest.ReconstructionErrors?.DefaultThreshold
+        ?? throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
 
     /// <summary>Where <paramref name="error"/> falls among the validation errors, 0 to 100, linear between recorded percentiles.</summary>
     public static double? Percentile(ModelManifest manifest, double error)

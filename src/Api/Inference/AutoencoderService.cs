@@ -202,11 +202,12 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// Weights i / (steps + 1) for i = 1..steps: evenly spaced, strictly between 0 and 1, symmetric. For steps = 6 that
     /// is 1/7 ... 6/7, the even equivalent of the article's 0.05, 0.20, ..., 0.80.
     /// </summary>
-    public static float[] InterpolationWeights(int steps) => [.. Enumerable.Range(1, RequireSteps(steps)).Select(i => (float)i / (steps + 1))];
-
-    /// <summary>The number of blends between two images, if it is one the service makes.</summary>
-    public static int RequireSteps(int steps) =>
-        steps is >= MinSteps and <= MaxSteps ? steps : throw ClientInputException.Invalid($"'steps' must be a whole number from {MinSteps} to {MaxSteps}.");
+    public static float[] InterpolationWeights(int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, MinSteps);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(steps, MaxSteps);
+        return [.. Enumerable.Range(1, steps).Select(i => (float)i / (steps + 1))];
+    }
 
     public async Task<Interpolation> InterpolateAsync(OnnxAutoencoder model, float[] first, float[] second, int steps, CancellationToken cancellationToken)
     {

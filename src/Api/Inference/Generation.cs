@@ -1,4 +1,3 @@
-using System.Globalization;
 using Autoencoder.Api.Errors;
 using Autoencoder.Core;
 
@@ -22,26 +21,6 @@ public sealed record Generation(int Count, int Seed, double Temperature)
     /// far inside float range, so a huge temperature is a 400 that says so, not an overflow.
     /// </summary>
     public const double MaxTemperature = 10;
-
-    /// <summary>The generation a query asks for, with defaults for what it leaves out; anything unreadable or out of range is a 400.</summary>
-    public static Generation FromQuery(string? count, string? seed, string? temperature, int maxCount)
-    {
-        var images = DefaultCount;
-        if (count is not null
-            && !(int.TryParse(count, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out images) && images >= 1 && images <= maxCount))
-        {
-            throw ClientInputException.Invalid($"'count' must be a whole number from 1 to {maxCount}, not '{count}'.");
-        }
-
-        var scale = DefaultTemperature;
-        if (temperature is not null
-            && !(double.TryParse(temperature, NumberStyles.Float, CultureInfo.InvariantCulture, out scale) && scale >= 0 && scale <= MaxTemperature))
-        {
-            throw ClientInputException.Invalid($"'temperature' must be a number from 0 to {MaxTemperature}, not '{temperature}' (0: each component's mean; 1, the default: the prior itself).");
-        }
-
-        return new Generation(images, Seeds.FromQuery(seed), scale);
-    }
 
     /// <summary>The model's sampler, or a 409 saying the model has no latent prior and how to give it one.</summary>
     public static LatentSampler SamplerOf(OnnxAutoencoder model) =>

@@ -1,7 +1,7 @@
-using Autoencoder.Api.Http;
 using System.Text.Json;
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Formats;
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
@@ -10,12 +10,30 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
-/// /decode's two body formats: JSON (one latent or an array of them) and a .npy matrix (Content-Type
-/// application/x-npy, raw or gzip). One latent answers one image; many answer an IDX file, a PNG grid or JSON.
+/// POST /decode, with its two body formats: JSON (one latent or an array of them) and a .npy matrix (Content-Type
+/// application/x-npy, raw or gzip). One latent answers one image; many answer an IDX file, a PNG grid or JSON,
+/// written as they are decoded.
 /// </summary>
-public static class LatentRequests
+public static class DecodeRoute
 {
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)
+    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> Handle([AsParameters] LatentCall call)
+    {
+        var model = call.ResolveModel();
+        if (RequestBodies.HasContentType(call.Request, Npy.MediaType))
+        {
+            return await DecodeNpyAsync(call, model);
+        }
+
+        if (call.Request.HasJsonContentType())
+        {
+            return await DecodeJsonAsync(call, model);
+        }
+
+        throw ClientInputException.UnsupportedFormat(
+            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{call.Request.ContentType ?? "none"}'.");
+    }
+
+    private static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)
     {
         var (request, images, service, limits, cancellationToken) = (call.Request, call.Images, call.Service, call.Limits, call.CancellationToken);
         if (request.ContentLength == 0)
@@ -53,7 +71,7 @@ public static class LatentRequests
         }
     }
 
-    public static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeNpyAsync(LatentCall call, OnnxAutoencoder model)
+    private static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeNpyAsync(LatentCall call, OnnxAutoencoder model)
     {
         var (request, limits, cancellationToken) = (call.Request, call.Limits, call.CancellationToken);
 
@@ -63,44 +81,6 @@ public static class LatentRequests
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         Validate(latents, rows, columns, model, limits);
         return Many(call, model, latents, rows);
-    }
-
-    /// <summary>
-    /// Codes drawn from the model's latent prior and their images: one PNG grid by default, an IDX file, or JSON with
-    /// the codes and each image as a PNG, as the client accepts. Written as they are made, a window at a time: the
-    /// codes are drawn a window at a time too, so whatever the count, the answer holds one window (and one band of a
-    /// grid).
-    /// </summary>
-    public static PushStreamHttpResult Generate(LatentCall call, OnnxAutoencoder model, Generation generation)
-    {
-        var sampler = Generation.SamplerOf(model);
-        var (count, shape, images, service) = (generation.Count, model.Manifest.Image, call.Images, call.Service);
-        IEnumerable<float[]> Codes() => sampler.SampleInPieces(count, generation.Seed, generation.Temperature, AutoencoderService.WindowRows);
-        IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) => service.DecodePiecesAsync(model, Codes(), cancellationToken);
-        var format = ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json);
-        var columns = ImageTensors.GridColumns(count);
-        call.Reserve(
-            AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
-            $"Generating {count} images");
-        return TypedResults.Stream(
-            output => format switch
-            {
-                ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
-                IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
-                _ => StreamedJson.WriteGeneratedAsync(
-                    output,
-                    model.Name,
-                    generation.Seed,
-                    generation.Temperature,
-                    count,
-                    model.LatentSize,
-                    Codes(),
-                    Images(call.CancellationToken),
-                    (piece, start) => images.ToPng(piece.AsSpan(start, shape.PixelCount), shape),
-                    shape.PixelCount,
-                    call.CancellationToken),
-            },
-            format);
     }
 
     /// <summary>

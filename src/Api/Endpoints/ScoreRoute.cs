@@ -1,0 +1,116 @@
+using Autoencoder.Api.Errors;
+using Autoencoder.Api.Formats;
+using Autoencoder.Api.Http;
+using Autoencoder.Api.Inference;
+using Autoencoder.Api.Limits;
+using Autoencoder.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Autoencoder.Api.Endpoints;
+
+/// <summary>
+/// POST /score: how unusual an image is to the model (its reconstruction error among the validation images'), as JSON
+/// or a heat map; for an IDX file, every image's score, or a grid of their heat maps.
+/// </summary>
+public static class ScoreRoute
+{
+    /// <param name="call">The request, its model and the services.</param>
+    /// <param name="threshold">The error above which an image is unusual (a finite number above 0); default: the model's validation 99th percentile.</param>
+    public static async Task<Results<FileContentHttpResult, Ok<ScoreResponse>, Ok<BulkScoreResponse>>> Handle(
+        [AsParameters] ImageCall call, [FromQuery(Name = "threshold")] string? threshold)
+    {
+        var model = call.ResolveModel();
+        var limit = AnomalyScores.Threshold(model.Manifest, QueryValues.Threshold(threshold));
+        if (IdxBodies.IsIdx(call.Request))
+        {
+            return ResponseFormat.Require(call.Request, "an IDX file", ResponseFormat.Json, ResponseFormat.Png) == ResponseFormat.Png
+                ? await HeatMapGridAsync(call, model)
+                : await ScoreFileAsync(call, model, limit);
+        }
+
+        return ResponseFormat.Require(call.Request, "an image", ResponseFormat.Png, ResponseFormat.Json) == ResponseFormat.Png
+            ? await HeatMapAsync(call, model)
+            : await ScoreImageAsync(call, model, limit);
+    }
+
+    /// <summary>The image's anomaly score.</summary>
+    private static async Task<Ok<ScoreResponse>> ScoreImageAsync(ImageCall call, OnnxAutoencoder model, double threshold)
+    {
+        var input = await call.ReadImageAsync(model);
+        var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
+        var result = AnomalyScores.Score(model.Manifest, reconstruction.MeanSquaredError, threshold);
+        return TypedResults.Ok(new ScoreResponse(model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual));
+    }
+
+    /// <summary>The image's heat map: input, reconstruction and per-pixel error side by side.</summary>
+    private static async Task<FileContentHttpResult> HeatMapAsync(ImageCall call, OnnxAutoencoder model)
+    {
+        var input = await call.ReadImageAsync(model);
+        var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
+        return TypedResults.File(call.Images.ToHeatMap(reconstruction.Input, reconstruction.Image, model.Manifest.Image), ResponseFormat.Png);
+    }
+
+    /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
+    private static async Task<Ok<BulkScoreResponse>> ScoreFileAsync(ImageCall call, OnnxAutoencoder model, double threshold)
+    {
+        var cancellationToken = call.CancellationToken;
+        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to score");
+        var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, cancellationToken);
+        call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
+        var manifest = model.Manifest;
+        var pixels = model.PixelCount;
+        var scores = new List<AnomalyScore>(count);
+        await using (content)
+        {
+            var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+            await foreach (var (input, rows, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+            {
+                for (var row = 0; row < rows; row++)
+                {
+                    var error = PixelValues.MeanSquaredError(input.AsSpan(row * pixels, pixels), output.AsSpan(row * pixels, pixels));
+                    scores.Add(AnomalyScores.Score(manifest, error, threshold));
+                }
+            }
+        }
+
+        return TypedResults.Ok(new BulkScoreResponse(
+            model.Name,
+            count,
+            threshold,
+            scores.Count(score => score.Unusual),
+            [.. scores.Select(score => score.MeanSquaredError)],
+            [.. scores.Select(score => score.Percentile)],
+            [.. scores.Select(score => score.Unusual)]));
+    }
+
+    /// <summary>
+    /// Every image's heat map in one grid, for at most <see cref="LimitsOptions.MaxHeatMapImages"/> images: the count is
+    /// checked against it before the pixels are read.
+    /// </summary>
+    private static async Task<FileContentHttpResult> HeatMapGridAsync(ImageCall call, OnnxAutoencoder model)
+    {
+        var limits = call.Limits;
+        var (content, count) = await IdxBodies.OpenAsync(call.Request, model, limits, call.CancellationToken);
+        if (count > limits.MaxHeatMapImages)
+        {
+            await content.DisposeAsync();
+            throw ClientInputException.TooLarge(
+                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
+        }
+
+        try
+        {
+            call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes) + AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+
+        var inputs = await IdxBodies.ReadModelInputAsync(content, count, model, call.CancellationToken);
+        var reconstructions = AutoencoderService.ReconstructMany(model, inputs, count, call.CancellationToken);
+        return TypedResults.File(call.Images.ToHeatMapGrid(inputs, reconstructions, count, model.Manifest.Image), ResponseFormat.Png);
+    }
+}

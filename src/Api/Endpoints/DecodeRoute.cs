@@ -97,7 +97,8 @@ public static class DecodeRoute
             $"Decoding {count} latents");
         IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) =>
             service.DecodePiecesAsync(model, Pieces(latents, count * model.LatentSize, AutoencoderService.WindowRows * model.LatentSize), cancellationToken);
-        return TypedResults.Stream(
+        return Calls.Streamed(
+            call.Request,
             output => format switch
             {
                 IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),

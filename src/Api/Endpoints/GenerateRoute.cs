@@ -47,7 +47,8 @@ public static class GenerateRoute
         call.Reserve(
             AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
             $"Generating {count} images");
-        return TypedResults.Stream(
+        return Calls.Streamed(
+            call.Request,
             output => format switch
             {
                 ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),

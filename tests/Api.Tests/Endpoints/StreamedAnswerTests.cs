@@ -104,6 +104,25 @@ public sealed class StreamedAnswerTests(AutoencoderApiFactory factory) : IClassF
         Assert.Equal(some, all[..3]);
     }
 
+    /// <summary>
+    /// The request time limit would cut a large answer off midway (a 200 with half a body); once an answer streams, it
+    /// no longer applies.
+    /// </summary>
+    [Fact]
+    public async Task AStreamedAnswerLongerThanTheRequestTimeLimitArrivesWhole()
+    {
+        using var limited = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Limits:RequestTimeoutSeconds"] = "1" });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/generate?model=mnist-conv&count=20000&seed=3");
+        request.Headers.Accept.ParseAdd(Idx);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await limited.CreateClient().SendAsync(request);
+        var images = ImagesOf(await OkBytesAsync(response, Idx));
+
+        Assert.Equal(20_000, images.Length);
+        Assert.True(started.Elapsed > TimeSpan.FromSeconds(1), $"the answer took {started.Elapsed}, within the limit: the test shows nothing");
+    }
+
     private static void AssertGrid(byte[][] images, byte[] png, int columns)
     {
         var (width, height, pixels) = Digits.Decode(png);

@@ -16,13 +16,36 @@ prerequisites=(
   "fonts-dejavu-core      the font the training pictures are captioned with"
   "chromium               the browser the page's tests drive with Playwright, which cannot download its own here"
   "curl                   the HTTP client of the documentation's examples, which a test runs against the service"
+  # OpenCV's native library, which the denoise reports' classical denoisers (median, non-local means) run on, links
+  # these (readelf -d libOpenCvSharpExtern.so); a machine without a desktop lacks them and the library does not load:
+  "libgtk-3-0             libgtk-3.so.0 and libgdk-3.so.0, which OpenCV's native library links"
+  "libpango-1.0-0         libpango-1.0.so.0, which OpenCV's native library links"
+  "libpangocairo-1.0-0    libpangocairo-1.0.so.0, which OpenCV's native library links"
+  "libatk1.0-0            libatk-1.0.so.0, which OpenCV's native library links"
+  "libcairo2              libcairo.so.2, which OpenCV's native library links"
+  "libcairo-gobject2      libcairo-gobject.so.2, which OpenCV's native library links"
+  "libgdk-pixbuf-2.0-0    libgdk_pixbuf-2.0.so.0, which OpenCV's native library links"
+  "libglib2.0-0           libglib-2.0.so.0, libgobject-2.0.so.0 and libgio-2.0.so.0, which OpenCV's native library links"
+  "libfreetype6           libfreetype.so.6, which OpenCV's native library links"
+  "libharfbuzz0b          libharfbuzz.so.0, which OpenCV's native library links"
+  "libx11-6               libX11.so.6, which OpenCV's native library links"
+  "libdrm2                libdrm.so.2, which OpenCV's native library links"
+  "libatomic1             libatomic.so.1, which OpenCV's native library links"
   # Container tests (tests marked [Trait("Category", "Containers")]):
 )
 
 say() { printf 'test.sh: %s\n' "$*" >&2; }
 
 installed() {
-  [[ "$(dpkg-query --show --showformat='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
+  [[ "$(dpkg-query --show --showformat='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]] || provided "$1"
+}
+
+# Ubuntu 24.04 renamed some libraries for its 64-bit time_t (libgtk-3-0t64, libglib2.0-0t64); each still provides
+# the old name, which apt-get installs it by.
+provided() {
+  dpkg-query --show --showformat='${db:Status-Status}\t${Provides}\n' 2>/dev/null | awk -F '\t' -v package="$1" '
+    $1 == "installed" { count = split($2, names, / *, */); for (i = 1; i <= count; i++) { sub(/ .*/, "", names[i]); if (names[i] == package) found = 1 } }
+    END { exit !found }'
 }
 
 install_missing() {

@@ -9,7 +9,7 @@
 #
 # Usage: bench/memory-limit.sh [rounds (1)]
 # IMAGE: the image to run (default localhost/autoencoder:check, as docker/check.sh --local-base builds it; built here
-# the same way when missing). MEMORY: the limit (default 1g, the manifests'). PORT (default 18090).
+# the same way when missing, or with BUILD=1 from the checked-out tree). MEMORY: the limit (default 1g, the manifests'). PORT (default 18090).
 # Needs podman, runc (and buildah, debootstrap to build); python3 for the requests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! "${podman[@]}" image exists "$image"; then
+if [[ "${BUILD:-}" == 1 ]] || ! "${podman[@]}" image exists "$image"; then
   echo "== building $image on local base images (as docker/check.sh --local-base)"
   read -r -a base_args <<<"$(docker/base-images.sh)"
   buildah bud --isolation chroot --layers -v /etc/ssl/certs:/etc/ssl/certs:ro "${base_args[@]}" --target cpu -t "$image" . >"$work/build.log" 2>&1 \
@@ -51,15 +51,20 @@ until curl -sf -o /dev/null "$base/health/ready"; do
   sleep 0.2
 done
 
-# The container's own cgroup: its memory.current is sampled every 50 ms (memory.peak, where the kernel has it, too).
+# The container's own memory cgroup (v2, or v1's memory controller): its usage is sampled every 50 ms, and the kernel's
+# own peak (v2 memory.peak, v1 memory.max_usage_in_bytes) read at the end where it keeps one.
 pid=$("${podman[@]}" inspect -f '{{.State.Pid}}' "$container")
-cgroup="/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")"
-limit=$(cat "$cgroup/memory.max")
-rest=$(cat "$cgroup/memory.current")
+if v1=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$pid/cgroup") && [[ -n "$v1" ]]; then
+  cgroup="/sys/fs/cgroup/memory$v1" max_file=memory.limit_in_bytes current_file=memory.usage_in_bytes peak_file=memory.max_usage_in_bytes
+else
+  cgroup="/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")" max_file=memory.max current_file=memory.current peak_file=memory.peak
+fi
+limit=$(cat "$cgroup/$max_file")
+rest=$(cat "$cgroup/$current_file")
 (
   peak=0
   while :; do
-    current=$(cat "$cgroup/memory.current" 2>/dev/null || echo 0)
+    current=$(cat "$cgroup/$current_file" 2>/dev/null || echo 0)
     ((current > peak)) && peak=$current && echo "$peak" >"$work/peak"
     sleep 0.05
   done
@@ -97,9 +102,10 @@ def send(name, method, path, body, headers):
         connection.request(method, path, body=body, headers={**headers, "Content-Length": str(len(body))})
         response = connection.getresponse()
         data = response.read()
-        outcome = (name, response.status, len(data), time.time() - started, response.getheader("Retry-After"))
+        detail = data[:400].decode("utf-8", "replace") if response.status != 200 else ""
+        outcome = (name, response.status, len(data), time.time() - started, response.getheader("Retry-After"), detail)
     except Exception as error:  # a dropped connection is a failure of the service, reported as such
-        outcome = (name, f"no answer: {error!r}", 0, time.time() - started, None)
+        outcome = (name, f"no answer: {error!r}", 0, time.time() - started, None, "")
     with lock:
         results.append(outcome)
 
@@ -112,9 +118,14 @@ for round_number in range(rounds):
 
 failed = False
 print(f"{'request':<28} {'status':>6} {'bytes':>12} {'seconds':>8}  retry-after")
-for name, status, size, seconds, retry in sorted(results, key=lambda r: (r[0], str(r[1]))):
+details = set()
+for name, status, size, seconds, retry, detail in sorted(results, key=lambda r: (r[0], str(r[1]))):
     print(f"{name:<28} {status!s:>6} {size:>12,} {seconds:>8.1f}  {retry or ''}")
     failed |= status not in (200, 413, 429, 503)
+    if detail:
+        details.add(f"{name}, {status}: {detail}")
+for detail in sorted(details):
+    print("  " + detail)
 summary = {}
 for name, status, *_ in results:
     summary.setdefault(name, {}).setdefault(str(status), 0)
@@ -128,9 +139,9 @@ sampler=""
 state=$("${podman[@]}" inspect -f '{{.State.Running}} {{.State.OOMKilled}}' "$container")
 ready=$(curl -s -o /dev/null -w '%{http_code}' "$base/health/ready" || true)
 peak=$(cat "$work/peak" 2>/dev/null || echo 0)
-kernel_peak=$(cat "$cgroup/memory.peak" 2>/dev/null || echo "")
+kernel_peak=$(cat "$cgroup/$peak_file" 2>/dev/null || echo "")
 printf 'limit %d MiB; at rest %d MiB; peak %d MiB (sampled)%s\n' $((limit / 1048576)) $((rest / 1048576)) $((peak / 1048576)) \
-  "${kernel_peak:+, $((kernel_peak / 1048576)) MiB (memory.peak)}"
+  "${kernel_peak:+, $((kernel_peak / 1048576)) MiB ($peak_file)}"
 echo "container running, OOM-killed: $state; /health/ready after: $ready"
 [[ "$(cat "$work/failed")" == 0 && "$state" == "true false" && "$ready" == 200 ]] || { echo "FAILED" >&2; exit 1; }
 echo "PASSED"

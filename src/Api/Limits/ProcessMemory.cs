@@ -4,12 +4,13 @@ namespace Autoencoder.Api.Limits;
 
 /// <summary>
 /// The memory this process may use: the memory limit of its control group (a container's or a pod's limit) when one is
-/// set, else the machine's memory. The request limits' memory budgets are sized from it, so one image runs as well
-/// under a 1 GiB pod limit as on a 64 GiB host.
+/// set, else the machine's memory, and never more than the garbage collector's heap limit (which .NET sets to 75% of a
+/// container's limit). The request limits' memory budgets are sized from it, so one image runs as well under a 1 GiB
+/// pod limit as on a 64 GiB host.
 /// </summary>
 public static class ProcessMemory
 {
-    /// <summary>The limit in bytes: <paramref name="configured"/> when above 0, else the control group's, else the machine's.</summary>
+    /// <summary>The limit in bytes: <paramref name="configured"/> when above 0, else the smaller of the control group's and the heap's.</summary>
     public static long LimitBytes(long configured = 0)
     {
         if (configured > 0)
@@ -17,8 +18,9 @@ public static class ProcessMemory
             return configured;
         }
 
-        var machine = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        return ControlGroupLimit() is { } limit && limit < machine ? limit : machine;
+        // The machine's memory, or the heap limit where one is in force: in a container, 75% of its limit by default.
+        var heap = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        return ControlGroupLimit() is { } limit && limit < heap ? limit : heap;
     }
 
     /// <summary>cgroup v2's memory.max (of the process's own group, or the root of a container's namespace), else v1's limit.</summary>

@@ -4,8 +4,6 @@ using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Autoencoder.Core;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -88,20 +86,6 @@ internal static class Calls
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Provider.Name);
         return model;
     }
-
-    /// <summary>
-    /// An answer written as it is made. Once it starts, the request's time limit (Limits:RequestTimeoutSeconds) no longer
-    /// applies: the limit would cut off a large answer midway, a 200 with half a body, while each window of it is bounded
-    /// work, and a client that stops reading is cut off by the server's minimum response rate.
-    /// </summary>
-    public static PushStreamHttpResult Streamed(HttpRequest request, Func<Stream, Task> write, string contentType) =>
-        TypedResults.Stream(
-            output =>
-            {
-                request.HttpContext.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
-                return write(output);
-            },
-            contentType);
 
     /// <summary>A reservation held until the response is done with, streamed answers included.</summary>
     public static void Reserve(HttpRequest request, WorkMemory memory, long bytes, string what) =>

@@ -97,7 +97,7 @@ public static class DecodeRoute
             $"Decoding {count} latents");
         IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) =>
             service.DecodePiecesAsync(model, Pieces(latents, count * model.LatentSize, AutoencoderService.WindowRows * model.LatentSize), cancellationToken);
-        return Calls.Streamed(
+        return StreamedAnswers.Stream(
             call.Request,
             output => format switch
             {

@@ -80,7 +80,7 @@ public static class DenoiseRoute
         call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to denoise");
         var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
         var shape = model.Manifest.Image;
-        return Calls.Streamed(
+        return StreamedAnswers.Stream(
             call.Request,
             async output =>
             {

@@ -31,7 +31,7 @@ public static class EncodeRoute
         call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to encode");
         var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, cancellationToken);
         var format = ResponseFormat.Choose(call.Request, ResponseFormat.Json, Npy.MediaType);
-        return Calls.Streamed(
+        return StreamedAnswers.Stream(
             call.Request,
             async output =>
             {

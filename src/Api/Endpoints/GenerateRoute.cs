@@ -47,7 +47,7 @@ public static class GenerateRoute
         call.Reserve(
             AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
             $"Generating {count} images");
-        return Calls.Streamed(
+        return StreamedAnswers.Stream(
             call.Request,
             output => format switch
             {

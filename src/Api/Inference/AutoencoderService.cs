@@ -59,6 +59,18 @@ public sealed class AutoencoderService(ModelRegistry registry)
         }
     }
 
+    /// <summary>The one check of images a client sends as tensors: every value within the model's contract's pixel range.</summary>
+    public static void RequirePixels(OnnxAutoencoder model, ReadOnlySpan<float> images)
+    {
+        var contract = model.Manifest.Contract;
+        var bad = IndexOutside(images, contract.PixelMin, contract.PixelMax);
+        if (bad >= 0)
+        {
+            throw ClientInputException.Invalid(
+                $"Pixels must be in [{contract.PixelMin}, {contract.PixelMax}] for model '{model.Name}'; value {bad} (image {bad / model.PixelCount}) is {images[bad]}.");
+        }
+    }
+
     /// <summary>Many latents at once, in runs of <see cref="ChunkSize"/>; no request batching (the runs are batches already).</summary>
     private static float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken) =>
         RunInChunks(latents, count, model.LatentSize, model.PixelCount, (rows, size) => model.Decode(rows, size, cancellationToken));
@@ -70,14 +82,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// </summary>
     public async Task<float[]> EncodeManyAsync(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
     {
-        var contract = model.Manifest.Contract;
-        var bad = IndexOutside(images.AsSpan(0, count * model.PixelCount), contract.PixelMin, contract.PixelMax);
-        if (bad >= 0)
-        {
-            throw ClientInputException.Invalid(
-                $"Pixels must be in [{contract.PixelMin}, {contract.PixelMax}] for model '{model.Name}'; value {bad} (image {bad / model.PixelCount}) is {images[bad]}.");
-        }
-
+        RequirePixels(model, images.AsSpan(0, count * model.PixelCount));
         return count <= ChunkSize
             ? await model.EncodeAsync(images, count, cancellationToken)
             : RunInChunks(images, count, model.PixelCount, model.LatentSize, (rows, size) => model.Encode(rows, size, cancellationToken));
@@ -122,6 +127,23 @@ public sealed class AutoencoderService(ModelRegistry registry)
             var rows = piece.Length / model.LatentSize;
             yield return await Task.Run(
                 () => RunWindow(piece, rows, model.LatentSize, model.PixelCount, (chunk, size) => model.Decode(chunk, size, cancellationToken), cancellationToken),
+                cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Latents of images that come in pieces (row-major [rows, C, H, W], checked by the caller), encoded a piece at a
+    /// time and handed on in order, as <see cref="DecodePiecesAsync"/> decodes.
+    /// </summary>
+    public async IAsyncEnumerable<float[]> EncodePiecesAsync(
+        OnnxAutoencoder model, IEnumerable<float[]> images, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var piece in images)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var rows = piece.Length / model.PixelCount;
+            yield return await Task.Run(
+                () => RunWindow(piece, rows, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken),
                 cancellationToken);
         }
     }

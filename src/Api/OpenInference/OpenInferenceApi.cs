@@ -77,7 +77,7 @@ public static class OpenInferenceApi
             : TypedResults.Json(new ModelReadyResponse(model.Name, false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    public static async Task<Results<Ok<InferenceResponse>, FileContentHttpResult>> Infer(
+    public static async Task<Results<Ok<InferenceResponse>, FileContentHttpResult, PushStreamHttpResult>> Infer(
         string name,
         HttpRequest request,
         ModelRegistry registry,
@@ -90,17 +90,30 @@ public static class OpenInferenceApi
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Model.Provider.Name);
         var inference = await InferenceRequestReader.ReadAsync(request, model, limits.Value, cancellationToken);
 
-        // The output as floats, and as the bytes of a binary answer too, held until the answer is written.
-        var outputBytes = (long)inference.Count * model.OutputRowSize * sizeof(float);
+        // A binary answer of more than a batch is written a window at a time, and holds a window's output; any other
+        // answer holds its whole output as floats (and a binary one its bytes too) until it is written.
+        var streamed = inference.BinaryOutput && inference.Count > AutoencoderService.ChunkSize;
+        var rows = streamed ? Math.Min(inference.Count, AutoencoderService.WindowRows) : inference.Count;
+        var outputBytes = (long)rows * model.OutputRowSize * sizeof(float);
+        IAsyncEnumerable<float[]>? windows = null;
         try
         {
             request.HttpContext.Response.RegisterForDispose(
                 memory.Reserve(inference.BinaryOutput ? 2 * outputBytes : outputBytes, $"A batch of {inference.Count} for {model.Name}"));
+            if (streamed)
+            {
+                windows = model.RunInWindows(service, inference.Rows, inference.Count, cancellationToken);
+            }
         }
         catch
         {
             inference.ReturnRows();
             throw;
+        }
+
+        if (windows is not null)
+        {
+            return InferenceResponseWriter.Stream(request, model, inference, windows);
         }
 
         var output = await model.RunAsync(service, inference.Rows, inference.Count, cancellationToken);

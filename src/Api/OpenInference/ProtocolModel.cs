@@ -80,6 +80,36 @@ public sealed class ProtocolModel
             ? service.EncodeManyAsync(Model, rows, count, cancellationToken)
             : service.DecodeManyAsync(Model, rows, count, cancellationToken);
 
+    /// <summary>
+    /// The first <paramref name="count"/> rows of <paramref name="rows"/> checked as the stage checks them, then run a
+    /// window of <see cref="AutoencoderService.WindowRows"/> at a time, each window's output handed on in order.
+    /// </summary>
+    public IAsyncEnumerable<float[]> RunInWindows(AutoencoderService service, float[] rows, int count, CancellationToken cancellationToken)
+    {
+        var values = rows.AsSpan(0, count * InputRowSize);
+        if (Stage == Stage.Encoder)
+        {
+            AutoencoderService.RequirePixels(Model, values);
+        }
+        else
+        {
+            AutoencoderService.RequireLatents(Model, values, InputRowSize);
+        }
+
+        var windows = Windows(rows, count * InputRowSize, AutoencoderService.WindowRows * InputRowSize);
+        return Stage == Stage.Encoder
+            ? service.EncodePiecesAsync(Model, windows, cancellationToken)
+            : service.DecodePiecesAsync(Model, windows, cancellationToken);
+    }
+
+    private static IEnumerable<float[]> Windows(float[] values, int length, int size)
+    {
+        for (var start = 0; start < length; start += size)
+        {
+            yield return values[start..Math.Min(length, start + size)];
+        }
+    }
+
     private static string NameOf(OnnxAutoencoder model, Stage stage) => model.Name + Suffix(stage);
 
     private static string Suffix(Stage stage) => stage == Stage.Encoder ? "-encoder" : "-decoder";

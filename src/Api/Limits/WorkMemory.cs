@@ -14,13 +14,13 @@ namespace Autoencoder.Api.Limits;
 /// </summary>
 public sealed class WorkMemory(long capacity, ApiMetrics? metrics = null)
 {
-    private long available = capacity;
+    private readonly ByteBudget budget = new(capacity, metrics?.WorkMemoryBytes);
 
     /// <summary>The budget's size.</summary>
-    public long Capacity { get; } = capacity;
+    public long Capacity => budget.Capacity;
 
     /// <summary>Bytes reserved now.</summary>
-    public long InUse => Capacity - Interlocked.Read(ref available);
+    public long InUse => budget.InUse;
 
     /// <summary>
     /// Reserves <paramref name="bytes"/> for a request until the reservation is disposed; <paramref name="what"/> names
@@ -36,21 +36,13 @@ public sealed class WorkMemory(long capacity, ApiMetrics? metrics = null)
                 + "(Limits:WorkMemoryBytes, sized from the memory it may use); ask for less in one request.");
         }
 
-        if (Interlocked.Add(ref available, -bytes) < 0)
+        if (!budget.TryReserve(bytes))
         {
-            Interlocked.Add(ref available, bytes);
             throw new OutOfRoomException(
                 $"The server's memory for answers ({MiB(Capacity)}) is in use by other requests and {what} needs about {MiB(bytes)}; retry shortly.");
         }
 
-        metrics?.WorkMemoryBytes.Inc(bytes);
-        return new Reservation(this, bytes);
-    }
-
-    private void Release(long bytes)
-    {
-        Interlocked.Add(ref available, bytes);
-        metrics?.WorkMemoryBytes.Dec(bytes);
+        return new Reservation(budget, bytes);
     }
 
     private static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0.1, Math.Round(bytes / 1048576.0, 1)):0.#} MiB");
@@ -58,9 +50,9 @@ public sealed class WorkMemory(long capacity, ApiMetrics? metrics = null)
     /// <summary>Memory held for one request; disposing it gives it back (once).</summary>
     public sealed class Reservation : IDisposable
     {
-        private WorkMemory? owner;
+        private ByteBudget? owner;
 
-        internal Reservation(WorkMemory owner, long bytes)
+        internal Reservation(ByteBudget owner, long bytes)
         {
             this.owner = owner;
             Bytes = bytes;

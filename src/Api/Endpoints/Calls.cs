@@ -1,4 +1,3 @@
-using Autoencoder.Api.Errors;
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;

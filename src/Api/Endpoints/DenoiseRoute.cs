@@ -2,7 +2,6 @@ using System.Globalization;
 using Autoencoder.Api.Formats;
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Inference;
-using Autoencoder.Api.Limits;
 using Autoencoder.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

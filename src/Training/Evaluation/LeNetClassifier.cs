@@ -5,7 +5,7 @@ using Autoencoder.Training.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>
 /// LeNet: two 5x5 convolutions (32 and 64 channels), each followed by ReLU and 2x2 max pooling, a 128-unit fully

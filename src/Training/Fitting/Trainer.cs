@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Evaluation;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Priors;
 using Autoencoder.Training.Recipes;

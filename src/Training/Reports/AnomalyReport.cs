@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 

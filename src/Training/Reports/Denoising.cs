@@ -1,5 +1,6 @@
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 

@@ -1,29 +1,40 @@
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 
-/// <summary>How a generation report is run: samples per generator, their seed, and the classifier that judges them.</summary>
-internal sealed record GenerationOptions(int Samples, int Seed, string ClassifierPath, int ClassifierEpochs);
-
 /// <summary>
-/// One generator's figures: the Fréchet distance of its samples' classifier features to the test images', the share of
-/// its samples the classifier puts in each class, the model's test negative ELBO when model.json records one, and
-/// the first few samples for the picture.
+/// How a generation report is run: samples per generator, their seed, and where the classifiers that judge them are
+/// kept (one file per architecture) and how long they train.
 /// </summary>
-internal sealed record GeneratorScore(string Name, string Kind, int Samples, double FrechetDistance, IReadOnlyList<double> ClassShares, double? TestNegativeElbo, float[] Examples)
+internal sealed record GenerationOptions(int Samples, int Seed, string ClassifierDirectory, int ClassifierEpochs);
+
+/// <summary>One classifier's verdict on one generator: the Fréchet distance of the samples' features to the test images', and the share of the samples it puts in each class.</summary>
+internal sealed record Judgement(double FrechetDistance, IReadOnlyList<double> ClassShares)
 {
     public double SmallestClassShare => ClassShares.Min();
 
     public double LargestClassShare => ClassShares.Max();
 }
 
+/// <summary>
+/// One generator's figures: each classifier's judgement (in the order of <see cref="GenerationResult.Classifiers"/>), the
+/// model's test negative ELBO when model.json records one, and the first few samples for the picture.
+/// </summary>
+internal sealed record GeneratorScore(string Name, string Kind, int Samples, IReadOnlyList<Judgement> Judgements, double? TestNegativeElbo, float[] Examples);
+
+/// <summary>A classifier that judged the generators: what it is, how it was trained, and its accuracy on the test images.</summary>
+internal sealed record ClassifierSummary(ClassifierArchitecture Architecture, ClassifierRecord Record, double TestAccuracy)
+{
+    public string Name => Architecture.Label();
+}
+
 internal sealed record GenerationResult(
     string Dataset,
     int TrainImages,
     int TestImages,
-    ClassifierRecord Classifier,
-    double ClassifierAccuracy,
+    IReadOnlyList<ClassifierSummary> Classifiers,
     int Samples,
     int Seed,
     int Height,
@@ -31,7 +42,8 @@ internal sealed record GenerationResult(
     IReadOnlyList<GeneratorScore> Generators);
 
 /// <summary>
-/// How close generated images come to real ones, judged by a small classifier trained on the data set: every model's
+/// How close generated images come to real ones, judged by small classifiers of different architectures trained on the
+/// data set, each from its own seed: every model's
 /// samples from its prior (decoded by its decoder.onnx, the codes the service draws for the same seed), PCA with
 /// Gaussian coefficients (the linear baseline), and training images themselves (the floor: what real images score).
 /// </summary>
@@ -49,9 +61,9 @@ internal static class Generation
         var (height, width) = (test.Images.Rows, test.Images.Columns);
         var pixelsPerImage = height * width;
         var largestLabel = dataset.Train.Labels.Concat(test.Labels).DefaultIfEmpty().Max();
-        if (largestLabel >= LeNet.Classes)
+        if (largestLabel >= ClassifierNetwork.Classes)
         {
-            throw new DataFileException(dataset.Name, $"label {largestLabel}: the classifier knows {LeNet.Classes} classes (0 to {LeNet.Classes - 1})");
+            throw new DataFileException(dataset.Name, $"label {largestLabel}: the classifiers know {ClassifierNetwork.Classes} classes (0 to {ClassifierNetwork.Classes - 1})");
         }
 
         var priors = models.Select(model =>
@@ -61,25 +73,14 @@ internal static class Generation
                 ?? throw new DataFileException(Path.Combine(model.Directory, ModelManifest.FileName), "no prior: model.json says nothing to sample codes from");
         }).ToArray();
 
-        using var classifier = LeNetClassifier.LoadOrTrain(options.ClassifierPath, dataset.Train, options.ClassifierEpochs, options.Seed, log);
-        var accuracy = classifier.Accuracy(test);
-        log($"classifier: test accuracy {GenerationReport.Percent(accuracy)} on {test.Count:N0} images");
-        var reference = FeatureStatistics.Of(classifier.Run(PixelValues.ToUnit(test.Images.Pixels), test.Count).Features, test.Count, LeNet.FeatureSize);
+        using var panel = ClassifierPanel.Prepare(dataset, options, log);
 
         GeneratorScore Score(string name, string kind, float[] images, int count, double? negativeElbo)
         {
-            var (features, predictions) = classifier.Run(images, count);
-            var distance = FrechetDistance.Between(FeatureStatistics.Of(features, count, LeNet.FeatureSize), reference);
-            var counts = new int[LeNet.Classes];
-            foreach (var prediction in predictions)
-            {
-                counts[prediction]++;
-            }
-
-            double[] shares = [.. counts.Select(classCount => (double)classCount / count)];
-            var score = new GeneratorScore(name, kind, count, distance, shares, negativeElbo, images[..(Math.Min(count, ExampleCount) * pixelsPerImage)]);
-            log($"{name} ({kind}): FD {distance:F2}, class shares {GenerationReport.Percent(score.SmallestClassShare)} to {GenerationReport.Percent(score.LargestClassShare)}");
-            return score;
+            var judgements = panel.Judge(images, count);
+            log($"{name} ({kind}): " + string.Join("; ", judgements.Select((judgement, index) =>
+                $"{panel.Summaries[index].Name} FD {judgement.FrechetDistance:F2}, class shares {GenerationReport.Percent(judgement.SmallestClassShare)} to {GenerationReport.Percent(judgement.LargestClassShare)}")));
+            return new GeneratorScore(name, kind, count, judgements, negativeElbo, images[..(Math.Min(count, ExampleCount) * pixelsPerImage)]);
         }
 
         var scores = new List<GeneratorScore>();
@@ -98,8 +99,12 @@ internal static class Generation
         var floorCount = Math.Min(options.Samples, dataset.Train.Count);
         scores.Add(Score("training images", $"the first {floorCount:N0}", trainPixels[..(floorCount * pixelsPerImage)], floorCount, null));
 
-        return new GenerationResult(dataset.Name, dataset.Train.Count, test.Count, classifier.Record, accuracy, options.Samples, options.Seed, height, width, scores);
+        return new GenerationResult(dataset.Name, dataset.Train.Count, test.Count, panel.Summaries, options.Samples, options.Seed, height, width, scores);
     }
+
+    /// <summary>Where a classifier of this architecture is kept in the classifier folder: "lenet.bin", "vgg.bin".</summary>
+    public static string ClassifierPath(string directory, ClassifierArchitecture architecture) =>
+        Path.Combine(directory, architecture.Label().ToLowerInvariant() + ".bin");
 
     /// <summary>
     /// PCA fitted on the training images, each coefficient drawn from N(0, its variance over those images) (the
@@ -124,4 +129,63 @@ internal static class Generation
         };
         return pca.Decode(new LatentSampler(prior).Sample(options.Samples, options.Seed, Temperature), options.Samples);
     }
+}
+
+/// <summary>Every classifier architecture, trained or loaded, with its features of the test images to compare samples to.</summary>
+internal sealed class ClassifierPanel : IDisposable
+{
+    private readonly List<ImageClassifier> classifiers = [];
+    private readonly List<FeatureStatistics> references = [];
+    private readonly List<ClassifierSummary> summaries = [];
+
+    private ClassifierPanel()
+    {
+    }
+
+    public IReadOnlyList<ClassifierSummary> Summaries => summaries;
+
+    public static ClassifierPanel Prepare(ImageDataset dataset, GenerationOptions options, Action<string> log)
+    {
+        var test = dataset.Test;
+        var testPixels = PixelValues.ToUnit(test.Images.Pixels);
+        var panel = new ClassifierPanel();
+        try
+        {
+            foreach (var (architecture, index) in ClassifierArchitectures.All.Select((architecture, index) => (architecture, index)))
+            {
+                // Seeds apart, so the classifiers differ in their starting weights and batch order as well as in their layers.
+                var classifier = ImageClassifier.LoadOrTrain(
+                    architecture, Generation.ClassifierPath(options.ClassifierDirectory, architecture), dataset.Train, options.ClassifierEpochs, options.Seed + index, log);
+                panel.classifiers.Add(classifier);
+                var accuracy = classifier.Accuracy(test);
+                log($"classifier {architecture.Label()}: test accuracy {GenerationReport.Percent(accuracy)} on {test.Count:N0} images");
+                panel.summaries.Add(new ClassifierSummary(architecture, classifier.Record, accuracy));
+                panel.references.Add(FeatureStatistics.Of(classifier.Run(testPixels, test.Count).Features, test.Count, ClassifierNetwork.FeatureSize));
+            }
+
+            return panel;
+        }
+        catch
+        {
+            panel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Each classifier's judgement of <paramref name="count"/> [0,1] images, in the order of <see cref="Summaries"/>.</summary>
+    public IReadOnlyList<Judgement> Judge(float[] images, int count) =>
+        [.. classifiers.Select((classifier, index) =>
+        {
+            var (features, predictions) = classifier.Run(images, count);
+            var distance = FrechetDistance.Between(FeatureStatistics.Of(features, count, ClassifierNetwork.FeatureSize), references[index]);
+            var counts = new int[ClassifierNetwork.Classes];
+            foreach (var prediction in predictions)
+            {
+                counts[prediction]++;
+            }
+
+            return new Judgement(distance, [.. counts.Select(classCount => (double)classCount / count)]);
+        })];
+
+    public void Dispose() => classifiers.ForEach(classifier => classifier.Dispose());
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 
@@ -28,16 +29,20 @@ internal static class GenerationReport
         return markdown;
     }
 
+    /// <summary>One row per generator and classifier, with every class share.</summary>
     public static string Csv(GenerationResult result)
     {
-        var csv = new StringBuilder("generator,kind,samples,frechet_distance,smallest_class_share,largest_class_share,");
-        csv.AppendJoin(',', Enumerable.Range(0, LeNet.Classes).Select(label => $"share_{label}")).Append(",test_negative_elbo_nats\n");
+        var csv = new StringBuilder("generator,kind,classifier,samples,frechet_distance,smallest_class_share,largest_class_share,");
+        csv.AppendJoin(',', Enumerable.Range(0, ClassifierNetwork.Classes).Select(label => $"share_{label}")).Append(",test_negative_elbo_nats\n");
         foreach (var generator in result.Generators)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Quoted(generator.Name)},{Quoted(generator.Kind)},{generator.Samples},{generator.FrechetDistance:R},");
-            csv.Append(CultureInfo.InvariantCulture, $"{generator.SmallestClassShare:R},{generator.LargestClassShare:R},");
-            csv.AppendJoin(',', generator.ClassShares.Select(share => share.ToString("R", CultureInfo.InvariantCulture)));
-            csv.Append(',').Append(generator.TestNegativeElbo?.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            foreach (var (judgement, classifier) in generator.Judgements.Zip(result.Classifiers))
+            {
+                csv.Append(CultureInfo.InvariantCulture, $"{Quoted(generator.Name)},{Quoted(generator.Kind)},{classifier.Name},{generator.Samples},{judgement.FrechetDistance:R},");
+                csv.Append(CultureInfo.InvariantCulture, $"{judgement.SmallestClassShare:R},{judgement.LargestClassShare:R},");
+                csv.AppendJoin(',', judgement.ClassShares.Select(share => share.ToString("R", CultureInfo.InvariantCulture)));
+                csv.Append(',').Append(generator.TestNegativeElbo?.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            }
         }
 
         return csv.ToString();
@@ -45,22 +50,41 @@ internal static class GenerationReport
 
     public static string Markdown(GenerationResult result, string commandLine)
     {
-        var classifier = result.Classifier;
+        var names = result.Classifiers.Select(classifier => classifier.Name).ToArray();
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"## Generation on {result.Dataset}\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"FD is the Fréchet distance between the {LeNet.FeatureSize} features of a LeNet classifier (its fully connected layer after ReLU) of each generator's samples and of the {result.TestImages:N0} test images: lower is closer to real images. ");
-        text.Append(CultureInfo.InvariantCulture, $"The class shares are the classifier's predicted labels of the samples, the smallest and largest of the {LeNet.Classes} ({100.0 / LeNet.Classes:F0}% each when balanced); test −ELBO is the negative evidence lower bound model.json records for a variational autoencoder, in nats per image.\n\n");
-        text.Append("| generator | FD | smallest / largest class share | test −ELBO (nats) |\n| --- | ---: | ---: | ---: |\n");
+        text.Append(CultureInfo.InvariantCulture, $"Each generator is judged by {names.Length} classifiers of different architectures, trained from different seeds: {string.Join(" and ", names)}. ");
+        text.Append(CultureInfo.InvariantCulture, $"FD is the Fréchet distance between the {ClassifierNetwork.FeatureSize} features of a classifier (its last hidden layer after ReLU) of each generator's samples and of the {result.TestImages:N0} test images: lower is closer to real images; a distance is comparable only with others by the same classifier. ");
+        text.Append(CultureInfo.InvariantCulture, $"The class shares are the classifier's predicted labels of the samples, the smallest and largest of the {ClassifierNetwork.Classes} ({100.0 / ClassifierNetwork.Classes:F0}% each when balanced); test −ELBO is the negative evidence lower bound model.json records for a variational autoencoder, in nats per image.\n\n");
+        text.Append("| generator |");
+        foreach (var name in names)
+        {
+            text.Append(CultureInfo.InvariantCulture, $" {name} FD | {name} smallest / largest class share |");
+        }
+
+        text.Append(" test −ELBO (nats) |\n| --- |").Append(string.Concat(Enumerable.Repeat(" ---: | ---: |", names.Length))).Append(" ---: |\n");
         foreach (var generator in result.Generators)
         {
-            text.Append(CultureInfo.InvariantCulture, $"| {generator.Name} ({generator.Kind}) | {generator.FrechetDistance:F2} | {Percent(generator.SmallestClassShare)} / {Percent(generator.LargestClassShare)} | {generator.TestNegativeElbo?.ToString("F2", CultureInfo.InvariantCulture)} |\n");
+            text.Append(CultureInfo.InvariantCulture, $"| {generator.Name} ({generator.Kind}) |");
+            foreach (var judgement in generator.Judgements)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" {judgement.FrechetDistance:F2} | {Percent(judgement.SmallestClassShare)} / {Percent(judgement.LargestClassShare)} |");
+            }
+
+            text.Append(CultureInfo.InvariantCulture, $" {generator.TestNegativeElbo?.ToString("F2", CultureInfo.InvariantCulture)} |\n");
         }
 
         text.Append(CultureInfo.InvariantCulture, $"\nEach model draws {result.Samples:N0} codes from the prior in its model.json with seed {result.Seed} at temperature {Generation.Temperature} (the codes the service generates for that seed) and decodes them with its decoder.onnx. ");
         text.Append(CultureInfo.InvariantCulture, $"PCA-{Generation.PcaComponents} is fitted on the {result.TrainImages:N0} training images; its coefficients are drawn from N(0, their variances there) and the rebuilt images clamped to [0,1]. ");
         text.Append("The training images are the floor: what real images, not the test images themselves, score.\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"The classifier: LeNet (5x5 convolutions of 32 and 64 channels with 2x2 max pooling, {LeNet.FeatureSize} units, {LeNet.Classes} outputs), trained with Adam for {classifier.Epochs} epoch{(classifier.Epochs == 1 ? string.Empty : "s")} (seed {classifier.Seed}) on the {classifier.TrainImages:N0} training images; test accuracy {result.ClassifierAccuracy * 100:F2}% on the {result.TestImages:N0} test images.\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"{PictureFileName}: the first {ExamplesPerSide * ExamplesPerSide} samples of each generator.\n\n");
+        text.Append("The classifiers, each trained with Adam on the labelled training images:\n\n");
+        foreach (var classifier in result.Classifiers)
+        {
+            var record = classifier.Record;
+            text.Append(CultureInfo.InvariantCulture, $"- {classifier.Name} ({classifier.Architecture.Description()}): {record.Epochs} epoch{(record.Epochs == 1 ? string.Empty : "s")}, seed {record.Seed}, {record.TrainImages:N0} training images; test accuracy {classifier.TestAccuracy * 100:F2}% on the {result.TestImages:N0} test images.\n");
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"\n{PictureFileName}: the first {ExamplesPerSide * ExamplesPerSide} samples of each generator.\n\n");
         text.Append("```sh\n").Append(commandLine).Append("\n```\n");
         return text.ToString();
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 

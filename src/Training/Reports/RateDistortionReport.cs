@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Autoencoder.Training.Evaluation;
 
 namespace Autoencoder.Training.Reports;
 

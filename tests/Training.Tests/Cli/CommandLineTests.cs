@@ -120,7 +120,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
     [InlineData("denoise-report", "--model --data --out --images --tuning-images --seed --threads")]
-    [InlineData("generation-report", "--model --data --out --samples --seed --classifier --classifier-epochs --limit --threads")]
+    [InlineData("generation-report", "--model --data --out --samples --seed --classifiers --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
     [InlineData("fit-prior", "--model --data --components --seed --threads")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)

@@ -6,7 +6,7 @@ using Autoencoder.Training.Reports;
 
 namespace Autoencoder.Training.Tests.Reports;
 
-/// <summary>generation-report end to end on real MNIST: a bundled model given a prior fitted to its codes, PCA and the training images.</summary>
+/// <summary>generation-report end to end on real MNIST: a bundled model given a prior fitted to its codes, PCA and the training images, each judged by every classifier.</summary>
 public sealed class GenerationReportTests : IDisposable
 {
     private const int Images = 1000;
@@ -19,7 +19,7 @@ public sealed class GenerationReportTests : IDisposable
     public void Dispose() => temp.Dispose();
 
     [Fact]
-    public async Task WritesTableCsvAndPictureWithOneRowPerGeneratorAndTheTrainingImagesAsTheFloor()
+    public async Task WritesTableCsvAndPictureWithOneRowPerGeneratorAndClassifierAndTheTrainingImagesAsTheFloor()
     {
         var model = CopyWithFittedPrior(BundledMnistConv, new VariationalInfo("log_variance", 101.25, 80, 21.25, "bernoulli", 5));
         var output = temp.File("report");
@@ -27,43 +27,55 @@ public sealed class GenerationReportTests : IDisposable
         var (exitCode, log, error) = await Run(Arguments(model, output));
 
         Assert.True(exitCode == 0, error);
-        Assert.Contains("classifier: saved to", log, StringComparison.Ordinal);
+        Assert.Contains("classifier LeNet: saved to", log, StringComparison.Ordinal);
+        Assert.Contains("classifier VGG: saved to", log, StringComparison.Ordinal);
         var png = File.ReadAllBytes(Path.Combine(output, GenerationReport.PictureFileName));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
 
         var rows = File.ReadAllLines(Path.Combine(output, GenerationReport.CsvFileName));
         var header = rows[0].Split(',');
-        Assert.Equal(["generator", "kind", "samples", "frechet_distance", "smallest_class_share", "largest_class_share"], header[..6]);
+        Assert.Equal(["generator", "kind", "classifier", "samples", "frechet_distance", "smallest_class_share", "largest_class_share"], header[..7]);
         Assert.Equal("test_negative_elbo_nats", header[^1]);
-        var generators = rows[1..].Select(row => row.Split(',')).ToDictionary(row => row[0]);
-        Assert.Equal(["mnist-conv", "PCA-20", "training images"], rows[1..].Select(row => row.Split(',')[0]));
-        Assert.Equal("gaussian prior", generators["mnist-conv"][1]);
-        Assert.All(generators.Values, row => Assert.Equal(Samples.ToString(CultureInfo.InvariantCulture), row[2]));
-        Assert.Equal("101.25", generators["mnist-conv"][^1]);
-        Assert.Equal(string.Empty, generators["PCA-20"][^1]);
+        var cells = rows[1..].Select(row => row.Split(',')).ToArray();
+        Assert.Equal(
+            ["mnist-conv LeNet", "mnist-conv VGG", "PCA-20 LeNet", "PCA-20 VGG", "training images LeNet", "training images VGG"],
+            cells.Select(row => $"{row[0]} {row[2]}"));
+        var generators = cells.ToDictionary(row => (row[0], row[2]));
+        Assert.Equal("gaussian prior", generators[("mnist-conv", "LeNet")][1]);
+        Assert.All(cells, row => Assert.Equal(Samples.ToString(CultureInfo.InvariantCulture), row[3]));
+        Assert.Equal("101.25", generators[("mnist-conv", "VGG")][^1]);
+        Assert.Equal(string.Empty, generators[("PCA-20", "LeNet")][^1]);
 
         double Number(string[] row, int column) => double.Parse(row[column], CultureInfo.InvariantCulture);
-        foreach (var row in generators.Values)
+        foreach (var row in cells)
         {
-            double[] shares = [.. Enumerable.Range(6, 10).Select(column => Number(row, column))];
+            double[] shares = [.. Enumerable.Range(7, 10).Select(column => Number(row, column))];
             Assert.Equal(1, shares.Sum(), 9);
-            Assert.Equal(shares.Min(), Number(row, 4));
-            Assert.Equal(shares.Max(), Number(row, 5));
-            Assert.True(Number(row, 3) > 0, $"{row[0]}: FD {row[3]}");
+            Assert.Equal(shares.Min(), Number(row, 5));
+            Assert.Equal(shares.Max(), Number(row, 6));
+            Assert.True(Number(row, 4) > 0, $"{row[0]} by {row[2]}: FD {row[4]}");
         }
 
-        // Real images score better than PCA's blurred blends of components.
-        Assert.True(Number(generators["training images"], 3) < Number(generators["PCA-20"], 3), $"training images {generators["training images"][3]}, PCA {generators["PCA-20"][3]}");
+        // Real images score better than PCA's blurred blends of components, whichever network looks.
+        foreach (var classifier in new[] { "LeNet", "VGG" })
+        {
+            var (floor, pca) = (generators[("training images", classifier)][4], generators[("PCA-20", classifier)][4]);
+            Assert.True(double.Parse(floor, CultureInfo.InvariantCulture) < double.Parse(pca, CultureInfo.InvariantCulture), $"{classifier}: training images {floor}, PCA {pca}");
+        }
 
         var markdown = File.ReadAllText(Path.Combine(output, GenerationReport.MarkdownFileName));
         Assert.Contains(markdown, log, StringComparison.Ordinal);
-        Assert.Contains("| generator | FD | smallest / largest class share | test −ELBO (nats) |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| mnist-conv (gaussian prior) | ", markdown, StringComparison.Ordinal);
-        Assert.Contains(" | 101.25 |", markdown, StringComparison.Ordinal);
+        Assert.Contains(
+            "| generator | LeNet FD | LeNet smallest / largest class share | VGG FD | VGG smallest / largest class share | test −ELBO (nats) |",
+            markdown,
+            StringComparison.Ordinal);
+        Assert.Matches(@"\| mnist-conv \(gaussian prior\) \| \d+\.\d\d \| \d+\.\d% / \d+\.\d% \| \d+\.\d\d \| \d+\.\d% / \d+\.\d% \| 101\.25 \|", markdown);
         Assert.Contains("| PCA-20 (Gaussian coefficients) | ", markdown, StringComparison.Ordinal);
         Assert.Contains("| training images (the first 300) | ", markdown, StringComparison.Ordinal);
-        Assert.Matches(@"test accuracy \d+\.\d\d% on the 1,000 test images", markdown);
+        Assert.Matches(@"- LeNet \(two 5x5 convolutions[^)]*\): 1 epoch, seed 1, 1,000 training images; test accuracy \d+\.\d\d% on the 1,000 test images", markdown);
+        Assert.Matches(@"- VGG \(a small VGG[^)]*\): 1 epoch, seed 2, 1,000 training images; test accuracy \d+\.\d\d% on the 1,000 test images", markdown);
         Assert.Contains("autoencoder-train generation-report --model " + model, markdown, StringComparison.Ordinal);
+        Assert.Matches(@"mnist-conv \(gaussian prior\): LeNet FD \d+\.\d\d, class shares [\d.]+% to [\d.]+%; VGG FD \d+\.\d\d, class shares", log);
     }
 
     [Fact]
@@ -72,16 +84,18 @@ public sealed class GenerationReportTests : IDisposable
         var model = CopyWithFittedPrior(BundledMnistConv, variational: null);
         var first = temp.File("first");
         var second = temp.File("second");
-        var classifier = temp.File("classifier.bin");
+        var classifiers = temp.File("classifiers");
 
-        var (firstExit, firstLog, firstError) = await Run([.. Arguments(model, first), "--classifier", classifier]);
-        var (secondExit, secondLog, secondError) = await Run([.. Arguments(model, second), "--classifier", classifier]);
+        var (firstExit, firstLog, firstError) = await Run([.. Arguments(model, first), "--classifiers", classifiers]);
+        var (secondExit, secondLog, secondError) = await Run([.. Arguments(model, second), "--classifiers", classifiers]);
 
         Assert.True(firstExit == 0, firstError);
         Assert.True(secondExit == 0, secondError);
-        Assert.Contains("classifier: epoch 1/1", firstLog, StringComparison.Ordinal);
-        Assert.DoesNotContain("classifier: epoch", secondLog, StringComparison.Ordinal);
-        Assert.Contains($"classifier: {classifier} (trained before on the same", secondLog, StringComparison.Ordinal);
+        Assert.Contains("classifier LeNet: epoch 1/1", firstLog, StringComparison.Ordinal);
+        Assert.Contains("classifier VGG: epoch 1/1", firstLog, StringComparison.Ordinal);
+        Assert.DoesNotContain(": epoch", secondLog, StringComparison.Ordinal);
+        Assert.Contains($"classifier LeNet: {Path.Combine(classifiers, "lenet.bin")} (trained before on the same", secondLog, StringComparison.Ordinal);
+        Assert.Contains($"classifier VGG: {Path.Combine(classifiers, "vgg.bin")} (trained before on the same", secondLog, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllText(Path.Combine(first, GenerationReport.CsvFileName)), File.ReadAllText(Path.Combine(second, GenerationReport.CsvFileName)));
     }
 

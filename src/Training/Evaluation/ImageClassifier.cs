@@ -2,75 +2,35 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Reports;
-
-/// <summary>
-/// LeNet: two 5x5 convolutions (32 and 64 channels), each followed by ReLU and 2x2 max pooling, a 128-unit fully
-/// connected layer with ReLU, and 10 outputs. The 128 activations are the features generated images are compared by.
-/// </summary>
-internal sealed class LeNet : nn.Module<Tensor, Tensor>
-{
-    public const int FeatureSize = 128;
-    public const int Classes = 10;
-
-    // Field names are the checkpoint keys.
-    private readonly Conv2d first;
-    private readonly Conv2d second;
-    private readonly Linear features;
-    private readonly Linear classes;
-
-    public LeNet(int height, int width)
-        : base(nameof(LeNet))
-    {
-        var (pooledHeight, pooledWidth) = (((height - 4) / 2 - 4) / 2, ((width - 4) / 2 - 4) / 2);
-        if (pooledHeight < 1 || pooledWidth < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(height), $"{height}x{width} images are too small for two 5x5 convolutions with pooling");
-        }
-
-        first = nn.Conv2d(1, 32, 5);
-        second = nn.Conv2d(32, 64, 5);
-        features = nn.Linear(64 * pooledHeight * pooledWidth, FeatureSize);
-        classes = nn.Linear(FeatureSize, Classes);
-        RegisterComponents();
-    }
-
-    /// <summary>The 128 activations after the fully connected layer's ReLU, [N, 128] for [N, 1, H, W] images.</summary>
-    public Tensor Features(Tensor images)
-    {
-        var x = nn.functional.max_pool2d(nn.functional.relu(first.forward(images)), 2);
-        x = nn.functional.max_pool2d(nn.functional.relu(second.forward(x)), 2);
-        return nn.functional.relu(features.forward(x.flatten(1)));
-    }
-
-    /// <summary>Class scores (logits), [N, 10].</summary>
-    public override Tensor forward(Tensor images) => classes.forward(Features(images));
-}
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>What a saved classifier was trained on and how, written beside its weights; a mismatch means training anew.</summary>
-internal sealed record ClassifierRecord(string TrainingData, int TrainImages, int Height, int Width, int Epochs, int Seed);
+internal sealed record ClassifierRecord(string Architecture, string TrainingData, int TrainImages, int Height, int Width, int Epochs, int Seed);
 
 /// <summary>
-/// The classifier that judges generated images: a <see cref="LeNet"/> trained with Adam on labelled training images,
-/// seeded, so the same data, epochs and seed give the same network. Saved and reused when all of those match.
+/// A classifier that judges generated images: a <see cref="ClassifierNetwork"/> trained with Adam on labelled training
+/// images, seeded, so the same architecture, data, epochs and seed give the same network. Saved and reused when all of
+/// those match.
 /// </summary>
-internal sealed class LeNetClassifier : IDisposable
+internal sealed class ImageClassifier : IDisposable
 {
     private const int BatchSize = 64;
     private const int EvaluationBatch = 1000;
     private const double LearningRate = 1e-3;
 
-    private readonly LeNet network;
+    private readonly ClassifierNetwork network;
 
-    private LeNetClassifier(LeNet network, ClassifierRecord record)
+    private ImageClassifier(ClassifierArchitecture architecture, ClassifierNetwork network, ClassifierRecord record)
     {
+        Architecture = architecture;
         this.network = network;
         Record = record;
         network.eval();
     }
+
+    public ClassifierArchitecture Architecture { get; }
 
     public ClassifierRecord Record { get; }
 
@@ -82,23 +42,24 @@ internal sealed class LeNetClassifier : IDisposable
     /// The classifier saved at <paramref name="path"/> when it was trained on these images with these settings;
     /// otherwise a new one, trained and saved there. Reports which in <paramref name="log"/>.
     /// </summary>
-    public static LeNetClassifier LoadOrTrain(string path, LabelledImages train, int epochs, int seed, Action<string> log)
+    public static ImageClassifier LoadOrTrain(ClassifierArchitecture architecture, string path, LabelledImages train, int epochs, int seed, Action<string> log)
     {
-        var record = new ClassifierRecord(Fingerprint(train), train.Count, train.Images.Rows, train.Images.Columns, epochs, seed);
+        var record = new ClassifierRecord(architecture.Label(), Fingerprint(train), train.Count, train.Images.Rows, train.Images.Columns, epochs, seed);
         var recordPath = path + ".json";
+        var name = architecture.Label();
         if (File.Exists(path) && File.Exists(recordPath) && ReadRecord(recordPath) == record)
         {
-            var saved = new LeNet(record.Height, record.Width);
+            var saved = architecture.Create(record.Height, record.Width);
             saved.load(path);
-            log($"classifier: {path} (trained before on the same {train.Count:N0} images with the same epochs and seed)");
-            return new LeNetClassifier(saved, record);
+            log($"classifier {name}: {path} (trained before on the same {train.Count:N0} images with the same epochs and seed)");
+            return new ImageClassifier(architecture, saved, record);
         }
 
-        var classifier = Train(train, epochs, seed, record, log);
+        var classifier = Train(architecture, train, epochs, seed, record, log);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         classifier.network.save(path);
         File.WriteAllText(recordPath, JsonSerializer.Serialize(record, ModelManifest.JsonOptions));
-        log($"classifier: saved to {path}");
+        log($"classifier {name}: saved to {path}");
         return classifier;
     }
 
@@ -109,7 +70,7 @@ internal sealed class LeNetClassifier : IDisposable
         return (double)predictions.Where((prediction, index) => prediction == images.Labels[index]).Count() / images.Count;
     }
 
-    /// <summary>The 128 features ([count, 128] row-major) and the predicted class of each of <paramref name="count"/> [0,1] images.</summary>
+    /// <summary>The features ([count, FeatureSize] row-major) and the predicted class of each of <paramref name="count"/> [0,1] images.</summary>
     public (float[] Features, int[] Predictions) Run(float[] pixels, int count)
     {
         var pixelsPerImage = Height * Width;
@@ -118,7 +79,7 @@ internal sealed class LeNetClassifier : IDisposable
             throw new ArgumentException($"{pixels.Length} pixels are not {count} images of {Height}x{Width}", nameof(pixels));
         }
 
-        var features = new float[(long)count * LeNet.FeatureSize];
+        var features = new float[(long)count * ClassifierNetwork.FeatureSize];
         var predictions = new int[count];
         using var _ = no_grad();
         for (var start = 0; start < count; start += EvaluationBatch)
@@ -127,7 +88,7 @@ internal sealed class LeNetClassifier : IDisposable
             var batch = Math.Min(EvaluationBatch, count - start);
             var images = tensor(pixels.AsSpan(start * pixelsPerImage, batch * pixelsPerImage).ToArray(), [batch, 1, Height, Width]);
             var activations = network.Features(images);
-            activations.data<float>().CopyTo(features.AsSpan(start * LeNet.FeatureSize, batch * LeNet.FeatureSize));
+            activations.data<float>().CopyTo(features.AsSpan(start * ClassifierNetwork.FeatureSize, batch * ClassifierNetwork.FeatureSize));
             var predicted = network.forward(images).argmax(1).data<long>().ToArray();
             for (var i = 0; i < batch; i++)
             {
@@ -140,10 +101,10 @@ internal sealed class LeNetClassifier : IDisposable
 
     public void Dispose() => network.Dispose();
 
-    private static LeNetClassifier Train(LabelledImages train, int epochs, int seed, ClassifierRecord record, Action<string> log)
+    private static ImageClassifier Train(ClassifierArchitecture architecture, LabelledImages train, int epochs, int seed, ClassifierRecord record, Action<string> log)
     {
         manual_seed(seed);
-        var network = new LeNet(train.Images.Rows, train.Images.Columns);
+        var network = architecture.Create(train.Images.Rows, train.Images.Columns);
         using var images = tensor(PixelValues.ToUnit(train.Images.Pixels), [train.Count, 1, train.Images.Rows, train.Images.Columns]);
         using var labels = tensor(train.Labels.Select(value => (long)value).ToArray());
         using var optimizer = optim.Adam(network.parameters(), LearningRate);
@@ -163,10 +124,10 @@ internal sealed class LeNetClassifier : IDisposable
                 lossSum += loss.item<float>() * picks.shape[0];
             }
 
-            log($"classifier: epoch {epoch}/{epochs}, cross-entropy {lossSum / train.Count:F4}");
+            log($"classifier {record.Architecture}: epoch {epoch}/{epochs}, cross-entropy {lossSum / train.Count:F4}");
         }
 
-        return new LeNetClassifier(network, record);
+        return new ImageClassifier(architecture, network, record);
     }
 
     private static ClassifierRecord? ReadRecord(string path)

@@ -1,4 +1,4 @@
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>
 /// SSIM (Wang, Bovik, Sheikh and Simoncelli, 2004) of two gray images of [0,1] pixels, as its authors define it: local

@@ -1,4 +1,4 @@
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>How a code (a latent, PCA coefficients) is stored: its bytes per number.</summary>
 internal enum CodeStorage

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using Autoencoder.Training.Data;
-using Autoencoder.Training.Reports;
+using Autoencoder.Training.Evaluation;
 
-namespace Autoencoder.Training.Tests.Reports;
+namespace Autoencoder.Training.Tests.Evaluation;
 
 public sealed class JpegCodecTests
 {

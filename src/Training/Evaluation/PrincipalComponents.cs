@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>
 /// PCA, the linear baseline for a learned code: the mean image and the leading eigenvectors of the pixels'

@@ -1,6 +1,6 @@
-using Autoencoder.Training.Reports;
+using Autoencoder.Training.Evaluation;
 
-namespace Autoencoder.Training.Tests.Reports;
+namespace Autoencoder.Training.Tests.Evaluation;
 
 public sealed class CodeStorageTests
 {

@@ -1,6 +1,6 @@
 using Autoencoder.Core;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>Per-image reconstruction error and where an error falls in a distribution of them.</summary>
 internal static class ImageErrors

@@ -3,7 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>
 /// Grayscale baseline JPEG through ImageSharp, and the part of a file that is the picture itself: the entropy-coded

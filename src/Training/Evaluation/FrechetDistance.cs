@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>The mean and covariance (unbiased, n - 1) of a set of feature vectors, in double precision.</summary>
 internal sealed record FeatureStatistics(int Count, double[] Mean, double[] Covariance)

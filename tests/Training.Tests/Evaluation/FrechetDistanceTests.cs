@@ -1,6 +1,6 @@
-using Autoencoder.Training.Reports;
+using Autoencoder.Training.Evaluation;
 
-namespace Autoencoder.Training.Tests.Reports;
+namespace Autoencoder.Training.Tests.Evaluation;
 
 /// <summary>The Fréchet distance against the closed forms for Gaussians, and on sample sets.</summary>
 public sealed class FrechetDistanceTests

@@ -1,7 +1,7 @@
 using Autoencoder.Core;
 using OpenCvSharp;
 
-namespace Autoencoder.Training.Reports;
+namespace Autoencoder.Training.Evaluation;
 
 /// <summary>The denoisers a learned one is measured against, both OpenCV's: a 3x3 median filter and non-local means.</summary>
 internal static class ClassicalDenoisers

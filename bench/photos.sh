@@ -4,7 +4,8 @@
 #   1. in-process: decode + preprocess time, whole-image ImageSharp (before) against the service's reduced-scale decode;
 #   2. over HTTP: /reconstruct of each photo, 5 sequential requests and 8 at once, on a warm Release server;
 #   3. photographed digits: mean MSE of reconstructions against the digits, per preprocessing choice (COUNT of each kind);
-#   4. the same along each axis of the digit generator (bench/Photos/PhotographedDigits.cs), mean and worst case, before and after.
+#   4. the same along each axis of the digit generator (bench/Photos/PhotographedDigits.cs), mean and worst case, before and after,
+#      for t10k 0-29 and 5000-5029.
 # Usage: bench/photos.sh [COUNT (200)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,5 +55,6 @@ stop_server
 echo "== photographed digits: $count of each kind"
 dotnet "$bench" digits models/mnist "$t10k" "$count"
 
-echo "== photographed digits along each axis of the generator: the first 30 t10k digits, before and after"
-dotnet "$bench" sweep models/mnist "$t10k" 30
+echo "== photographed digits along each axis of the generator: t10k 0-29 and 5000-5029, before and after"
+dotnet "$bench" sweep models/mnist "$t10k" 0:30
+dotnet "$bench" sweep models/mnist "$t10k" 5000:30

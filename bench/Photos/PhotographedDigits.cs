@@ -22,6 +22,7 @@ namespace Autoencoder.Bench.Photos;
 /// <param name="Enlarge">The resampler that enlarges the digit.</param>
 /// <param name="PageWidth">The page's width.</param>
 /// <param name="PageHeight">The page's height.</param>
+/// <param name="GrayPng">A grayscale PNG of the page, without the paper's noise, rather than a JPEG.</param>
 internal sealed record DigitStyle(
     int Scale = 10,
     int Stroke = 0,
@@ -33,7 +34,8 @@ internal sealed record DigitStyle(
     bool Alpha = false,
     string Enlarge = "bilinear",
     int PageWidth = 400,
-    int PageHeight = 360)
+    int PageHeight = 360,
+    bool GrayPng = false)
 {
     /// <summary>Slightly tinted paper, as white paper photographs.</summary>
     public static Rgb24 TintedPaper { get; } = new(236, 231, 221);
@@ -43,11 +45,15 @@ internal sealed record DigitStyle(
     /// <summary>What people send most: the digit enlarged tenfold, dark ink on slightly tinted paper anywhere on a 400x360 page, JPEG quality 90.</summary>
     public static DigitStyle Typical { get; } = new();
 
+    /// <summary>The simplest export: the digit enlarged tenfold, white ink on black in the middle of a 360x400 page, a grayscale PNG.</summary>
+    public static DigitStyle PlainEnlargement { get; } = new(
+        Paper: new Rgb24(0, 0, 0), Ink: new Rgb24(255, 255, 255), Placement: DigitPlacement.Centre, PageWidth: 360, PageHeight: 400, GrayPng: true);
+
     public Rgb24 PaperColour => Paper ?? TintedPaper;
 
     public Rgb24 InkColour => Ink ?? DarkInk;
 
-    public string ContentType => Alpha ? "image/png" : "image/jpeg";
+    public string ContentType => Alpha || GrayPng ? "image/png" : "image/jpeg";
 }
 
 internal enum DigitPlacement
@@ -116,11 +122,17 @@ internal static class PhotographedDigits
                 {
                     var inside = x >= left && x < left + inkRows.Width && y >= top && y < top + inkRows.Height;
                     var amount = inside ? inkRows.GetRowSpan(y - top)[x - left].PackedValue / 255.0 : 0;
-                    var noise = random.Next(-3, 4);
+                    var noise = style.GrayPng ? 0 : random.Next(-3, 4);
                     row[x] = new Rgb24(Mix(paper.R + noise, colour.R, amount), Mix(paper.G + noise, colour.G, amount), Mix(paper.B + noise, colour.B, amount));
                 }
             }
         });
+        if (style.GrayPng)
+        {
+            using var gray = page.CloneAs<L8>();
+            return Encode(gray, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        }
+
         return Encode(page, new JpegEncoder { Quality = style.JpegQuality });
     }
 

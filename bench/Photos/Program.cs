@@ -19,8 +19,10 @@ using SixLabors.ImageSharp.Processing.Processors.Transforms;
 //                                                       the reduced-size JPEG decoding, and write the photos to OUT_DIR
 //   photo-bench digits MODEL_DIR T10K_IMAGES_GZ COUNT    mean MSE of reconstructions of photographed digits against the
 //                                                       digits, for each preprocessing choice, beside the model's own
-//   photo-bench sweep MODEL_DIR T10K_IMAGES_GZ COUNT     the same along each axis of the digit generator (scale, stroke,
-//                                                       blur, tint, placement, JPEG quality, alpha), mean and worst case
+//   photo-bench sweep MODEL_DIR T10K_IMAGES_GZ [FIRST:]COUNT
+//                                                       the same along each axis of the digit generator (scale, stroke,
+//                                                       blur, tint, placement, JPEG quality, alpha, a plain white-on-black
+//                                                       enlargement), mean and worst case, for COUNT digits from FIRST
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args is not [var command, var modelDirectory, var idxGz, var last])
@@ -42,7 +44,7 @@ return command switch
 {
     "phone" => Phone(last),
     "digits" => Digits(int.Parse(last, CultureInfo.InvariantCulture)),
-    "sweep" => Sweep(int.Parse(last, CultureInfo.InvariantCulture)),
+    "sweep" => last.Split(':') is [var first, var count] ? Sweep(int.Parse(count, CultureInfo.InvariantCulture), int.Parse(first, CultureInfo.InvariantCulture)) : Sweep(int.Parse(last, CultureInfo.InvariantCulture)),
     _ => 2,
 };
 
@@ -140,10 +142,11 @@ int Digits(int count)
     return 0;
 }
 
-int Sweep(int count)
+int Sweep(int count, int first = 0)
 {
-    var ownErrors = Enumerable.Range(0, count).Select(i => Reconstruction(PixelValues.ToUnit(digits.Digit(i)), digits.Digit(i))).ToArray();
-    Console.WriteLine($"the model on the first {count} t10k digits as they are: mean MSE {ownErrors.Average():F4}");
+    var indices = Enumerable.Range(first, count).ToArray();
+    var ownErrors = indices.Select(i => Reconstruction(PixelValues.ToUnit(digits.Digit(i)), digits.Digit(i))).ToArray();
+    Console.WriteLine($"the model on t10k digits {first}-{first + count - 1} as they are: mean MSE {ownErrors.Average():F4}");
     var typical = DigitStyle.Typical;
     var alphaInk = new Rgb24(20, 20, 20);
     List<int> scales = [2, 4, 6, 10, 20], strokes = [-4, -2, 0, 3, 6, 10], qualities = [95, 90, 75, 50, 25];
@@ -152,6 +155,8 @@ int Sweep(int count)
     var axes = new (string Axis, (string Value, Func<int, DigitStyle> Style)[] Values)[]
     {
         ("the typical set (half JPEG, half alpha PNG)", [("", i => i % 2 == 0 ? typical : typical with { Alpha = true, Ink = alphaInk })]),
+        ("plain enlargement (white on black, gray PNG)", [("", _ => DigitStyle.PlainEnlargement)]),
+        ("thin pen (stroke -2, half JPEG, half alpha PNG)", [("", i => i % 2 == 0 ? typical with { Stroke = -2 } : typical with { Stroke = -2, Alpha = true, Ink = alphaInk })]),
         ("scale", [.. scales.Select(scale => ($"{scale}x", (Func<int, DigitStyle>)(_ => typical with { Scale = scale, PageWidth = Math.Max(400, (28 * scale) + 40), PageHeight = Math.Max(360, (28 * scale) + 40) })))]),
         ("stroke (px of the 10x digit)", [.. strokes.Select(stroke => ($"{stroke:+0;-0;0}", (Func<int, DigitStyle>)(_ => typical with { Stroke = stroke })))]),
         ("blur (sigma, px of the 10x digit)", [.. blurs.Select(blur => ($"{blur}", (Func<int, DigitStyle>)(_ => typical with { Blur = blur })))]),
@@ -161,24 +166,32 @@ int Sweep(int count)
         ("alpha PNG", [("ink (20,20,20)", _ => typical with { Alpha = true, Ink = alphaInk }), ("black ink", _ => typical with { Alpha = true, Ink = new Rgb24(0, 0, 0) }), ("gray ink 100", _ => typical with { Alpha = true, Ink = new Rgb24(100, 100, 100) })]),
         ("enlarged with", [.. resamplers.Select(name => (name, (Func<int, DigitStyle>)(_ => typical with { Enlarge = name })))]),
     };
-    var candidates = new (string Name, DigitPreparation.Choices Choices)[] { ("before", DigitPreparation.Choices.Before), ("after", DigitPreparation.Choices.Measured), ("36% saturated", DigitPreparation.Choices.Measured with { SaturatedInkFraction = 0.36 }) };
+    var after = DigitPreparation.Choices.Measured;
+    var candidates = new (string Name, DigitPreparation.Choices Choices)[]
+    {
+        ("before", DigitPreparation.Choices.Before),
+        ("after", after),
+        ("after, centre after scaling", after with { CentreBeforeScaling = false }),
+        ("after, not saturated", after with { SaturatedInkFraction = 0 }),
+        ("after, 20% saturated", after with { SaturatedInkFraction = 0.2 }),
+    };
     Console.WriteLine($"{"axis",-44} {"value",-16} {string.Join(" ", candidates.Select(c => $"{c.Name + ": mean x own, input MSE, worst (digit: MSE, x its own)",-58}"))}");
     foreach (var (axis, values) in axes)
     {
         foreach (var (value, style) in values)
         {
-            var uploads = Enumerable.Range(0, count).Select(i => PhotographedDigits.Render(digits.Digit(i), style(i), i)).ToArray();
+            var uploads = indices.Select(i => PhotographedDigits.Render(digits.Digit(i), style(i), i)).ToArray();
             var cells = candidates.Select(candidate =>
             {
                 var results = Enumerable.Range(0, count).Select(i =>
                 {
                     using var image = decoder.Load(decoder.Inspect(uploads[i], DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height)));
                     var input = DigitPreparation.ToModelInput(image, shape.Width, shape.Height, candidate.Choices);
-                    var digit = digits.Digit(i);
+                    var digit = digits.Digit(indices[i]);
                     return (Error: Reconstruction(input, digit), Input: PixelValues.MeanSquaredError(PixelValues.ToUnit(digit), input));
                 }).ToArray();
                 var worst = Enumerable.Range(0, count).MaxBy(i => results[i].Error - ownErrors[i]);
-                return $"{results.Average(r => r.Error) / ownErrors.Average(),5:F2}x {results.Average(r => r.Input),7:F4}   #{worst,-4} {results[worst].Error:F4} {results[worst].Error / ownErrors[worst],5:F1}x";
+                return $"{results.Average(r => r.Error) / ownErrors.Average(),5:F2}x {results.Average(r => r.Input),7:F4}   #{indices[worst],-4} {results[worst].Error:F4} {results[worst].Error / ownErrors[worst],5:F1}x";
             });
             Console.WriteLine($"{axis,-44} {value,-16} {string.Join(" ", cells.Select(cell => $"{cell,-58}"))}");
         }

@@ -85,18 +85,22 @@ internal static class GrayImages
             return ink;
         }
 
-        var resampler = scale < 1 ? shrink : enlarge;
-        using var image = Image.LoadPixelData<L8>(configuration, ink.Pixels, ink.Width, ink.Height);
-        image.Mutate(context => context.Resize(scaledWidth, scaledHeight, resampler));
+        return Resize(ink, configuration, scaledWidth, scaledHeight, scale < 1 ? shrink : enlarge);
+    }
 
-        var scaled = new GrayImage(scaledWidth, scaledHeight);
+    public static GrayImage Resize(GrayImage ink, Configuration configuration, int width, int height, IResampler resampler)
+    {
+        using var image = Image.LoadPixelData<L8>(configuration, ink.Pixels, ink.Width, ink.Height);
+        image.Mutate(context => context.Resize(width, height, resampler));
+
+        var scaled = new GrayImage(width, height);
         image.CopyPixelDataTo(scaled.Pixels);
         return scaled;
     }
 
-    public static GrayImage PlaceByCentreOfMass(GrayImage ink, int fieldWidth, int fieldHeight)
+    public static GrayImage PlaceByCentreOfMass(GrayImage ink, int fieldWidth, int fieldHeight, (double X, double Y)? centre = null)
     {
-        var (centreX, centreY) = ink.CentreOfMass();
+        var (centreX, centreY) = centre ?? ink.CentreOfMass();
         var left = ShiftToCentre(centreX, ink.Width, fieldWidth);
         var top = ShiftToCentre(centreY, ink.Height, fieldHeight);
 
@@ -250,6 +254,61 @@ internal sealed class GrayImage(int width, int height)
         }
 
         return right < 0 ? null : Rectangle.FromLTRB(left, top, right + 1, bottom + 1);
+    }
+
+    /// <summary>
+    /// Where the ink's edges are: on each side, from the outermost ink inwards, the first place the brightest pixel of
+    /// each column (or row) reaches half of the brightest within <paramref name="reach"/> pixels of the outermost ink.
+    /// </summary>
+    public Rectangle HalfPeakBounds(int reach)
+    {
+        var columns = new int[Width];
+        var rows = new int[Height];
+        for (var y = 0; y < Height; y++)
+        {
+            for (var x = 0; x < Width; x++)
+            {
+                int value = Pixels[(y * Width) + x];
+                columns[x] = Math.Max(columns[x], value);
+                rows[y] = Math.Max(rows[y], value);
+            }
+        }
+
+        var left = HalfPeak(columns, 0, 1, reach);
+        var right = HalfPeak(columns, Width - 1, -1, reach);
+        var top = HalfPeak(rows, 0, 1, reach);
+        var bottom = HalfPeak(rows, Height - 1, -1, reach);
+        return left <= right && top <= bottom ? Rectangle.FromLTRB(left, top, right + 1, bottom + 1) : new Rectangle(0, 0, Width, Height);
+    }
+
+    private static int HalfPeak(int[] profile, int start, int step, int reach)
+    {
+        var peak = profile[start];
+        for (var i = start; i >= 0 && i < profile.Length && Math.Abs(i - start) < reach; i += step)
+        {
+            peak = Math.Max(peak, profile[i]);
+        }
+
+        var edge = start;
+        while (2 * profile[edge] < peak)
+        {
+            edge += step;
+        }
+
+        return edge;
+    }
+
+    /// <summary>The pixels inside <paramref name="bounds"/>, black where they reach past the image.</summary>
+    public GrayImage CropPadded(Rectangle bounds)
+    {
+        var cropped = new GrayImage(bounds.Width, bounds.Height);
+        var inside = Rectangle.Intersect(bounds, new Rectangle(0, 0, Width, Height));
+        for (var y = inside.Top; y < inside.Bottom; y++)
+        {
+            Pixels.AsSpan((y * Width) + inside.Left, inside.Width).CopyTo(cropped.Pixels.AsSpan(((y - bounds.Top) * bounds.Width) + inside.Left - bounds.Left));
+        }
+
+        return cropped;
     }
 
     public GrayImage Crop(Rectangle bounds)

@@ -74,8 +74,9 @@ public static class ApplicationServices
         // Writers are asked in the order registered: the Open Inference Protocol's routes answer {"error": ...}.
         services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
 
-        // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too.
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.DescribeFrameworkProblem);
+        // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too, and
+        // every problem its type, title and trace id, whichever writer sends it.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.CompleteProblem);
         services.AddExceptionHandler<ErrorResponses.ExceptionHandler>();
 
         // Last: a client whose Accept allows no problem+json (Accept: image/png, or a type no route offers) still

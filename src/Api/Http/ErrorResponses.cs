@@ -78,10 +78,10 @@ public static partial class ErrorResponses
         var request = context.HttpContext.Request;
         problem.Detail ??= status switch
         {
-            StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
-            StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
+            StatusCodes.Status404NotFound => $"There is no endpoint at {ClientText.Echo(request.Path)}; /swagger lists them.",
+            StatusCodes.Status405MethodNotAllowed => $"{ClientText.Echo(request.Path)} does not take {ClientText.Echo(request.Method)}; /swagger lists what it takes.",
             StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
-            StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
+            StatusCodes.Status415UnsupportedMediaType => $"{ClientText.Echo(request.Path)} does not take Content-Type '{ClientText.Echo(request.ContentType ?? "none")}'; /swagger lists what it takes.",
             _ => null,
         };
     }
@@ -108,8 +108,8 @@ public static partial class ErrorResponses
     {
         var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
         return limit is { } bytes
-            ? $"The request body is too large: {context.Request.Path} takes at most {bytes} bytes."
-            : $"The request body is too large for {context.Request.Path}.";
+            ? $"The request body is too large: {ClientText.Echo(context.Request.Path)} takes at most {bytes} bytes."
+            : $"The request body is too large for {ClientText.Echo(context.Request.Path)}.";
     }
 
     /// <summary>

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Autoencoder.Api.OpenApi;
 
 namespace Autoencoder.Api.Http;
 
@@ -76,12 +78,14 @@ public static partial class ErrorResponses
         problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
 
         var request = context.HttpContext.Request;
+        var swagger = context.HttpContext.RequestServices.GetService<IOptions<SwaggerSettings>>()?.Value.Enabled ?? false;
+        var what = swagger ? "; /swagger lists what it takes." : ".";
         problem.Detail ??= status switch
         {
-            StatusCodes.Status404NotFound => $"There is no endpoint at {ClientText.Echo(request.Path)}; /swagger lists them.",
-            StatusCodes.Status405MethodNotAllowed => $"{ClientText.Echo(request.Path)} does not take {ClientText.Echo(request.Method)}; /swagger lists what it takes.",
+            StatusCodes.Status404NotFound => $"There is no endpoint at {ClientText.Echo(request.Path)}{(swagger ? "; /swagger lists them." : ".")}",
+            StatusCodes.Status405MethodNotAllowed => $"{ClientText.Echo(request.Path)} does not take {ClientText.Echo(request.Method)}{what}",
             StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
-            StatusCodes.Status415UnsupportedMediaType => $"{ClientText.Echo(request.Path)} does not take Content-Type '{ClientText.Echo(request.ContentType ?? "none")}'; /swagger lists what it takes.",
+            StatusCodes.Status415UnsupportedMediaType => $"{ClientText.Echo(request.Path)} does not take Content-Type '{ClientText.Echo(request.ContentType ?? "none")}'{what}",
             _ => null,
         };
     }

@@ -15,8 +15,8 @@ public static class SecurityHeaders
     /// </summary>
     public const string PagePolicy = "default-src 'self'; img-src 'self' data:; connect-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    /// <summary>Swagger UI sets styles on its elements and draws its icons as data: images.</summary>
-    public const string SwaggerUiPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    /// <summary>Swagger UI sets styles on its elements, draws its icons as data: images and shows an image answer as a blob: URL.</summary>
+    public const string SwaggerUiPolicy = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private static readonly Func<object, Task> AddHeaders = state =>
     {

@@ -83,26 +83,27 @@ public sealed class ServiceProcess : IDisposable
     public async Task WaitUntilReadyAsync()
     {
         using var client = new HttpClient { BaseAddress = Address };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !Process.HasExited)
-        {
-            try
+        await Poll.UntilAsync(
+            async () =>
             {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (Process.HasExited)
                 {
-                    return;
+                    throw new InvalidOperationException($"the service exited with {Process.ExitCode} before it was ready");
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
 
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the service did not become ready");
+                try
+                {
+                    using var response = await client.GetAsync("/health/ready");
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            },
+            "the service did not become ready",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(100));
     }
 
     public void Dispose()

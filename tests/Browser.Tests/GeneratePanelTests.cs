@@ -33,6 +33,12 @@ public sealed class GeneratePanelTests(PlaygroundServer server)
         await Expect(page.Locator("#samples")).ToHaveAttributeAsync("aria-busy", "false");
         await Expect(page.Locator("#samples img")).ToHaveCountAsync(16);
 
+        // Each drawn at three times the model's 28 pixels or more, with crisp pixels, as the other panels draw theirs.
+        var drawn = await page.Locator("#samples img").EvaluateAllAsync<double[][]>(
+            "images => images.map(image => { const box = image.getBoundingClientRect(); return [box.width, box.height]; })");
+        Assert.All(drawn, size => Assert.True(size[0] >= 3 * 28 && size[1] >= 3 * 28, $"a sample drawn at {size[0]}x{size[1]}"));
+        var rendering = await page.Locator("#samples img").EvaluateAllAsync<string[]>("images => images.map(image => getComputedStyle(image).imageRendering)");
+        Assert.All(rendering, value => Assert.Equal("pixelated", value));
         Assert.Equal(images, await page.Locator("#samples img").EvaluateAllAsync<string[]>("images => images.map(image => image.getAttribute('src'))"));
         await Expect(page.Locator("#generate-facts")).ToHaveTextAsync($"seed {answer.RootElement.GetProperty("seed").GetInt32()}, temperature 0.5");
 

@@ -1,6 +1,7 @@
 using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Hosting;
 using Autoencoder.Api.Health;
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.OpenInference;
 using System.Runtime.InteropServices;
@@ -18,13 +19,17 @@ builder.Services.AddApplicationServices();
 builder.Services.AddProblemResponses();
 builder.Services.AddRequestLimits();
 builder.Services.AddSwagger();
+builder.Services.AddSecurityHeaders();
+builder.Services.AddCrossOrigin();
 
 var app = builder.Build();
 
+app.UseSecurityHeaders();
 app.UseRequestLogging();
 app.UseRequestMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCrossOrigin();
 app.UseRequestLimits();
 app.UseSwaggerUi();
 app.UsePage();

@@ -50,6 +50,12 @@ public static class HttpExtensions
         using var problem = JsonDocument.Parse(body);
         Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Whatever the request's Accept, a problem says what kind it is and which trace to quote.
+        foreach (var member in (string[])["type", "title", "traceId"])
+        {
+            Assert.True(problem.RootElement.TryGetProperty(member, out var value) && !string.IsNullOrEmpty(value.GetString()), $"no '{member}' in {body}");
+        }
     }
 
     /// <summary>Asserts a 200 answer holding a 28x28 PNG, and returns its gray values.</summary>

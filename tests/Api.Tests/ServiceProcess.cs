@@ -13,8 +13,9 @@ namespace Autoencoder.Api.Tests;
 public sealed class ServiceProcess : IDisposable
 {
     private readonly ConcurrentQueue<string> log = new();
+    private readonly ConcurrentQueue<string> errors = new();
 
-    private ServiceProcess(IReadOnlyList<string> launcher)
+    private ServiceProcess(IReadOnlyList<string> launcher, IReadOnlyDictionary<string, string>? environment = null)
     {
         Port = FreePort();
         Address = new Uri($"http://127.0.0.1:{Port}");
@@ -31,6 +32,11 @@ public sealed class ServiceProcess : IDisposable
                 ["Inference__Device"] = "cpu",
             },
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (var argument in launcher.Skip(1).Concat(launcher.Count > 0 ? ["dotnet"] : []))
         {
             start.ArgumentList.Add(argument);
@@ -45,7 +51,13 @@ public sealed class ServiceProcess : IDisposable
                 log.Enqueue(line.Data);
             }
         };
-        Process.ErrorDataReceived += (_, _) => { };
+        Process.ErrorDataReceived += (_, line) =>
+        {
+            if (!string.IsNullOrEmpty(line.Data))
+            {
+                errors.Enqueue(line.Data);
+            }
+        };
         Process.BeginOutputReadLine();
         Process.BeginErrorReadLine();
     }
@@ -59,32 +71,39 @@ public sealed class ServiceProcess : IDisposable
     /// <summary>The lines the service wrote to standard output; all of them once it has exited and <c>WaitForExit()</c> returned.</summary>
     public IReadOnlyCollection<string> Log => log;
 
+    /// <summary>The lines the service (or a native library inside it) wrote to standard error; all of them once it has exited.</summary>
+    public IReadOnlyCollection<string> ErrorLog => errors;
+
     /// <summary>Starts the service; <paramref name="launcher"/> (a command and its options) runs <c>dotnet</c> for it, if given.</summary>
     public static ServiceProcess Start(params string[] launcher) => new(launcher);
+
+    /// <summary>Starts the service with <paramref name="environment"/> on top of its usual variables.</summary>
+    public static ServiceProcess StartWith(IReadOnlyDictionary<string, string> environment) => new([], environment);
 
     public async Task WaitUntilReadyAsync()
     {
         using var client = new HttpClient { BaseAddress = Address };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline && !Process.HasExited)
-        {
-            try
+        await Poll.UntilAsync(
+            async () =>
             {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (Process.HasExited)
                 {
-                    return;
+                    throw new InvalidOperationException($"the service exited with {Process.ExitCode} before it was ready");
                 }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
 
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the service did not become ready");
+                try
+                {
+                    using var response = await client.GetAsync("/health/ready");
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false; // not listening yet
+                }
+            },
+            "the service did not become ready",
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(100));
     }
 
     public void Dispose()

@@ -47,7 +47,10 @@ public sealed class PageSession : IAsyncDisposable
     }
 
     /// <param name="beforeLoad">Runs on the page before it loads (to route its requests, say).</param>
-    public static async Task<PageSession> OpenAsync(PlaygroundServer server, int width = 1280, int height = 1100, Func<IPage, Task>? beforeLoad = null)
+    /// <param name="path">The page to open: the playground, unless another is named.</param>
+    /// <param name="ready">What is on the page once it is ready to use.</param>
+    public static async Task<PageSession> OpenAsync(
+        PlaygroundServer server, int width = 1280, int height = 1100, Func<IPage, Task>? beforeLoad = null, string path = "/", string ready = "body[data-ready='true']")
     {
         var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -62,8 +65,8 @@ public sealed class PageSession : IAsyncDisposable
             await beforeLoad(session.Page);
         }
 
-        await session.Page.GotoAsync("/");
-        await session.Page.Locator("body[data-ready='true']").WaitForAsync();
+        await session.Page.GotoAsync(path);
+        await session.Page.Locator(ready).First.WaitForAsync();
         return session;
     }
 

@@ -8,6 +8,13 @@ using Microsoft.Playwright;
 
 namespace Autoencoder.Browser.Tests;
 
+/// <summary>One server and browser for every panel's tests, which therefore run one class at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedPlayground : ICollectionFixture<PlaygroundServer>
+{
+    public const string Name = "Playground";
+}
+
 /// <summary>
 /// The real service on Kestrel (loopback, a port the OS picks) serving every bundled model plus two copies of the
 /// default one, one without a latent map or prior and one with a prior of the tests' making, and one headless

@@ -30,7 +30,7 @@ public static class DecodeRoute
         }
 
         throw ClientInputException.UnsupportedFormat(
-            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{call.Request.ContentType ?? "none"}'.");
+            $"Send a JSON body (Content-Type application/json) or a .npy matrix ({Npy.MediaType}), not '{ClientText.Echo(call.Request.ContentType ?? "none")}'.");
     }
 
     private static async Task<Results<FileContentHttpResult, Ok<DecodeResponse>, PushStreamHttpResult>> DecodeJsonAsync(LatentCall call, OnnxAutoencoder model)

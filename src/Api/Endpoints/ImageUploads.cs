@@ -34,7 +34,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
             || !RawImageTypes.Contains(contentType.MediaType.Value, StringComparer.OrdinalIgnoreCase))
         {
             throw ClientInputException.UnsupportedFormat(
-                $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{request.ContentType ?? "none"}').");
+                $"Send the image as a multipart/form-data field '{field}', or as the raw body with Content-Type image/png or image/jpeg (got '{ClientText.Echo(request.ContentType ?? "none")}').");
         }
 
         return await RequestBodies.ReadLimitedAsync(request.Body, request.ContentLength, "The request body", options.Value.MaxImageBytes, "send a PNG or JPEG image", cancellationToken);
@@ -45,7 +45,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         if (!request.HasFormContentType)
         {
             throw ClientInputException.UnsupportedFormat(
-                $"Send the two images as multipart/form-data fields '{firstField}' and '{secondField}' (got '{request.ContentType ?? "none"}').");
+                $"Send the two images as multipart/form-data fields '{firstField}' and '{secondField}' (got '{ClientText.Echo(request.ContentType ?? "none")}').");
         }
 
         var form = await ReadFormAsync(request, cancellationToken);
@@ -71,7 +71,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         }
         catch (Exception e) when (e is InvalidDataException or (IOException and not BadHttpRequestException))
         {
-            throw ClientInputException.Invalid($"The multipart/form-data body is malformed: {e.Message.Trim()}");
+            throw new ClientInputException(InputFault.Invalid, MalformedForm(request), e);
         }
 
         var most = options.Value.MaxFormFiles;
@@ -80,12 +80,25 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
             : throw ClientInputException.Invalid($"The form carries {form.Files.Count} files; at most {most} are accepted.");
     }
 
+    /// <summary>
+    /// The parser's own messages speak of its internals ("the content may have already been read by another
+    /// component" for a boundary that never appears); what a client can fix is the boundary.
+    /// </summary>
+    private static string MalformedForm(HttpRequest request)
+    {
+        var boundary = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? HeaderUtilities.RemoveQuotes(type.Boundary).Value : null;
+        return string.IsNullOrEmpty(boundary)
+            ? "The multipart/form-data body is malformed: its Content-Type names no boundary. Let the client build the form (curl -F, a browser's FormData), which sets both."
+            : $"The multipart/form-data body is malformed: its parts are not separated by the boundary its Content-Type names ('{ClientText.Echo(boundary)}'), "
+                + "or it ends before the closing boundary.";
+    }
+
     private async Task<byte[]> ReadFieldAsync(IFormCollection form, string field, CancellationToken cancellationToken)
     {
         var files = form.Files.GetFiles(field);
         if (files.Count == 0)
         {
-            var sent = form.Files.Count == 0 ? "no files" : "files in " + string.Join(", ", form.Files.Select(file => $"'{file.Name}'").Distinct());
+            var sent = form.Files.Count == 0 ? "no files" : "files in " + string.Join(", ", form.Files.Select(file => $"'{ClientText.Echo(file.Name)}'").Distinct());
             throw ClientInputException.Invalid($"Missing the image file in form field '{field}' (the request has {sent}).");
         }
 

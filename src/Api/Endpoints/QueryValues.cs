@@ -17,7 +17,7 @@ public static class QueryValues
     {
         null or "" or "auto" => true,
         "none" => false,
-        _ => throw ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{text}'."),
+        _ => throw ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{ClientText.Echo(text)}'."),
     };
 
     /// <summary>?seed=: a whole number, or a random seed without one; the answer reports it, so it can be repeated.</summary>
@@ -30,7 +30,7 @@ public static class QueryValues
 
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw ClientInputException.Invalid($"'seed' must be a whole number from {int.MinValue} to {int.MaxValue}, not '{text}'.");
+            : throw ClientInputException.Invalid($"'seed' must be a whole number from {int.MinValue} to {int.MaxValue}, not '{ClientText.Echo(text)}'.");
     }
 
     /// <summary>/generate's ?count=, ?seed= and ?temperature=, with defaults for what is left out.</summary>
@@ -40,7 +40,7 @@ public static class QueryValues
         if (count is not null
             && !(int.TryParse(count, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out images) && images >= 1 && images <= maxCount))
         {
-            throw ClientInputException.Invalid($"'count' must be a whole number from 1 to {maxCount}, not '{count}'.");
+            throw ClientInputException.Invalid($"'count' must be a whole number from 1 to {maxCount}, not '{ClientText.Echo(count)}'.");
         }
 
         var scale = Inference.Generation.DefaultTemperature;
@@ -48,7 +48,7 @@ public static class QueryValues
             && !(double.TryParse(temperature, NumberStyles.Float, CultureInfo.InvariantCulture, out scale) && scale >= 0 && scale <= Inference.Generation.MaxTemperature))
         {
             throw ClientInputException.Invalid(
-                $"'temperature' must be a number from 0 to {Inference.Generation.MaxTemperature}, not '{temperature}' (0: each component's mean; 1, the default: the prior itself).");
+                $"'temperature' must be a number from 0 to {Inference.Generation.MaxTemperature}, not '{ClientText.Echo(temperature)}' (0: each component's mean; 1, the default: the prior itself).");
         }
 
         return new Generation(images, Seed(seed), scale);
@@ -69,7 +69,9 @@ public static class QueryValues
         }
         catch (FormatException e)
         {
-            throw ClientInputException.Invalid($"'noise': {e.Message} (e.g. noise=gaussian:0.3 or noise=salt-pepper:0-0.2).");
+            // The parser quotes the whole value; an answer repeats only its start.
+            var message = e.Message.Replace($"'{noise}'", $"'{ClientText.Echo(noise)}'", StringComparison.Ordinal);
+            throw ClientInputException.Invalid($"'noise': {message} (e.g. noise=gaussian:0.3 or noise=salt-pepper:0-0.2).");
         }
 
         return new AddedNoise(parsed, Seed(seed));
@@ -81,7 +83,7 @@ public static class QueryValues
             ? null
             : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value > 0
                 ? value
-                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{text}'.");
+                : throw ClientInputException.Invalid($"'threshold' must be a finite number above 0, not '{ClientText.Echo(text)}'.");
 
     /// <summary>/interpolate's ?steps=: how many blends, <see cref="AutoencoderService.MinSteps"/> to <see cref="AutoencoderService.MaxSteps"/>, default 6.</summary>
     public static int Steps(string? text) =>

@@ -21,5 +21,5 @@ public class ClientInputException(InputFault fault, string detail, Exception? in
     public static ClientInputException ModelLacks(string detail) => new(InputFault.ModelLacks, detail);
 
     public static ClientInputException ModelNotFound(string name, IEnumerable<string> known) =>
-        NotFound($"There is no model '{name}'. Models: {string.Join(", ", known)}.");
+        NotFound($"There is no model '{ClientText.Echo(name)}'. Models: {string.Join(", ", known)}.");
 }

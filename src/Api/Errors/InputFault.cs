@@ -2,7 +2,7 @@ namespace Autoencoder.Api.Errors;
 
 /// <summary>
 /// What is wrong with a request, in the service's own terms. Domain code names the fault; the endpoints' one error
-/// mapping (<c>Endpoints/ErrorResponses</c>) decides what it is in HTTP.
+/// mapping (<c>Http/ErrorResponses</c>) decides what it is in HTTP.
 /// </summary>
 public enum InputFault
 {

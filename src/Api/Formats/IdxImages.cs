@@ -99,7 +99,7 @@ public static class IdxImages
     {
         var file = new byte[HeaderBytes + ((long)count * shape.PixelCount)];
         Idx.WriteImageHeader(file, count, shape.Height, shape.Width);
-        PngImages.Quantise(images, file.AsSpan(HeaderBytes));
+        PixelValues.ToBytes(images, file.AsSpan(HeaderBytes));
         return file;
     }
 

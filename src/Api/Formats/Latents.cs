@@ -105,8 +105,7 @@ public static class Latents
     {
         try
         {
-            var text = element.GetRawText();
-            return text.Length <= 40 ? text : text[..40] + "...";
+            return ClientText.Echo(element.GetRawText());
         }
         catch (InvalidOperationException)
         {

@@ -74,8 +74,9 @@ public static class ApplicationServices
         // Writers are asked in the order registered: the Open Inference Protocol's routes answer {"error": ...}.
         services.AddSingleton<IProblemDetailsWriter, ProtocolErrorWriter>();
 
-        // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too.
-        services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.DescribeFrameworkProblem);
+        // Problems the framework raises itself (wrong method, unknown path, wrong content type) get a detail too, and
+        // every problem its type, title and trace id, whichever writer sends it.
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ErrorResponses.CompleteProblem);
         services.AddExceptionHandler<ErrorResponses.ExceptionHandler>();
 
         // Last: a client whose Accept allows no problem+json (Accept: image/png, or a type no route offers) still
@@ -89,6 +90,7 @@ public static class ApplicationServices
 
     public static IServiceCollection AddSwagger(this IServiceCollection services)
     {
+        services.AddOptions<SwaggerSettings>().BindConfiguration(SwaggerSettings.Section);
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>
         {
@@ -96,7 +98,7 @@ public static class ApplicationServices
             {
                 Title = "Autoencoder API",
                 Version = "v1",
-                Description = "Encode images to latent vectors, decode them, reconstruct images and interpolate between two of them.",
+                Description = SwaggerDescription,
             });
             options.OperationFilter<ImageUploadOperationFilter>();
             options.SchemaFilter<ExampleSchemaFilter>();
@@ -108,6 +110,14 @@ public static class ApplicationServices
         });
         return services;
     }
+
+    /// <summary>What the service serves, as Swagger UI introduces it; every inference route by its path.</summary>
+    public const string SwaggerDescription =
+        "Image autoencoders over HTTP. /encode turns images (one, or an IDX file of many) into latent vectors and /decode turns "
+        + "latent vectors back into images; /reconstruct does both; /interpolate blends two images' latents; /score says how "
+        + "unusual an image is for a model; /generate draws new images from a model's latent prior; /denoise cleans an image "
+        + "with a denoising autoencoder. /models lists the loaded models and their latent maps, /health/live and /health/ready "
+        + "report readiness, /metrics is in Prometheus text, and /v2 serves the models by the Open Inference Protocol (KServe V2).";
 
     /// <summary>One line per request (see <see cref="RequestLogMiddleware"/>); outermost, so it logs the status the client gets.</summary>
     public static WebApplication UseRequestLogging(this WebApplication app)
@@ -132,15 +142,22 @@ public static class ApplicationServices
         return app;
     }
 
-    /// <summary>GET /metrics in Prometheus text format.</summary>
+    /// <summary>GET /metrics in Prometheus text format; any other method than GET and HEAD is a 405, as on every other route.</summary>
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<ApiMetrics>().Registry).WithTags("Metrics");
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<ApiMetrics>().Registry)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
+            .WithTags("Metrics");
         return app;
     }
 
     public static WebApplication UseSwaggerUi(this WebApplication app)
     {
+        if (!app.Services.GetRequiredService<IOptions<SwaggerSettings>>().Value.Enabled)
+        {
+            return app;
+        }
+
         // Only requests under /swagger pass through Swashbuckle's middleware, not every inference request.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase), swagger =>
         {

@@ -1,8 +1,12 @@
+using System.Diagnostics;
 using System.Globalization;
 using Autoencoder.Api.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Autoencoder.Api.OpenApi;
 
 namespace Autoencoder.Api.Http;
 
@@ -59,21 +63,46 @@ public static partial class ErrorResponses
     }
 
     /// <summary>
-    /// A detail for the problems the framework raises itself (unknown path, wrong method, a body over the endpoint's
-    /// limit, a content type the endpoint does not take), which it leaves without one.
+    /// Completes every problem body, whichever writer sends it: a detail for the problems the framework raises itself
+    /// (unknown path, wrong method, a body over the endpoint's limit, a content type the endpoint does not take), which
+    /// it leaves without one; and the type, title and trace id the framework's JSON writer adds, which a client whose
+    /// Accept names no JSON would otherwise go without, as would a status the framework has no type for (429).
     /// </summary>
-    public static void DescribeFrameworkProblem(ProblemDetailsContext context)
+    public static void CompleteProblem(ProblemDetailsContext context)
     {
+        var problem = context.ProblemDetails;
+        var status = problem.Status ?? context.HttpContext.Response.StatusCode;
+        problem.Status ??= status;
+        problem.Type ??= TypeFor(status);
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
+        problem.Extensions.TryAdd("traceId", Activity.Current?.Id ?? context.HttpContext.TraceIdentifier);
+
         var request = context.HttpContext.Request;
-        context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+        var swagger = context.HttpContext.RequestServices.GetService<IOptions<SwaggerSettings>>()?.Value.Enabled ?? false;
+        var what = swagger ? "; /swagger lists what it takes." : ".";
+        problem.Detail ??= status switch
         {
-            StatusCodes.Status404NotFound => $"There is no endpoint at {request.Path}; /swagger lists them.",
-            StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /swagger lists what it takes.",
+            StatusCodes.Status404NotFound => $"There is no endpoint at {ClientText.Echo(request.Path)}{(swagger ? "; /swagger lists them." : ".")}",
+            StatusCodes.Status405MethodNotAllowed => $"{ClientText.Echo(request.Path)} does not take {ClientText.Echo(request.Method)}{what}",
             StatusCodes.Status413PayloadTooLarge => TooLargeDetail(context.HttpContext),
-            StatusCodes.Status415UnsupportedMediaType => $"{request.Path} does not take Content-Type '{request.ContentType ?? "none"}'; /swagger lists what it takes.",
+            StatusCodes.Status415UnsupportedMediaType => $"{ClientText.Echo(request.Path)} does not take Content-Type '{ClientText.Echo(request.ContentType ?? "none")}'{what}",
             _ => null,
         };
     }
+
+    /// <summary>The section of RFC 9110 (RFC 6585 for the statuses it added) that defines <paramref name="status"/>.</summary>
+    public static string TypeFor(int status) => status switch
+    {
+        >= 400 and <= 418 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
+        421 => "https://tools.ietf.org/html/rfc9110#section-15.5.20",
+        422 => "https://tools.ietf.org/html/rfc9110#section-15.5.21",
+        426 => "https://tools.ietf.org/html/rfc9110#section-15.5.22",
+        428 => "https://tools.ietf.org/html/rfc6585#section-3",
+        429 => "https://tools.ietf.org/html/rfc6585#section-4",
+        431 => "https://tools.ietf.org/html/rfc6585#section-5",
+        >= 500 and <= 505 => $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}",
+        _ => "about:blank",
+    };
 
     /// <summary>
     /// The server refuses a body over the endpoint's limit before any handler runs, and some readers leave a bare 413
@@ -83,8 +112,8 @@ public static partial class ErrorResponses
     {
         var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
         return limit is { } bytes
-            ? $"The request body is too large: {context.Request.Path} takes at most {bytes} bytes."
-            : $"The request body is too large for {context.Request.Path}.";
+            ? $"The request body is too large: {ClientText.Echo(context.Request.Path)} takes at most {bytes} bytes."
+            : $"The request body is too large for {ClientText.Echo(context.Request.Path)}.";
     }
 
     /// <summary>
@@ -133,7 +162,8 @@ public static partial class ErrorResponses
 
     /// <summary>
     /// Writes the problem as application/problem+json when no other writer would, because the client's Accept header
-    /// names only other types (an image, say): an error's body says what to fix whatever the client hoped to get.
+    /// names only other types (an image, say): an error's body says what to fix, and carries the trace id to quote,
+    /// whatever the client hoped to get.
     /// </summary>
     public sealed class WhateverTheAcceptWriter(Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
     {

@@ -28,7 +28,7 @@ public static class ResponseFormat
         ?? (request.Headers.Accept.Count == 0
             ? offered[0]
             : throw ClientInputException.NotAcceptable(
-                $"{request.Path} answers {body} as {string.Join(" or ", offered)}, not '{request.Headers.Accept}'; send one of these in Accept, or no Accept."));
+                $"{request.Path} answers {body} as {string.Join(" or ", offered)}, not '{ClientText.Echo(request.Headers.Accept)}'; send one of these in Accept, or no Accept."));
 
     /// <summary>PNG unless the client's Accept header prefers JSON.</summary>
     public static bool PrefersJson(HttpRequest request) => Choose(request, Png, Json) == Json;

@@ -13,7 +13,7 @@ public static class PngImages
     {
         RequireFrameLength(pixels.Length, width, height, nameof(pixels));
         var gray = new byte[pixels.Length];
-        Quantise(pixels, gray);
+        PixelValues.ToBytes(pixels, gray);
         return GrayPngWriter.Write(gray, width, height);
     }
 
@@ -35,7 +35,7 @@ public static class PngImages
         {
             for (var y = 0; y < height; y++)
             {
-                Quantise(
+                PixelValues.ToBytes(
                     frames[frameIndex].AsSpan(y * width, width),
                     gray.AsSpan((y * stripWidth) + (frameIndex * width), width));
             }
@@ -61,7 +61,7 @@ public static class PngImages
             var (row, column) = Math.DivRem(frame, columns);
             for (var y = 0; y < height; y++)
             {
-                Quantise(
+                PixelValues.ToBytes(
                     frames.Slice((frame * width * height) + (y * width), width),
                     gray.AsSpan((((row * height) + y) * gridWidth) + (column * width), width));
             }
@@ -127,14 +127,6 @@ public static class PngImages
         await png.CompleteAsync(cancellationToken);
     }
 
-    /// <summary><see cref="Encode"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
-    public static string ToBase64Png(ReadOnlySpan<float> pixels, int width, int height) =>
-        Convert.ToBase64String(Encode(pixels, width, height));
-
-    /// <summary><see cref="EncodeStrip"/> as base64 text, for a JSON field or a <c>data:image/png;base64,</c> URL.</summary>
-    public static string ToBase64PngStrip(IReadOnlyList<float[]> frames, int width, int height) =>
-        Convert.ToBase64String(EncodeStrip(frames, width, height));
-
     private static void RequireFrameLength(int length, int width, int height, string parameterName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -143,11 +135,5 @@ public static class PngImages
         {
             throw new ArgumentException($"A {width}x{height} image has {(long)width * height} pixels, not {length}.", parameterName);
         }
-    }
-
-    /// <summary>[0,1] floats to 8-bit gray: round(clamp(v, 0, 1) * 255), NaN as black.</summary>
-    public static void Quantise(ReadOnlySpan<float> values, Span<byte> gray)
-    {
-        PixelValues.ToBytes(values, gray);
     }
 }

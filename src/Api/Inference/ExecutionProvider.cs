@@ -24,6 +24,7 @@ public sealed class ExecutionProviderSelector
     public ExecutionProviderSelector(IOptions<InferenceOptions> options, ILogger<ExecutionProviderSelector> logger)
     {
         this.options = options.Value;
+        QuietOnnxRuntimeLogger();
         Provider = Choose(this.options, logger);
     }
 
@@ -47,6 +48,14 @@ public sealed class ExecutionProviderSelector
 
         return session;
     }
+
+    /// <summary>
+    /// ONNX Runtime's own logger writes colored text lines to standard error, outside the service's log: a CUDA
+    /// provider that fails to load printed one before the service's warning, and broke the one-JSON-object-a-line log.
+    /// What it reports below Fatal reaches the service as an exception too (the provider's failure to load, a failed
+    /// run), and that is logged; so only what precedes a crash is left to it.
+    /// </summary>
+    private static void QuietOnnxRuntimeLogger() => OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
 
     private static ExecutionProvider Choose(InferenceOptions options, ILogger logger)
     {

@@ -33,7 +33,7 @@ public sealed record CheckedInference(string? Id, float[] Rows, int Count, bool 
 /// extension: the Inference-Header-Content-Length header gives the JSON's length, each binary input its
 /// "binary_data_size"; little-endian, row-major, in the order of the inputs). Every mistake is a 4xx that says what.
 /// </summary>
-public static class InferenceRequestReader
+public static partial class InferenceRequestReader
 {
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
     public const string BinaryDataSize = "binary_data_size";
@@ -184,7 +184,7 @@ public static class InferenceRequestReader
 
         return int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var length)
             ? length
-            : throw ClientInputException.Invalid($"{HeaderLengthHeader} must be the JSON object's length in bytes, not '{values}'.");
+            : throw ClientInputException.Invalid($"{HeaderLengthHeader} must be the JSON object's length in bytes, not '{ClientText.Echo(values)}'.");
     }
 
     private static InferenceRequest Parse(ReadOnlySpan<byte> json)
@@ -194,11 +194,44 @@ public static class InferenceRequestReader
             return JsonSerializer.Deserialize<InferenceRequest>(json, JsonOptions)
                 ?? throw ClientInputException.Invalid("The inference request must be a JSON object, not null.");
         }
+        catch (JsonException e) when (e.InnerException is JsonException)
+        {
+            // The reader's own messages say where the text stops being JSON.
+            throw ClientInputException.Invalid($"The inference request is not valid JSON: {e.InnerException.Message}");
+        }
         catch (JsonException e)
         {
-            throw ClientInputException.Invalid($"The inference request is not valid JSON for the protocol: {e.Message}");
+            // Valid JSON in the wrong place: the serializer's message names the .NET type it could not fill, which
+            // means nothing to a client; the protocol's name for what belongs there does.
+            var member = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the request" : $"'{ClientText.Echo(e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path)}'";
+            throw ClientInputException.Invalid($"The inference request does not follow the protocol: {member} must be {ExpectedAt(e.Path)}.");
         }
     }
+
+    /// <summary>What the protocol puts at <paramref name="path"/> (a JSON path such as "$.inputs[0].shape[1]").</summary>
+    private static string ExpectedAt(string? path)
+    {
+        var member = MemberName().Match(path ?? "");
+        var name = member.Success ? member.Groups["name"].Value : "";
+        var element = member.Success && member.Groups["index"].Success;
+        return (name, element) switch
+        {
+            ("inputs", false) => "an array of input tensors",
+            ("inputs", true) => "an input tensor, an object with 'name', 'shape', 'datatype' and 'data' (or 'parameters' with 'binary_data_size')",
+            ("outputs", false) => "an array of the outputs wanted",
+            ("outputs", true) => "an output wanted, an object with 'name' and optional 'parameters'",
+            ("shape", false) => "an array of whole numbers",
+            ("shape", true) => "a whole number",
+            ("name" or "datatype" or "id", _) => "a string",
+            ("parameters", _) => "an object of named parameters",
+            ("", _) => "a JSON object with 'inputs'",
+            _ => "another kind of JSON value",
+        };
+    }
+
+    /// <summary>The last member of a JSON path, and the index after it if the path ends in an element.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.(?<name>[A-Za-z_]+)(\[(?<index>\d+)\])?$")]
+    private static partial System.Text.RegularExpressions.Regex MemberName();
 
     private static CheckedInput Check(InferenceRequest inference, ProtocolModel model, long binaryLength, LimitsOptions limits)
     {
@@ -211,7 +244,7 @@ public static class InferenceRequestReader
         var unknown = inputs.FirstOrDefault(input => input.Name != expected.Name);
         if (unknown is not null)
         {
-            throw ClientInputException.Invalid($"Model '{model.Name}' has no input '{unknown.Name}'; it takes one input, '{expected.Name}' {Describe(expected)}.");
+            throw ClientInputException.Invalid($"Model '{model.Name}' has no input '{ClientText.Echo(unknown.Name)}'; it takes one input, '{expected.Name}' {Describe(expected)}.");
         }
 
         if (inputs.Count > 1)
@@ -222,7 +255,7 @@ public static class InferenceRequestReader
         var input = inputs[0];
         if (input.Datatype != ProtocolModel.Datatype)
         {
-            throw ClientInputException.Invalid($"Input '{expected.Name}' must have datatype {ProtocolModel.Datatype}, not '{input.Datatype}'.");
+            throw ClientInputException.Invalid($"Input '{expected.Name}' must have datatype {ProtocolModel.Datatype}, not '{ClientText.Echo(input.Datatype)}'.");
         }
 
         var count = CheckShape(input.Shape, expected, limits);
@@ -314,7 +347,7 @@ public static class InferenceRequestReader
 
             if (element.ValueKind != JsonValueKind.Number || !element.TryGetSingle(out var value) || !float.IsFinite(value))
             {
-                throw ClientInputException.Invalid($"Input '{name}' must hold {ProtocolModel.Datatype} numbers; value {written} is {Truncate(element.GetRawText())}.");
+                throw ClientInputException.Invalid($"Input '{name}' must hold {ProtocolModel.Datatype} numbers; value {written} is {ClientText.Echo(element.GetRawText())}.");
             }
 
             if (written == rows.Length)
@@ -341,7 +374,7 @@ public static class InferenceRequestReader
         {
             if (output.Name != expected)
             {
-                throw ClientInputException.Invalid($"Model '{model.Name}' has no output '{output.Name}'; it gives one output, '{expected}'.");
+                throw ClientInputException.Invalid($"Model '{model.Name}' has no output '{ClientText.Echo(output.Name)}'; it gives one output, '{expected}'.");
             }
 
             if (output.Parameters?.ContainsKey("classification") == true)
@@ -369,7 +402,7 @@ public static class InferenceRequestReader
             ? null
             : value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) && number >= 0
                 ? number
-                : throw ClientInputException.Invalid($"'{name}' of {where} must be a whole number of bytes, not {Truncate(value.GetRawText())}.");
+                : throw ClientInputException.Invalid($"'{name}' of {where} must be a whole number of bytes, not {ClientText.Echo(value.GetRawText())}.");
 
     private static bool? BoolParameter(Dictionary<string, JsonElement>? parameters, string name, string where) =>
         parameters is null || !parameters.TryGetValue(name, out var value)
@@ -378,12 +411,11 @@ public static class InferenceRequestReader
             {
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
-                _ => throw ClientInputException.Invalid($"'{name}' of {where} must be true or false, not {Truncate(value.GetRawText())}."),
+                _ => throw ClientInputException.Invalid($"'{name}' of {where} must be true or false, not {ClientText.Echo(value.GetRawText())}."),
             };
 
     private static string Describe(TensorMetadata tensor) => $"({tensor.Datatype} {Shape(tensor.Shape)})";
 
     private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }

@@ -63,7 +63,7 @@ public sealed class ProtocolModel
             {
                 return version is null or Version
                     ? new ProtocolModel(model, stage)
-                    : throw ClientInputException.NotFound($"Model '{name}' has no version '{version}'; it has version {Version}.");
+                    : throw ClientInputException.NotFound($"Model '{ClientText.Echo(name)}' has no version '{ClientText.Echo(version)}'; it has version {Version}.");
             }
         }
 

@@ -23,3 +23,24 @@ public sealed class ErrorResponsesTests
     [InlineData(InputFault.UnsupportedFormat, 415)]
     public void FaultsMeanTheStatusesClientsKnow(InputFault fault, int status) => Assert.Equal(status, ErrorResponses.StatusFor(fault));
 }
+
+/// <summary>How error messages repeat what a client sent.</summary>
+public sealed class ClientTextTests
+{
+    [Fact]
+    public void AShortStringIsEchoedWhole() => Assert.Equal("mnist-conv", ClientText.Echo("mnist-conv"));
+
+    [Fact]
+    public void ALongStringIsEchoedByItsFirst64Characters() =>
+        Assert.Equal(new string('m', 64) + "…", ClientText.Echo(new string('m', 8000)));
+
+    [Fact]
+    public void AnEchoNeverEndsInHalfACharacter()
+    {
+        var text = new string('a', ClientText.MostCharacters - 1) + "😀" + "tail";
+
+        var echo = ClientText.Echo(text);
+
+        Assert.Equal(new string('a', ClientText.MostCharacters - 1) + "…", echo);
+    }
+}

@@ -125,6 +125,30 @@ public sealed class ErrorTests(AutoencoderApiFactory factory) : IClassFixture<Au
         await unknown.AssertProblemAsync(404, "There is no endpoint at /nowhere");
     }
 
+    [Theory]
+    [InlineData("/reconstruct", "truncated PNG", "image/png", 400, "corrupt or truncated")]
+    [InlineData("/reconstruct", "empty body", "image/png", 400, "is empty")]
+    [InlineData("/score", "digit", "text/html", 406, "answers")]
+    [InlineData("/nowhere", "digit", "image/png", 404, "There is no endpoint at /nowhere")]
+    public async Task AProblemCarriesItsTypeTitleAndTraceIdWhateverTheAccept(string path, string body, string accept, int status, string detail)
+    {
+        var png = Digits.Png(0);
+        byte[] bytes = body switch
+        {
+            "truncated PNG" => png[..(png.Length / 2)],
+            "empty body" => [],
+            _ => png,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Raw(bytes, "image/png") };
+        request.Headers.Accept.ParseAdd(accept);
+
+        using var response = await client.SendAsync(request);
+
+        await response.AssertProblemAsync(status, detail);
+        using var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(Api.Http.ErrorResponses.TypeFor(status), problem.RootElement.GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task AnUnknownPreprocessModeIsABadRequest()
     {

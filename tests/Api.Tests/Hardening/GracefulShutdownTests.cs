@@ -61,71 +61,35 @@ public sealed class GracefulShutdownTests
     private static int NamespaceInit(Process unshare)
     {
         var children = $"/proc/{unshare.Id}/task/{unshare.Id}/children";
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !unshare.HasExited)
-        {
-            if (File.Exists(children) && File.ReadAllText(children).Trim() is { Length: > 0 } ids)
-            {
-                return int.Parse(ids.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            Thread.Sleep(10);
-        }
-
-        throw new TimeoutException("unshare started no process");
+        var ids = "";
+        Poll.Until(() => unshare.HasExited || (File.Exists(children) && (ids = File.ReadAllText(children).Trim()).Length > 0), "unshare started no process");
+        return ids.Length > 0 ? int.Parse(ids.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) : throw new InvalidOperationException("unshare exited without starting a process");
     }
 
     /// <summary>Waits until <paramref name="processId"/> has mapped <paramref name="assembly"/>: its code is about to run.</summary>
-    private static void WaitUntilLoaded(int processId, string assembly)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (File.ReadAllText($"/proc/{processId}/maps").Contains(assembly, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            Thread.Sleep(5);
-        }
-
-        throw new TimeoutException($"process {processId} did not load {assembly}");
-    }
+    private static void WaitUntilLoaded(int processId, string assembly) => Poll.Until(
+        () => File.ReadAllText($"/proc/{processId}/maps").Contains(assembly, StringComparison.Ordinal),
+        $"process {processId} did not load {assembly}",
+        TimeSpan.FromSeconds(60),
+        TimeSpan.FromMilliseconds(5));
 
     /// <summary>Waits until the service holds memory for a request body: a request is in and its body arriving.</summary>
     private static async Task BodyBeingReceivedAsync(Uri server)
     {
         using var client = new HttpClient { BaseAddress = server };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var metrics = await client.GetStringAsync("/metrics");
-            var gauge = metrics.Split('\n').FirstOrDefault(line => line.StartsWith("autoencoder_buffered_body_bytes ", StringComparison.Ordinal));
-            if (gauge is not null && double.Parse(gauge.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0)
+        await Poll.UntilAsync(
+            async () =>
             {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the service never began to receive the request's body");
-            await Task.Delay(20);
-        }
+                var metrics = await client.GetStringAsync("/metrics");
+                var gauge = metrics.Split('\n').FirstOrDefault(line => line.StartsWith("autoencoder_buffered_body_bytes ", StringComparison.Ordinal));
+                return gauge is not null && double.Parse(gauge.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0;
+            },
+            "the service never began to receive the request's body",
+            interval: TimeSpan.FromMilliseconds(20));
     }
 
-    private static async Task<bool> RefusesConnectionsWithinAsync(Uri server, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await ConnectionRefusedAsync(server))
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
+    private static Task<bool> RefusesConnectionsWithinAsync(Uri server, TimeSpan patience) =>
+        Poll.HoldsWithinAsync(() => ConnectionRefusedAsync(server), patience, TimeSpan.FromMilliseconds(50));
 
     private static async Task<bool> ConnectionRefusedAsync(Uri server)
     {

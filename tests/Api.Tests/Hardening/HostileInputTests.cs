@@ -60,6 +60,12 @@ public sealed class HostileInputTests(KestrelApiFactory factory) : IClassFixture
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(status < 500, $"a client's request got {status}: {body}");
 
+        if (expected.Detail is { } protocolError && expected.MediaType == Answer.ProtocolErrorType)
+        {
+            await OpenInference.ProtocolErrors.AssertErrorAsync(response, expected.Status, protocolError);
+            return;
+        }
+
         if (expected.Detail is { } detail)
         {
             await response.AssertProblemAsync(expected.Status, detail);
@@ -104,7 +110,13 @@ public sealed class CaseName : IXunitSerializable
 /// <param name="MediaType">The response's media type; null for none (Kestrel's own refusals have no body).</param>
 internal sealed record Answer(int Status, string? Detail, string? MediaType)
 {
+    /// <summary>The media type of the Open Inference Protocol's errors, {"error": "..."} by its specification.</summary>
+    public const string ProtocolErrorType = "application/json";
+
     public static Answer Problem(int status, string detail) => new(status, detail, "application/problem+json");
+
+    /// <summary>The Open Inference Protocol's error, whose message must contain <paramref name="error"/>.</summary>
+    public static Answer ProtocolError(int status, string error) => new(status, error, ProtocolErrorType);
 
     /// <summary>200, as the endpoint's usual media type unless one is given.</summary>
     public static Answer Ok(string? mediaType = null) => new(200, null, mediaType);
@@ -257,6 +269,9 @@ internal static class HostileCases
             RawForm("the image as a text field, not a file", field => TextFields((field, Convert.ToBase64String(Digits.Png(0))))),
             RawForm("1000 text fields", _ => TextFields([.. Enumerable.Range(0, 1000).Select(i => ($"field{i}", "x"))]), Answer.Problem(413, "Form value count limit")),
             RawForm("multipart/form-data without a boundary", _ => TypedBody("garbage", "multipart/form-data"), Answer.Problem(400, "multipart/form-data body is malformed")),
+            RawForm("multipart whose boundary is not the one its Content-Type names", field => TypedBody(
+                $"--right\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nxx\r\n--right--\r\n",
+                "multipart/form-data; boundary=wrong"), Answer.Problem(400, "is malformed: its parts are not separated by the boundary its Content-Type names ('wrong')")),
             RawForm("multipart cut off before its closing boundary", field => TypedBody(
                 $"--cut\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n{Convert.ToBase64String(Digits.Png(0))}",
                 "multipart/form-data; boundary=cut"), Answer.Problem(400, "multipart/form-data body is malformed")),
@@ -317,17 +332,34 @@ internal static class HostileCases
             Everywhere("model=%00", Answer.Problem(404, "There is no model '\0'")),
             Everywhere("model=..%5C..%5Cwindows", Answer.Problem(404, "There is no model '..\\..\\windows'")),
             Everywhere("model=mnist&model=mnist", Answer.Problem(404, "There is no model 'mnist,mnist'")),
-            Everywhere("model=" + new string('m', 4000), Answer.Problem(404, "There is no model 'mmmm"), name: "model=(4000 characters)"),
+            Everywhere("model=" + new string('m', 4000), Answer.Problem(404, $"There is no model '{new string('m', 64)}…'. Models:"), name: "model=(4000 characters, its first 64 echoed)"),
             Everywhere("model=" + new string('m', 10_000), Answer.RefusedByKestrel(414), name: "model=(10000 characters, over Kestrel's request line limit)"),
             Everywhere("model=", Answer.Ok()),
             ModelsApi("..%2F..%2Fetc%2Fpasswd", Answer.Problem(404, "There is no model '..%2F..%2Fetc%2Fpasswd'")),
             ModelsApi("..%5C..%5Cwin.ini", Answer.Problem(404, "There is no model '..\\..\\win.ini'")),
             ModelsApi("%00", Answer.RefusedByKestrel(400)),
+            ModelsApi(new string('m', 8000), Answer.Problem(404, $"There is no model '{new string('m', 64)}…'. Models:"), name: "(8000 characters, its first 64 echoed)"),
+            [new("GET /(8000 characters)", () => new HttpRequestMessage(HttpMethod.Get, "/" + new string('p', 8000)), Answer.Problem(404, $"There is no endpoint at /{new string('p', 63)}…;"))],
+
+            // The Open Inference Protocol: JSON in the wrong shape is answered in the protocol's terms, not .NET's.
+            [new(
+                "POST /v2/models/mnist-decoder/infer: nested arrays for inputs",
+                () => Post("/v2/models/mnist-decoder/infer", JsonBody("{\"inputs\":[[1,2],[3,4]]}")),
+                Answer.ProtocolError(400, "'inputs[0]' must be an input tensor, an object with 'name', 'shape', 'datatype' and 'data'"))],
+            [new(
+                $"POST /v2/models/(8000 characters)/infer",
+                () => Post($"/v2/models/{new string('m', 8000)}/infer", JsonBody("{}")),
+                Answer.ProtocolError(404, $"There is no model '{new string('m', 64)}…'."))],
 
             // preprocess must be auto or none; /decode takes no image, so it ignores it.
             Everywhere("preprocess=bogus", Answer.Problem(400, "'preprocess' must be 'auto' or 'none', not 'bogus'"), decode: Answer.Ok()),
             Everywhere("preprocess=%00", Answer.Problem(400, "'preprocess' must be 'auto' or 'none'"), decode: Answer.Ok()),
             Everywhere("preprocess=NONE", Answer.Ok()),
+            Everywhere(
+                "preprocess=" + new string('p', 4000),
+                Answer.Problem(400, $"not '{new string('p', 64)}…'."),
+                decode: Answer.Ok(),
+                name: "preprocess=(4000 characters, its first 64 echoed)"),
 
             // steps: 1 to 64, whole numbers only.
             Steps("0"),
@@ -450,8 +482,8 @@ internal static class HostileCases
                 answer.OrElse(endpoint.SuccessType));
         });
 
-    private static IEnumerable<HostileCase> ModelsApi(string escapedName, Answer expected) =>
-        [new($"GET /models/{escapedName}", () => new HttpRequestMessage(HttpMethod.Get, $"/models/{escapedName}"), expected)];
+    private static IEnumerable<HostileCase> ModelsApi(string escapedName, Answer expected, string? name = null) =>
+        [new($"GET /models/{name ?? escapedName}", () => new HttpRequestMessage(HttpMethod.Get, $"/models/{escapedName}"), expected)];
 
     private static IEnumerable<HostileCase> Steps(string steps, Answer? expected = null) =>
         [new(

@@ -10,7 +10,7 @@ namespace Autoencoder.Api.Tests.Hardening;
 /// The real API served by real Kestrel on a loopback port the OS picks: unlike the in-memory TestServer, Kestrel
 /// enforces request body limits (413) and header limits (431), so hostile input meets the server clients meet.
 /// </summary>
-public sealed class KestrelApiFactory : AutoencoderApiFactory
+public class KestrelApiFactory : AutoencoderApiFactory
 {
     private readonly IReadOnlyDictionary<string, string?> settings;
 

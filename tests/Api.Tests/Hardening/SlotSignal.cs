@@ -11,27 +11,13 @@ internal static class SlotSignal
     public static Task HeldAsync(IServiceProvider services, string kind)
     {
         var inUse = services.GetRequiredService<ApiMetrics>().InferenceSlotsInUse.WithLabels(kind);
-        return UntilAsync(() => inUse.Value > 0, $"no request took a {kind} inference slot");
+        return Poll.UntilAsync(() => inUse.Value > 0, $"no request took a {kind} inference slot");
     }
 
     /// <summary>Completes once the request bodies being received hold at least <paramref name="bytes"/>; fails after 30 s.</summary>
     public static Task BodiesHoldAsync(IServiceProvider services, long bytes)
     {
         var budget = services.GetRequiredService<BodyBufferBudget>();
-        return UntilAsync(() => budget.InUse >= bytes, $"request bodies never held {bytes} bytes");
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(failure);
-            }
-
-            await Task.Delay(10);
-        }
+        return Poll.UntilAsync(() => budget.InUse >= bytes, $"request bodies never held {bytes} bytes");
     }
 }

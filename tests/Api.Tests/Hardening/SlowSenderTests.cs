@@ -137,7 +137,7 @@ public sealed class SlowSenderTests
                 await tcp.ConnectAsync(client.BaseAddress!.Host, client.BaseAddress.Port);
             }
 
-            await UntilAsync(() => connections.OpenFrom(IPAddress.Loopback) == 4);
+            await Poll.UntilAsync(() => connections.OpenFrom(IPAddress.Loopback) == 4, "the four connections never opened");
             using var fifth = new TcpClient();
             await fifth.ConnectAsync(client.BaseAddress!.Host, client.BaseAddress.Port);
             var fifthStream = fifth.GetStream();
@@ -145,7 +145,7 @@ public sealed class SlowSenderTests
             var read = await ReadOrResetAsync(fifthStream);
 
             held.ForEach(tcp => tcp.Dispose());
-            await UntilAsync(() => connections.OpenFrom(IPAddress.Loopback) <= 1);
+            await Poll.UntilAsync(() => connections.OpenFrom(IPAddress.Loopback) <= 1, "the connections were never closed");
             using var afterwards = await client.GetAsync("/health/live");
 
             Assert.Equal(0, read); // closed without an answer
@@ -167,16 +167,6 @@ public sealed class SlowSenderTests
         catch (IOException)
         {
             return 0;
-        }
-    }
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the condition never held");
-            await Task.Delay(10);
         }
     }
 

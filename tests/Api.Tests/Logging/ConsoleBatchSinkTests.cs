@@ -42,11 +42,7 @@ public sealed class ConsoleBatchSinkTests
         using var logger = Logger(new ConsoleBatchSink(new RenderedCompactJsonFormatter(), output));
 
         logger.Information("started");
-        var clock = Stopwatch.StartNew();
-        while (output.Writes == 0 && clock.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            await Task.Delay(10);
-        }
+        await Poll.UntilAsync(() => output.Writes > 0, "nothing was written while the logger stayed open", TimeSpan.FromSeconds(5));
 
         Assert.Contains("started", output.ToString(), StringComparison.Ordinal);
     }

@@ -275,8 +275,11 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
         { "mnist-decoder", """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32","data":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,"x"]}]}""", 400, "must hold FP32 numbers; value 19 is \"x\"" },
         { "mnist-decoder", """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32","data":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}],"outputs":[{"name":"pixels"}]}""", 400, "Model 'mnist-decoder' has no output 'pixels'; it gives one output, 'image'." },
         { "mnist-decoder", """{"inputs":[{"name":"latent","shape":[1,20],"datatype":"FP32"}]}""", 400, "Input 'latent' needs 'data'" },
-        { "mnist-decoder", """{"inputs":[{"name":"latent","shape":"1,20","datatype":"FP32"}]}""", 400, "not valid JSON for the protocol" },
-        { "mnist-decoder", """{"inputs":[""", 400, "not valid JSON for the protocol" },
+        { "mnist-decoder", """{"inputs":[{"name":"latent","shape":"1,20","datatype":"FP32"}]}""", 400, "does not follow the protocol: 'inputs[0].shape' must be an array of whole numbers." },
+        { "mnist-decoder", """{"inputs":[[1,2],[3,4]]}""", 400, "does not follow the protocol: 'inputs[0]' must be an input tensor, an object with 'name', 'shape', 'datatype' and 'data'" },
+        { "mnist-decoder", """{"inputs":{"name":"latent"}}""", 400, "does not follow the protocol: 'inputs' must be an array of input tensors." },
+        { "mnist-decoder", """[1,2]""", 400, "does not follow the protocol: the request must be a JSON object with 'inputs'." },
+        { "mnist-decoder", """{"inputs":[""", 400, "The inference request is not valid JSON: " },
         { "mnist-encoder", """{"inputs":[{"name":"image","shape":[1,1,28,28],"datatype":"FP32","parameters":{"shared_memory_region":"r"}}]}""", 400, "shared-memory extensions are not supported" },
         { "mnist-encoder", """{"inputs":[{"name":"image","shape":[200000,1,28,28],"datatype":"FP32","data":[]}]}""", 413, "A batch of 200000 is too large" },
     };
@@ -288,6 +291,7 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
         using var response = await client.PostAsync($"/v2/models/{model}/infer", Json(request));
 
         await AssertErrorAsync(response, status, error);
+        Assert.DoesNotContain("Autoencoder.Api", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -135,14 +135,6 @@ public sealed class WorkMemoryTests
     }
 
     /// <summary>A reservation is given back when its request ends, just after the client has its answer.</summary>
-    private static async Task GivenBackAsync(WorkMemory memory)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (memory.InUse != 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(0, memory.InUse);
-    }
+    private static Task GivenBackAsync(WorkMemory memory) =>
+        Poll.UntilAsync(() => memory.InUse == 0, "the memory for answers was never all given back");
 }

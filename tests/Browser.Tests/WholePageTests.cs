@@ -79,7 +79,7 @@ public sealed class WholePageTests(PlaygroundServer server, ITestOutputHelper ou
         session.AssertNoProblems();
     }
 
-    /// <summary>The page after a drawn digit, a map click, a strip and a denoised test digit, for the README (AUTOENCODER_PAGE_SCREENSHOT says where).</summary>
+    /// <summary>The page after a drawn digit, a map click, sixteen generated samples, a strip and a denoised test digit, for the README (AUTOENCODER_PAGE_SCREENSHOT says where).</summary>
     [Fact]
     public async Task AScreenshotOfThePageInUse()
     {
@@ -90,14 +90,17 @@ public sealed class WholePageTests(PlaygroundServer server, ITestOutputHelper ou
         await page.Locator("#map-canvas").ClickAsync(new LocatorClickOptions { Position = new Position { X = 250, Y = 120 } });
         await page.Locator("#map-view[data-decodes='1']").WaitForAsync();
         await page.Locator("#slot-second img[src]").WaitForAsync();
+        await page.ClickAsync("#generate-button");
+        await Expect(page.Locator("#samples img")).ToHaveCountAsync(16);
         await page.ClickAsync("#build-strip");
         await page.Locator("#strip li").Nth(7).WaitForAsync();
         await Expect(page.Locator("#map-view")).ToHaveAttributeAsync("aria-busy", "false");
+        await Expect(page.Locator("#samples")).ToHaveAttributeAsync("aria-busy", "false");
         await Expect(page.Locator("#denoise-views")).ToHaveAttributeAsync("aria-busy", "false");
 
         // Every picture the page shows has arrived and decoded, and the map has drawn its points.
         var missing = await page.EvaluateAsync<string[]>("""
-            () => [...document.querySelectorAll('#input-view, #reconstruction-view, #slider-view, #map-view, .slot img, #strip img, #denoise-views img')]
+            () => [...document.querySelectorAll('#input-view, #reconstruction-view, #slider-view, #map-view, .slot img, #strip img, #samples img, #denoise-views img')]
               .filter(image => !(image.complete && image.naturalWidth > 0 && image.naturalHeight > 0))
               .map(image => image.id || image.alt)
             """);

@@ -115,36 +115,51 @@ public sealed class AutoencoderService(ModelRegistry registry)
 
     /// <summary>
     /// Images of latents that come in pieces (row-major [rows, latent], each checked as a client's latents are), decoded
-    /// a piece at a time and handed on in order: an answer streamed from them never holds more than a piece's images.
+    /// a piece at a time and handed on in order: an answer streamed from them never holds more than two pieces' images,
+    /// the one being written and the next, decoded meanwhile.
     /// </summary>
-    public async IAsyncEnumerable<float[]> DecodePiecesAsync(
-        OnnxAutoencoder model, IEnumerable<float[]> latents, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var piece in latents)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            RequireLatents(model, piece, model.LatentSize);
-            var rows = piece.Length / model.LatentSize;
-            yield return await Task.Run(
-                () => RunWindow(piece, rows, model.LatentSize, model.PixelCount, (chunk, size) => model.Decode(chunk, size, cancellationToken), cancellationToken),
-                cancellationToken);
-        }
-    }
+    public IAsyncEnumerable<float[]> DecodePiecesAsync(OnnxAutoencoder model, IEnumerable<float[]> latents, CancellationToken cancellationToken) =>
+        RunPiecesAsync(
+            latents,
+            piece =>
+            {
+                RequireLatents(model, piece, model.LatentSize);
+                return RunWindow(piece, piece.Length / model.LatentSize, model.LatentSize, model.PixelCount, (chunk, size) => model.Decode(chunk, size, cancellationToken), cancellationToken);
+            },
+            cancellationToken);
 
     /// <summary>
     /// Latents of images that come in pieces (row-major [rows, C, H, W], checked by the caller), encoded a piece at a
     /// time and handed on in order, as <see cref="DecodePiecesAsync"/> decodes.
     /// </summary>
-    public async IAsyncEnumerable<float[]> EncodePiecesAsync(
-        OnnxAutoencoder model, IEnumerable<float[]> images, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<float[]> EncodePiecesAsync(OnnxAutoencoder model, IEnumerable<float[]> images, CancellationToken cancellationToken) =>
+        RunPiecesAsync(
+            images,
+            piece => RunWindow(piece, piece.Length / model.PixelCount, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken),
+            cancellationToken);
+
+    /// <summary>Each piece through <paramref name="run"/> on the thread pool, the next one started before this one is handed on.</summary>
+    private static async IAsyncEnumerable<float[]> RunPiecesAsync(
+        IEnumerable<float[]> pieces, Func<float[], float[]> run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        foreach (var piece in images)
+        using var source = pieces.GetEnumerator();
+        Task<float[]>? Next()
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var rows = piece.Length / model.PixelCount;
-            yield return await Task.Run(
-                () => RunWindow(piece, rows, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken),
-                cancellationToken);
+            if (!source.MoveNext())
+            {
+                return null;
+            }
+
+            var piece = source.Current;
+            return Task.Run(() => run(piece), cancellationToken);
+        }
+
+        var next = Next();
+        while (next is not null)
+        {
+            var current = await next;
+            next = Next();
+            yield return current;
         }
     }
 

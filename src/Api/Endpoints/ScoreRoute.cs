@@ -57,12 +57,13 @@ public static class ScoreRoute
         var cancellationToken = call.CancellationToken;
         call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to score");
         var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, cancellationToken);
-        call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
         var manifest = model.Manifest;
         var pixels = model.PixelCount;
-        var scores = new List<AnomalyScore>(count);
+        List<AnomalyScore> scores;
         await using (content)
         {
+            call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
+            scores = new List<AnomalyScore>(count);
             var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
             await foreach (var (input, rows, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
             {
@@ -91,6 +92,7 @@ public static class ScoreRoute
     private static async Task<FileContentHttpResult> HeatMapGridAsync(ImageCall call, OnnxAutoencoder model)
     {
         var limits = call.Limits;
+        call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes), "An IDX file of heat maps");
         var (content, count) = await IdxBodies.OpenAsync(call.Request, model, limits, call.CancellationToken);
         if (count > limits.MaxHeatMapImages)
         {
@@ -101,7 +103,7 @@ public static class ScoreRoute
 
         try
         {
-            call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes) + AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
+            call.Reserve(AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
         }
         catch
         {

@@ -16,6 +16,9 @@ public class CopiedModelsFactory : AutoencoderApiFactory
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "autoencoder-models-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>The models folder the copies are in.</summary>
+    protected string Directory => directory;
+
     public CopiedModelsFactory(params CopiedModel[] models)
     {
         foreach (var model in models)
@@ -30,14 +33,14 @@ public class CopiedModelsFactory : AutoencoderApiFactory
     public static void Copy(string directory, CopiedModel model)
     {
         var target = Path.Combine(directory, model.Name);
-        Directory.CreateDirectory(target);
+        System.IO.Directory.CreateDirectory(target);
         foreach (var file in new[] { "encoder.onnx", "decoder.onnx" })
         {
             File.Copy(Path.Combine(TestData.ModelsDirectory, model.Bundled, file), Path.Combine(target, file));
         }
 
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.ModelsDirectory, model.Bundled, "model.json")))!;
-        manifest["name"] = model.Name;
+        manifest["name"] = model.Name.Split('/')[0];
         model.Edit?.Invoke(manifest);
         File.WriteAllText(Path.Combine(target, "model.json"), manifest.ToJsonString());
     }
@@ -45,9 +48,9 @@ public class CopiedModelsFactory : AutoencoderApiFactory
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && Directory.Exists(directory))
+        if (disposing && System.IO.Directory.Exists(directory))
         {
-            Directory.Delete(directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
     }
 }

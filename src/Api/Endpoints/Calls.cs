@@ -11,6 +11,7 @@ namespace Autoencoder.Api.Endpoints;
 /// <summary>What the handler of an image route is given: the request, its query and the services that serve it.</summary>
 /// <param name="Request">The request.</param>
 /// <param name="Model">Which model to use; without it, the default model (see GET /models).</param>
+/// <param name="Version">Which version of the model; without it, its newest served version (see GET /models).</param>
 /// <param name="Preprocess">"auto" (default): prepare any image as the model's model.json says (imageHandling); "none": the image is already exactly the model's input.</param>
 /// <param name="Service">Runs the model.</param>
 /// <param name="Uploads">Reads the uploaded images.</param>
@@ -21,6 +22,7 @@ namespace Autoencoder.Api.Endpoints;
 public readonly record struct ImageCall(
     HttpRequest Request,
     [FromQuery(Name = "model")] string? Model,
+    [FromQuery(Name = "version")] string? Version,
     [FromQuery(Name = "preprocess")] string? Preprocess,
     AutoencoderService Service,
     ImageUploads Uploads,
@@ -35,10 +37,10 @@ public readonly record struct ImageCall(
     public ImageHandling ImageHandlingFor(OnnxAutoencoder model) => QueryValues.Preprocess(Preprocess) ? model.Manifest.ImageHandling : ImageHandling.None;
 
     /// <summary>The model asked for, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model));
+    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model, QueryValues.Version(Version)));
 
     /// <summary>The model asked for, or without ?model= the denoiser of the default model's data set, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveDenoiser() => Calls.Named(Request, Service.Denoiser(Model));
+    public OnnxAutoencoder ResolveDenoiser() => Calls.Named(Request, Service.Denoiser(Model, QueryValues.Version(Version)));
 
     /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
     public void Reserve(long bytes, string what) => Calls.Reserve(Request, Memory, bytes, what);
@@ -54,6 +56,7 @@ public readonly record struct ImageCall(
 /// <summary>What the handler of a latent route (/decode, /generate) is given.</summary>
 /// <param name="Request">The request.</param>
 /// <param name="Model">Which model to use; without it, the default model (see GET /models).</param>
+/// <param name="Version">Which version of the model; without it, its newest served version (see GET /models).</param>
 /// <param name="Service">Runs the model.</param>
 /// <param name="Images">Turns model outputs into PNGs.</param>
 /// <param name="Options">Bulk limits.</param>
@@ -62,6 +65,7 @@ public readonly record struct ImageCall(
 public readonly record struct LatentCall(
     HttpRequest Request,
     [FromQuery(Name = "model")] string? Model,
+    [FromQuery(Name = "version")] string? Version,
     AutoencoderService Service,
     ImageTensors Images,
     IOptions<LimitsOptions> Options,
@@ -71,7 +75,7 @@ public readonly record struct LatentCall(
     public LimitsOptions Limits => Options.Value;
 
     /// <summary>The model asked for, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model));
+    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model, QueryValues.Version(Version)));
 
     /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
     public void Reserve(long bytes, string what) => Calls.Reserve(Request, Memory, bytes, what);

@@ -105,6 +105,8 @@ public sealed record PriorInfo(string Kind, int Components, string? FittedTo);
 /// <param name="HasLatentMap">Whether GET /models/{name}/latent-map has a map for it.</param>
 /// <param name="Noise">For a denoiser, the noise it was trained to remove ("gaussian:0-0.5"): POST /denoise chooses it for its data set. Null for a plain autoencoder.</param>
 /// <param name="Prior">The latent prior POST /generate samples from; null for a model whose model.json has none (it cannot generate).</param>
+/// <param name="Version">The version described, the one requests without ?version= get unless one was asked for: the newest served.</param>
+/// <param name="Versions">Every version served, oldest first; ?version= takes any of them.</param>
 public sealed record ModelInfo(
     string Name,
     bool IsDefault,
@@ -121,7 +123,9 @@ public sealed record ModelInfo(
     string? FallbackReason,
     bool HasLatentMap,
     string[]? Noise,
-    PriorInfo? Prior);
+    PriorInfo? Prior,
+    long Version,
+    IReadOnlyList<long> Versions);
 
 /// <summary>A model's latent space in 2-D: a point (x, y) stands for the latent Mean + x * Components[0] + y * Components[1].</summary>
 /// <param name="Model">The model whose encoder placed the images.</param>

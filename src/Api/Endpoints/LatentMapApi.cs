@@ -1,6 +1,7 @@
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Autoencoder.Api.Endpoints;
 
@@ -18,9 +19,12 @@ public static class LatentMapApi
         return api;
     }
 
-    public static Ok<LatentMapResponse> Get(string name, AutoencoderService service)
+    /// <param name="name">The model.</param>
+    /// <param name="version">Which of its versions; without it, the newest served.</param>
+    /// <param name="service">The models.</param>
+    public static Ok<LatentMapResponse> Get(string name, [FromQuery(Name = "version")] string? version, AutoencoderService service)
     {
-        var model = service.Model(name);
+        var model = service.Model(name, QueryValues.Version(version));
         var map = model.LatentMap ?? throw ClientInputException.NotFound(
             $"Model '{model.Name}' has no latent map; `autoencoder-train latent-map` makes one (latent-map.json in its folder).");
 

@@ -1,6 +1,7 @@
 using Autoencoder.Api.Inference;
 using Autoencoder.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Autoencoder.Api.Endpoints;
 
@@ -18,11 +19,15 @@ public static class ModelsApi
     public static Ok<ModelInfo[]> List(ModelRegistry registry) =>
         TypedResults.Ok(registry.All.OrderBy(model => model.Name, StringComparer.Ordinal).Select(model => Describe(model, registry)).ToArray());
 
-    public static Ok<ModelInfo> Get(string name, AutoencoderService service, ModelRegistry registry) =>
-        TypedResults.Ok(Describe(service.Model(name), registry));
+    /// <param name="name">The model.</param>
+    /// <param name="version">Which of its versions to describe; without it, the newest served.</param>
+    /// <param name="registry">The models served.</param>
+    public static Ok<ModelInfo> Get(string name, [FromQuery(Name = "version")] string? version, ModelRegistry registry) =>
+        TypedResults.Ok(Describe(registry.Get(name, QueryValues.Version(version)), registry));
 
     private static ModelInfo Describe(OnnxAutoencoder model, ModelRegistry registry)
     {
+        registry.TryGetServed(model.Name, out var served);
         var manifest = model.Manifest;
         return new ModelInfo(
             model.Name,
@@ -40,6 +45,8 @@ public static class ModelsApi
             model.Provider.FallbackReason,
             model.LatentMap is not null,
             manifest.Noise?.Select(noise => noise.ToString()).ToArray(),
-            manifest.Prior is { } prior ? new PriorInfo(prior.Kind, prior.Components.Count, prior.FittedTo) : null);
+            manifest.Prior is { } prior ? new PriorInfo(prior.Kind, prior.Components.Count, prior.FittedTo) : null,
+            model.Version,
+            [.. served.Versions.Keys.Order()]);
     }
 }

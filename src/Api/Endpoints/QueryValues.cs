@@ -20,6 +20,12 @@ public static class QueryValues
         _ => throw ClientInputException.Invalid($"'preprocess' must be 'auto' or 'none', not '{ClientText.Echo(text)}'."),
     };
 
+    /// <summary>?version=: a model version's number (a whole number from 1), or null for the model's newest served version.</summary>
+    public static long? Version(string? text) =>
+        text is null
+            ? null
+            : VersionPolicy.VersionOf(text) ?? throw ClientInputException.Invalid($"'version' must be a model version's number (a whole number from 1), not '{ClientText.Echo(text)}'.");
+
     /// <summary>?seed=: a whole number, or a random seed without one; the answer reports it, so it can be repeated.</summary>
     public static int Seed(string? text)
     {

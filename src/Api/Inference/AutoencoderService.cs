@@ -28,10 +28,10 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public const int WindowRows = 4 * ChunkSize;
 
     /// <summary>The named model, or the default one; <see cref="InputFault.NotFound"/> if there is no such model.</summary>
-    public OnnxAutoencoder Model(string? name) => registry.Get(name);
+    public OnnxAutoencoder Model(string? name, long? version = null) => registry.Get(name, version);
 
     /// <summary>The named model, or the denoiser of the default model's data set (<see cref="ModelRegistry.GetDenoiser"/>).</summary>
-    public OnnxAutoencoder Denoiser(string? name) => registry.GetDenoiser(name);
+    public OnnxAutoencoder Denoiser(string? name, long? version = null) => registry.GetDenoiser(name, version);
 
     public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 

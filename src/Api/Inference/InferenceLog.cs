@@ -12,8 +12,8 @@ internal static partial class InferenceLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Falling back to {Provider}: {Reason}")]
     public static partial void FallingBack(this ILogger logger, string provider, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} ({Architecture}, latent {LatentSize}, {Dataset}) on {Provider}")]
-    public static partial void LoadedModel(this ILogger logger, string model, string architecture, int latentSize, string dataset, string provider);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} ({Architecture}, latent {LatentSize}, {Dataset}) on {Provider}")]
+    public static partial void LoadedModel(this ILogger logger, string model, long version, string architecture, int latentSize, string dataset, string provider);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} model(s) ready; default {Default}")]
     public static partial void ModelsReady(this ILogger logger, int count, string @default);

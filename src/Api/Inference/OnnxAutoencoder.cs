@@ -53,6 +53,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     public string Name { get; }
 
+    /// <summary>Which version of the model this is: its version folder's number, 1 for a model folder without versions.</summary>
+    public long Version { get; private init; } = 1;
+
     public string Directory { get; }
 
     public ModelManifest Manifest { get; }
@@ -74,7 +77,7 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
     public static OnnxAutoencoder Load(
-        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger)
+        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1)
     {
         ModelManifest manifest;
         try
@@ -94,7 +97,7 @@ public sealed class OnnxAutoencoder : IDisposable
         try
         {
             var decoder = OpenSession(decoderPath, selector, device, ref provider, logger);
-            var model = new OnnxAutoencoder(name, directory, manifest, latentMap, encoder, decoder, provider, batching, metrics);
+            var model = new OnnxAutoencoder(name, directory, manifest, latentMap, encoder, decoder, provider, batching, metrics) { Version = version };
             try
             {
                 model.CheckSignatures(encoderPath, decoderPath);

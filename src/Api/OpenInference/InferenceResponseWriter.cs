@@ -26,7 +26,7 @@ public static class InferenceResponseWriter
         if (!inference.BinaryOutput)
         {
             return TypedResults.Ok(new InferenceResponse(
-                model.Name, ProtocolModel.Version, inference.Id, [new ResponseOutput(model.Output.Name, ProtocolModel.Datatype, shape, null, output)]));
+                model.Name, model.Version, inference.Id, [new ResponseOutput(model.Output.Name, ProtocolModel.Datatype, shape, null, output)]));
         }
 
         var header = BinaryHeader(response, model, inference);
@@ -79,7 +79,7 @@ public static class InferenceResponseWriter
         var header = JsonSerializer.SerializeToUtf8Bytes(
             new InferenceResponse(
                 model.Name,
-                ProtocolModel.Version,
+                model.Version,
                 inference.Id,
                 [new ResponseOutput(model.Output.Name, ProtocolModel.Datatype, shape, new Dictionary<string, long> { [InferenceRequestReader.BinaryDataSize] = size }, null)]),
             JsonOptions);

@@ -37,7 +37,7 @@ public static class OpenInferenceApi
         api.MapGet("/health/live", Live).WithName("OipServerLive").WithSummary("Whether the process answers");
         api.MapGet("/health/ready", Ready).WithName("OipServerReady").WithSummary("Whether every model is loaded and warmed up; 503 until then");
 
-        // The versioned routes answer the same: each model has the one version "1".
+        // Without a version, a model's newest served version answers; with one, that version (GET /v2/models/NAME lists them).
         foreach (var (route, suffix) in new[] { ("/models/{name}", ""), ("/models/{name}/versions/{" + VersionRoute + "}", "Version") })
         {
             var model = api.MapGroup(route);

@@ -16,17 +16,16 @@ public enum Stage
 /// </summary>
 public sealed class ProtocolModel
 {
-    /// <summary>Every model is served as one version, since a model folder holds one pair of ONNX files.</summary>
-    public const string Version = "1";
-
     public const string Platform = "onnx_onnxv1";
 
     public const string Datatype = "FP32";
 
-    private ProtocolModel(OnnxAutoencoder model, Stage stage)
+    private ProtocolModel(OnnxAutoencoder model, Stage stage, IEnumerable<long> versions)
     {
         Model = model;
         Stage = stage;
+        Version = model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Versions = [.. versions.Order().Select(version => version.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         Name = NameOf(model, stage);
         var contract = model.Manifest.Contract;
         var image = model.Manifest.Image;
@@ -36,6 +35,12 @@ public sealed class ProtocolModel
     }
 
     public OnnxAutoencoder Model { get; }
+
+    /// <summary>The version this is of the model, as the protocol writes versions.</summary>
+    public string Version { get; }
+
+    /// <summary>Every version of the model served.</summary>
+    public IReadOnlyList<string> Versions { get; }
 
     public Stage Stage { get; }
 
@@ -51,7 +56,10 @@ public sealed class ProtocolModel
     /// <summary>Values of one row of the output tensor.</summary>
     public int OutputRowSize => Stage == Stage.Encoder ? Model.LatentSize : Model.PixelCount;
 
-    /// <summary>The protocol model named <paramref name="name"/> (and <paramref name="version"/>, if given), or a 404 naming those there are.</summary>
+    /// <summary>
+    /// The protocol model named <paramref name="name"/>, at <paramref name="version"/> or its model's newest served
+    /// version, or a 404 naming those there are.
+    /// </summary>
     public static ProtocolModel Find(ModelRegistry registry, string name, string? version)
     {
         foreach (var stage in Enum.GetValues<Stage>())
@@ -59,11 +67,13 @@ public sealed class ProtocolModel
             var suffix = Suffix(stage);
             if (name.Length > suffix.Length
                 && name.EndsWith(suffix, StringComparison.Ordinal)
-                && registry.TryGet(name[..^suffix.Length], out var model))
+                && registry.TryGetServed(name[..^suffix.Length], out var served))
             {
-                return version is null or Version
-                    ? new ProtocolModel(model, stage)
-                    : throw ClientInputException.NotFound($"Model '{ClientText.Echo(name)}' has no version '{ClientText.Echo(version)}'; it has version {Version}.");
+                long? number = version is null ? null : VersionPolicy.VersionOf(version) ?? 0;
+                return served.Versions.TryGetValue(number ?? served.DefaultVersion, out var model)
+                    ? new ProtocolModel(model, stage, served.Versions.Keys)
+                    : throw ClientInputException.NotFound(
+                        $"Model '{ClientText.Echo(name)}' has no version '{ClientText.Echo(version ?? "")}'; it has {(served.Versions.Count == 1 ? "version" : "versions")} {string.Join(", ", served.Versions.Keys.Order())}.");
             }
         }
 
@@ -72,7 +82,7 @@ public sealed class ProtocolModel
         throw ClientInputException.ModelNotFound(name, known);
     }
 
-    public ModelMetadataResponse Metadata() => new(Name, [Version], Platform, [Input], [Output]);
+    public ModelMetadataResponse Metadata() => new(Name, Versions, Platform, [Input], [Output]);
 
     /// <summary>Runs the first <paramref name="count"/> rows of <paramref name="rows"/> through this stage, by way of the service and its batching.</summary>
     public Task<float[]> RunAsync(AutoencoderService service, float[] rows, int count, CancellationToken cancellationToken) =>

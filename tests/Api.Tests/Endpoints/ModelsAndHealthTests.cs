@@ -165,7 +165,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
         Assert.Equal("Generate", generate.GetProperty("operationId").GetString());
         Assert.False(generate.TryGetProperty("requestBody", out _));
         Assert.Equal(
-            ["count", "model", "seed", "temperature"],
+            ["count", "model", "seed", "temperature", "version"],
             generate.GetProperty("parameters").EnumerateArray().Select(parameter => parameter.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
         var generated = generate.GetProperty("responses").GetProperty("200").GetProperty("content");
         Assert.True(generated.TryGetProperty("image/png", out _));

@@ -70,6 +70,35 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public void AVersionPolicyThatSaysSomethingElseIsNamed()
+    {
+        MoveIntoVersion("mnist", 1);
+        var policy = Path.Combine(models, "mnist", "version-policy.json");
+        File.WriteAllText(policy, """{"latest": 0}""");
+
+        Assert.Contains($"{policy}: a version policy is one of", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AVersionPolicyThatNamesNoVersionThereIsIsNamed()
+    {
+        MoveIntoVersion("mnist", 1);
+        var policy = Path.Combine(models, "mnist", "version-policy.json");
+        File.WriteAllText(policy, """{"specific": [2, 3]}""");
+
+        Assert.Contains($"{policy}: names none of the versions there are (1)", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AModelFolderWithBothLayoutsRefusesToStart()
+    {
+        MoveIntoVersion("mnist", 2);
+        CopyBundledModel("mnist");
+
+        Assert.Contains($"{Path.Combine(models, "mnist")}: holds both model.json and version folders (2)", StartFails(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownDefaultModelRefusesToStart()
     {
         Assert.Contains("Models:Default names 'fashion'", StartFails(new() { ["Models:Default"] = "fashion" }), StringComparison.Ordinal);
@@ -169,6 +198,16 @@ public sealed class StartupValidationTests : IDisposable
 
         Assert.Contains("of the page's", error, StringComparison.Ordinal);
         Assert.Contains("(app.js, app.js.gz, index.html, ...) are not in the web root", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Turns the model folder <paramref name="name"/> into one holding its files as <paramref name="version"/>.</summary>
+    private void MoveIntoVersion(string name, long version)
+    {
+        var folder = Path.Combine(models, name);
+        var moved = Path.Combine(models, name + ".moving");
+        Directory.Move(folder, moved);
+        Directory.CreateDirectory(folder);
+        Directory.Move(moved, Path.Combine(folder, version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     private string StartFails(Dictionary<string, string?>? settings = null)

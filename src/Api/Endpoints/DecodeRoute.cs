@@ -96,7 +96,7 @@ public static class DecodeRoute
             AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
             $"Decoding {count} latents");
         IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) =>
-            service.DecodePiecesAsync(model, Pieces(latents, count * model.LatentSize, AutoencoderService.WindowRows * model.LatentSize), cancellationToken);
+            service.DecodePiecesAsync(model, AutoencoderService.Windows(latents, count, model.LatentSize), cancellationToken);
         return StreamedAnswers.Stream(
             call.Request,
             output => format switch
@@ -106,15 +106,6 @@ public static class DecodeRoute
                 _ => StreamedJson.WriteDecodedAsync(output, model.Name, count, shape, Images(call.CancellationToken), call.CancellationToken),
             },
             format);
-    }
-
-    /// <summary>The first <paramref name="length"/> values in pieces of at most <paramref name="size"/>.</summary>
-    private static IEnumerable<float[]> Pieces(float[] values, int length, int size)
-    {
-        for (var start = 0; start < length; start += size)
-        {
-            yield return values[start..Math.Min(length, start + size)];
-        }
     }
 
     private static void Validate(float[] latents, int rows, int columns, OnnxAutoencoder model, LimitsOptions limits)

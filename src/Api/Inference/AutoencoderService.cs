@@ -138,6 +138,15 @@ public sealed class AutoencoderService(ModelRegistry registry)
             piece => RunWindow(piece, piece.Length / model.PixelCount, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken),
             cancellationToken);
 
+    /// <summary>The first <paramref name="count"/> rows of <paramref name="values"/> copied out <see cref="WindowRows"/> rows at a time.</summary>
+    public static IEnumerable<float[]> Windows(float[] values, int count, int rowSize)
+    {
+        for (var start = 0; start < count; start += WindowRows)
+        {
+            yield return values[(start * rowSize)..(Math.Min(count, start + WindowRows) * rowSize)];
+        }
+    }
+
     /// <summary>Each piece through <paramref name="run"/> on the thread pool, the next one started before this one is handed on.</summary>
     private static async IAsyncEnumerable<float[]> RunPiecesAsync(
         IEnumerable<float[]> pieces, Func<float[], float[]> run, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -106,18 +106,10 @@ public sealed class ProtocolModel
             AutoencoderService.RequireLatents(Model, values, InputRowSize);
         }
 
-        var windows = Windows(rows, count * InputRowSize, AutoencoderService.WindowRows * InputRowSize);
+        var windows = AutoencoderService.Windows(rows, count, InputRowSize);
         return Stage == Stage.Encoder
             ? service.EncodePiecesAsync(Model, windows, cancellationToken)
             : service.DecodePiecesAsync(Model, windows, cancellationToken);
-    }
-
-    private static IEnumerable<float[]> Windows(float[] values, int length, int size)
-    {
-        for (var start = 0; start < length; start += size)
-        {
-            yield return values[start..Math.Min(length, start + size)];
-        }
     }
 
     private static string NameOf(OnnxAutoencoder model, Stage stage) => model.Name + Suffix(stage);

@@ -39,8 +39,10 @@ public sealed record LatentMap
         NumberHandling = JsonNumberHandling.Strict,
     };
 
-    public static LatentMap Load(string path) =>
-        JsonSerializer.Deserialize<LatentMap>(File.ReadAllText(path), JsonOptions)
+    public static LatentMap Load(string path) => FromJson(File.ReadAllText(path));
+
+    public static LatentMap FromJson(string json) =>
+        JsonSerializer.Deserialize<LatentMap>(json, JsonOptions)
         ?? throw new JsonException($"{FileName} is empty");
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));

@@ -85,10 +85,16 @@ public sealed record ModelManifest
             throw new ModelManifestException(path, "file not found");
         }
 
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Checks a model.json's text as <see cref="Load"/> does; what is wrong names <paramref name="path"/>.</summary>
+    public static ModelManifest Parse(string json, string path)
+    {
         ModelManifest manifest;
         try
         {
-            manifest = FromJson(File.ReadAllText(path));
+            manifest = FromJson(json);
         }
         catch (JsonException e)
         {

@@ -36,11 +36,11 @@ public readonly record struct ImageCall(
     /// <summary>How uploads become this model's input: its own image handling, or none when the client says so.</summary>
     public ImageHandling ImageHandlingFor(OnnxAutoencoder model) => QueryValues.Preprocess(Preprocess) ? model.Manifest.ImageHandling : ImageHandling.None;
 
-    /// <summary>The model asked for, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model, QueryValues.Version(Version)));
+    /// <summary>The model asked for, leased for the request and named in its log line.</summary>
+    public OnnxAutoencoder ResolveModel() => Calls.Leased(Request, Service.Lease(Model, QueryValues.Version(Version)));
 
-    /// <summary>The model asked for, or without ?model= the denoiser of the default model's data set, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveDenoiser() => Calls.Named(Request, Service.Denoiser(Model, QueryValues.Version(Version)));
+    /// <summary>The model asked for, or without ?model= the denoiser of the default model's data set, leased and named as <see cref="ResolveModel"/>.</summary>
+    public OnnxAutoencoder ResolveDenoiser() => Calls.Leased(Request, Service.LeaseDenoiser(Model, QueryValues.Version(Version)));
 
     /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
     public void Reserve(long bytes, string what) => Calls.Reserve(Request, Memory, bytes, what);
@@ -74,8 +74,8 @@ public readonly record struct LatentCall(
 {
     public LimitsOptions Limits => Options.Value;
 
-    /// <summary>The model asked for, named in the request's log line.</summary>
-    public OnnxAutoencoder ResolveModel() => Calls.Named(Request, Service.Model(Model, QueryValues.Version(Version)));
+    /// <summary>The model asked for, leased for the request and named in its log line.</summary>
+    public OnnxAutoencoder ResolveModel() => Calls.Leased(Request, Service.Lease(Model, QueryValues.Version(Version)));
 
     /// <summary>Reserves what the answer will hold, until it is written (see <see cref="WorkMemory.Reserve"/>).</summary>
     public void Reserve(long bytes, string what) => Calls.Reserve(Request, Memory, bytes, what);
@@ -84,10 +84,15 @@ public readonly record struct LatentCall(
 /// <summary>What both kinds of call do alike.</summary>
 internal static class Calls
 {
-    public static OnnxAutoencoder Named(HttpRequest request, OnnxAutoencoder model)
+    /// <summary>
+    /// The leased model, named in the request's log line; the lease is held until the response is done with (streamed
+    /// answers included), so a version replaced meanwhile finishes this request.
+    /// </summary>
+    public static OnnxAutoencoder Leased(HttpRequest request, ModelLease lease)
     {
-        RequestLogContext.SetModel(request.HttpContext, model.Name, model.Provider.Name);
-        return model;
+        request.HttpContext.Response.RegisterForDispose(lease);
+        RequestLogContext.SetModel(request.HttpContext, lease.Model.Name, lease.Model.Provider.Name);
+        return lease.Model;
     }
 
     /// <summary>A reservation held until the response is done with, streamed answers included.</summary>

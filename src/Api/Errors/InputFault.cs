@@ -21,6 +21,18 @@ public enum InputFault
     /// <summary>Asks for the answer in a format the request cannot be answered in.</summary>
     NotAcceptable,
 
+    /// <summary>Asks for what the service's state does not allow now (unloading the default model, a repository call the control mode does not take).</summary>
+    Conflict,
+
+    /// <summary>Asks to load a model whose files cannot be served (the reason names the file).</summary>
+    ModelBroken,
+
+    /// <summary>A call that needs the control key, without it.</summary>
+    Unauthenticated,
+
+    /// <summary>A call that needs the control key, with another key, or while none is configured.</summary>
+    Forbidden,
+
     /// <summary>Asks a model for what its model.json does not give it (a latent prior to sample from): another model, or that model changed, would do.</summary>
     ModelLacks,
 }

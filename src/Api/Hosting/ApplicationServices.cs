@@ -3,6 +3,7 @@ using Autoencoder.Api.Endpoints;
 using Autoencoder.Api.Health;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
+using Autoencoder.Api.Repository;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Api.OpenApi;
@@ -56,8 +57,11 @@ public static class ApplicationServices
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ApiMetrics>();
         services.AddSingleton<ExecutionProviderSelector>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ModelRegistry>();
-        services.AddHostedService<ModelLoader>();
+        services.AddSingleton<ModelRepository>();
+        services.AddSingleton<ControlKey>();
+        services.AddHostedService<RepositoryHost>();
         services.AddSingleton<AutoencoderService>();
         services.AddSingleton(provider => new ImageDecoder(provider.GetRequiredService<IOptions<ImageLimits>>().Value));
         services.AddSingleton(provider => new DecodeBudget(provider.GetRequiredService<IOptions<LimitsOptions>>().Value

@@ -24,12 +24,16 @@ public static partial class ErrorResponses
         InputFault.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         InputFault.NotFound => StatusCodes.Status404NotFound,
         InputFault.NotAcceptable => StatusCodes.Status406NotAcceptable,
-        InputFault.ModelLacks => StatusCodes.Status409Conflict,
+        InputFault.ModelLacks or InputFault.Conflict => StatusCodes.Status409Conflict,
+        InputFault.Unauthenticated => StatusCodes.Status401Unauthorized,
+        InputFault.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status400BadRequest,
     };
 
     public static string TitleFor(int status) => status switch
     {
+        StatusCodes.Status401Unauthorized => "Unauthorized",
+        StatusCodes.Status403Forbidden => "Forbidden",
         StatusCodes.Status404NotFound => "Not found",
         StatusCodes.Status406NotAcceptable => "Not acceptable",
         StatusCodes.Status408RequestTimeout => "Request timeout",
@@ -129,6 +133,7 @@ public static partial class ErrorResponses
                 ClientInputException client => (StatusFor(client.Fault), client.Message, (int?)null),
                 BadHttpRequestException badRequest => (badRequest.StatusCode, Describe(badRequest), null),
                 OutOfRoomException busy => (StatusCodes.Status503ServiceUnavailable, busy.Message, busy.RetryAfterSeconds),
+                ModelUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, unavailable.Message, ModelUnavailableException.RetryAfterSeconds),
 
                 // The memory budgets are meant to keep this from happening; should an estimate fall short, the request
                 // still gets an answer it can act on, and the exception is logged as the error it is.
@@ -143,6 +148,11 @@ public static partial class ErrorResponses
             if (exception is OutOfMemoryException)
             {
                 OutOfMemory(httpContext.RequestServices.GetRequiredService<ILogger<ExceptionHandler>>(), exception, httpContext.Request.Path);
+            }
+
+            if (status == StatusCodes.Status401Unauthorized)
+            {
+                httpContext.Response.Headers.WWWAuthenticate = "Bearer";
             }
 
             await WriteAsync(httpContext, status, detail, retryAfter, exception);

@@ -33,6 +33,12 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// <summary>The named model, or the denoiser of the default model's data set (<see cref="ModelRegistry.GetDenoiser"/>).</summary>
     public OnnxAutoencoder Denoiser(string? name, long? version = null) => registry.GetDenoiser(name, version);
 
+    /// <summary>As <see cref="Model"/>, with a lease that keeps the version open until it is disposed.</summary>
+    public ModelLease Lease(string? name, long? version = null) => registry.Lease(name, version);
+
+    /// <summary>As <see cref="Denoiser"/>, with a lease.</summary>
+    public ModelLease LeaseDenoiser(string? name, long? version = null) => registry.LeaseDenoiser(name, version);
+
     public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
 
     public Task<float[]> DecodeAsync(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ internal static partial class InferenceLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} ({Architecture}, latent {LatentSize}, {Dataset}) on {Provider}")]
     public static partial void LoadedModel(this ILogger logger, string model, long version, string architecture, int latentSize, string dataset, string provider);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} model(s) ready; default {Default}")]
-    public static partial void ModelsReady(this ILogger logger, int count, string @default);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} version {Version} failed to load: {Reason}")]
+    public static partial void ModelLoadFailed(this ILogger logger, string model, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded model {Model} version {Version}: {Reason}")]
+    public static partial void ModelUnloaded(this ILogger logger, string model, long version, string reason);
 }

@@ -1,5 +1,4 @@
-using Autoencoder.Api.Metrics;
-using Autoencoder.Core;
+using Autoencoder.Api.Errors;
 using Microsoft.Extensions.Options;
 
 namespace Autoencoder.Api.Inference;
@@ -12,23 +11,32 @@ public sealed record ServedModel(string Name, IReadOnlyDictionary<long, OnnxAuto
     public OnnxAutoencoder Default => Versions[DefaultVersion];
 }
 
-/// <summary>
-/// Every model found in the models folder, loaded once for the life of the process, and which one serves
-/// requests that name none. A model folder holds encoder.onnx, decoder.onnx and model.json (its version 1), or
-/// numbered version folders that each do, of which its <see cref="VersionPolicy"/> says which are served. Loading
-/// happens in <see cref="Load"/>, at start-up, so a broken model stops the service from starting instead of failing its
-/// first request.
-/// </summary>
-public sealed class ModelRegistry(
-    IOptions<ModelsOptions> options,
-    IOptions<InferenceOptions> inference,
-    IOptions<BatchingOptions> batching,
-    ExecutionProviderSelector selector,
-    ApiMetrics metrics,
-    IHostEnvironment environment,
-    ILogger<ModelRegistry> logger) : IDisposable
+/// <summary>A request's hold on the model version it runs on: the version's sessions stay open until it is disposed.</summary>
+public sealed class ModelLease(OnnxAutoencoder model) : IDisposable
 {
-    private Dictionary<string, ServedModel> models = new(StringComparer.Ordinal);
+    private int released;
+
+    public OnnxAutoencoder Model { get; } = model;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref released, 1) == 0)
+        {
+            Model.Release();
+        }
+    }
+}
+
+/// <summary>
+/// The models being served now, by name, and which one serves requests that name none. What it holds is replaced
+/// whole (<see cref="Replace"/>) by the model repository as models are loaded, replaced and unloaded; a request reads
+/// it once and holds a <see cref="ModelLease"/> on the version it runs on, so a version replaced under it finishes its
+/// requests and is disposed after the last.
+/// </summary>
+public sealed class ModelRegistry(IOptions<ModelsOptions> options) : IDisposable
+{
+    private readonly Lock gate = new();
+    private volatile Dictionary<string, ServedModel> models = new(StringComparer.Ordinal);
 
     /// <summary>Every model served, with its versions, by name.</summary>
     public IReadOnlyCollection<ServedModel> Served => models.Values;
@@ -39,34 +47,55 @@ public sealed class ModelRegistry(
     /// <summary>Every version of every model loaded.</summary>
     public IEnumerable<OnnxAutoencoder> AllVersions => models.Values.SelectMany(model => model.Versions.Values);
 
-    public string DefaultName { get; private set; } = "";
+    /// <summary>
+    /// The model a request without ?model= gets: Models:Default, or else "mnist" if served, else the first served by
+    /// name; "" while none is served.
+    /// </summary>
+    public string DefaultName => options.Value.Default is { Length: > 0 } configured ? configured : Choose(models.Keys) ?? "";
 
-    /// <summary>True once every model has answered one warm-up inference.</summary>
+    /// <summary>True once the models the service starts with are loaded and have answered a warm-up inference.</summary>
     public bool IsWarm { get; private set; }
 
-    public string Directory => Path.GetFullPath(options.Value.Directory, environment.ContentRootPath);
+    public void MarkWarm() => IsWarm = true;
 
     /// <summary>
     /// The named model, or the default one, at <paramref name="version"/> or its newest served version;
-    /// <see cref="Errors.InputFault.NotFound"/>, naming those there are, if there is no such model or version.
+    /// <see cref="InputFault.NotFound"/>, naming those there are, if there is no such model or version, and
+    /// <see cref="ModelUnavailableException"/> when no name is given and the default model is not served now.
     /// </summary>
     public OnnxAutoencoder Get(string? name, long? version = null)
     {
-        if (!TryGetServed(name, out var served))
-        {
-            throw Errors.ClientInputException.ModelNotFound(name ?? "", models.Keys.Order(StringComparer.Ordinal));
-        }
-
+        var served = Find(name);
         return served.Versions.TryGetValue(version ?? served.DefaultVersion, out var model)
             ? model
-            : throw Errors.ClientInputException.NotFound(
+            : throw ClientInputException.NotFound(
                 $"Model '{served.Name}' has no version {version} served; it serves {string.Join(", ", served.Versions.Keys.Order())}.");
+    }
+
+    /// <summary>As <see cref="Get"/>, with a lease on the version, taken from what is served when it is taken.</summary>
+    public ModelLease Lease(string? name, long? version = null) => Leased(() => Get(name, version));
+
+    /// <summary>As <see cref="GetDenoiser"/>, with a lease on the version.</summary>
+    public ModelLease LeaseDenoiser(string? name, long? version = null) => Leased(() => GetDenoiser(name, version));
+
+    /// <summary>A lease on what <paramref name="find"/> gives, finding again if it was retired between the two.</summary>
+    public static ModelLease Leased(Func<OnnxAutoencoder> find)
+    {
+        while (true)
+        {
+            // A version is retired only after it is no longer served, so the next find gives its replacement.
+            var model = find();
+            if (model.TryAcquire())
+            {
+                return new ModelLease(model);
+            }
+        }
     }
 
     /// <summary>
     /// The named model (any model: a plain autoencoder just reconstructs), or without a name the denoiser (a model whose
     /// model.json lists the noise it was trained for) of the default model's data set, the first by name if several.
-    /// <see cref="Errors.InputFault.NotFound"/> when there is none, naming the denoisers there are or saying how to train one.
+    /// <see cref="InputFault.NotFound"/> when there is none, naming the denoisers there are or saying how to train one.
     /// </summary>
     public OnnxAutoencoder GetDenoiser(string? name, long? version = null)
     {
@@ -79,7 +108,7 @@ public sealed class ModelRegistry(
         var denoisers = All.Where(model => model.Manifest.Noise is not null).OrderBy(model => model.Name, StringComparer.Ordinal).ToList();
         return denoisers.FirstOrDefault(model => model.Manifest.Dataset.Name == dataset) is { } denoiser
             ? Get(denoiser.Name, version)
-            : throw Errors.ClientInputException.NotFound(denoisers.Count == 0
+            : throw ClientInputException.NotFound(denoisers.Count == 0
                 ? $"No denoising model is loaded. Train one with noise (train --noise gaussian:0-0.5 ...) into the models folder, or name any model with ?model= to have it reconstruct the image."
                 : $"No denoising model for data set '{dataset}' (the default model's) is loaded. Denoisers: {string.Join(", ", denoisers.Select(model => $"{model.Name} ({model.Manifest.Dataset.Name}: {string.Join(", ", model.Manifest.Noise!)})"))}; name one with ?model=.");
     }
@@ -87,101 +116,48 @@ public sealed class ModelRegistry(
     public bool TryGetServed(string? name, out ServedModel model) =>
         models.TryGetValue(string.IsNullOrEmpty(name) ? DefaultName : name, out model!);
 
-    public void Load()
-    {
-        var directory = Directory;
-        if (!System.IO.Directory.Exists(directory))
-        {
-            throw new ModelLoadException(directory, "models directory not found (set Models:Directory)");
-        }
-
-        var loaded = new Dictionary<string, ServedModel>(StringComparer.Ordinal);
-        var opened = new List<OnnxAutoencoder>();
-        try
-        {
-            foreach (var folder in System.IO.Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
-            {
-                var name = Path.GetFileName(folder);
-                var versions = VersionFolders(folder);
-                if (versions.Count == 0)
-                {
-                    continue;
-                }
-
-                var served = VersionPolicy.Load(folder).Select(versions.Keys);
-                if (served.Count == 0)
-                {
-                    throw new ModelLoadException(
-                        Path.Combine(folder, VersionPolicy.FileName), $"names none of the versions there are ({string.Join(", ", versions.Keys.Order())})");
-                }
-
-                var loadedVersions = new Dictionary<long, OnnxAutoencoder>();
-                foreach (var version in served)
-                {
-                    var model = OnnxAutoencoder.Load(name, versions[version], selector, inference.Value.Device, batching.Value, metrics, logger, version);
-                    opened.Add(model);
-                    loadedVersions.Add(version, model);
-                    logger.LoadedModel(model.Name, model.Version, model.Manifest.Architecture.Kind, model.LatentSize, model.Manifest.Dataset.Name, model.Provider.Name);
-                }
-
-                loaded.Add(name, new ServedModel(name, loadedVersions));
-            }
-
-            if (loaded.Count == 0)
-            {
-                throw new ModelLoadException(directory, $"no model folders (each with {ModelManifest.FileName}, {ModelManifest.EncoderFileName} and {ModelManifest.DecoderFileName})");
-            }
-
-            DefaultName = options.Value.Default switch
-            {
-                null or "" => loaded.ContainsKey("mnist") ? "mnist" : loaded.Keys.Order(StringComparer.Ordinal).First(),
-                var configured when loaded.ContainsKey(configured) => configured,
-                var configured => throw new ModelLoadException(directory, $"Models:Default names '{configured}', which is not among {string.Join(", ", loaded.Keys)}"),
-            };
-        }
-        catch
-        {
-            foreach (var model in opened)
-            {
-                model.Dispose();
-            }
-
-            throw;
-        }
-
-        models = loaded;
-    }
-
     /// <summary>
-    /// A model folder's versions by number: the folder itself as version 1 when it holds model.json, else its numbered
-    /// folders that do. A folder with both is refused: which one would be version 1 is not clear.
+    /// Serves <paramref name="model"/> under <paramref name="name"/> from now on (or nothing, when null), in one atomic
+    /// switch; gives back what served before, for the caller to retire the versions no longer served.
     /// </summary>
-    private static Dictionary<long, string> VersionFolders(string folder)
+    public ServedModel? Replace(string name, ServedModel? model)
     {
-        var versions = System.IO.Directory.GetDirectories(folder)
-            .Select(path => (Path: path, Version: VersionPolicy.VersionOf(Path.GetFileName(path))))
-            .Where(entry => entry.Version is not null && File.Exists(Path.Combine(entry.Path, ModelManifest.FileName)))
-            .ToDictionary(entry => entry.Version!.Value, entry => entry.Path);
-        if (!File.Exists(Path.Combine(folder, ModelManifest.FileName)))
+        lock (gate)
         {
-            return versions;
-        }
+            var next = new Dictionary<string, ServedModel>(models, StringComparer.Ordinal);
+            next.Remove(name, out var previous);
+            if (model is not null)
+            {
+                next[name] = model;
+            }
 
-        return versions.Count == 0
-            ? new Dictionary<long, string> { [1] = folder }
-            : throw new ModelLoadException(folder, $"holds both {ModelManifest.FileName} and version folders ({string.Join(", ", versions.Keys.Order())}); keep one layout");
+            models = next;
+            return previous;
+        }
     }
 
-    /// <summary>Runs each model once on a blank batch, so the first request does not pay for lazy initialisation.</summary>
-    public void WarmUp()
+    private static string? Choose(IEnumerable<string> names)
     {
-        foreach (var model in AllVersions)
+        var ordered = names.Order(StringComparer.Ordinal).ToList();
+        return ordered.Contains("mnist") ? "mnist" : ordered.FirstOrDefault();
+    }
+
+    private ServedModel Find(string? name)
+    {
+        if (TryGetServed(name, out var served))
         {
-            var latent = model.Encode(new float[model.PixelCount], 1);
-            model.Decode(latent, 1);
+            return served;
         }
 
-        IsWarm = true;
+        var known = models.Keys.Order(StringComparer.Ordinal).ToList();
+        if (!string.IsNullOrEmpty(name))
+        {
+            throw ClientInputException.ModelNotFound(name, known);
+        }
+
+        throw new ModelUnavailableException(DefaultName.Length == 0
+            ? "No model is loaded yet; load one, or name one with ?model=."
+            : $"The default model '{DefaultName}' is not loaded now; name one with ?model= ({(known.Count == 0 ? "none is loaded" : string.Join(", ", known))}).");
     }
 
     public void Dispose()
@@ -191,18 +167,4 @@ public sealed class ModelRegistry(
             model.Dispose();
         }
     }
-}
-
-/// <summary>Loads and warms the models as the host starts; the host does not start if that fails.</summary>
-public sealed class ModelLoader(ModelRegistry registry, ILogger<ModelLoader> logger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        registry.Load();
-        registry.WarmUp();
-        logger.ModelsReady(registry.All.Count, registry.DefaultName);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -6,9 +6,11 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Autoencoder.Api.Inference;
 
 /// <summary>
-/// One served model: its manifest and an encoder and a decoder session that live as long as the process.
+/// One served model version: its manifest and an encoder and a decoder session.
 /// <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
-/// is thread-safe, so one instance serves all requests.
+/// is thread-safe, so one instance serves all requests. A version replaced or unloaded while requests run on it is
+/// <see cref="Retire">retired</see>: requests hold a lease (<see cref="TryAcquire"/>) for as long as they use it, and the
+/// sessions are disposed when the last one ends.
 /// </summary>
 public sealed class OnnxAutoencoder : IDisposable
 {
@@ -23,6 +25,11 @@ public sealed class OnnxAutoencoder : IDisposable
     private readonly StageMetrics decoderMetrics;
     private readonly InferenceBatcher? encoderBatcher;
     private readonly InferenceBatcher? decoderBatcher;
+
+    // Requests using this version now, and whether it is retired (1) and disposed (1): see TryAcquire and Retire.
+    private int leases;
+    private int retired;
+    private int disposed;
 
     private OnnxAutoencoder(
         string name, string directory, ModelManifest manifest, LatentMap? latentMap, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics)
@@ -58,6 +65,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>The fingerprint of the files it was loaded from (see <see cref="ModelFiles.Inspect"/>).</summary>
+    public string Fingerprint { get; private init; } = "";
+
     public ModelManifest Manifest { get; }
 
     /// <summary>The test images' latents in 2-D (latent-map.json), if the model folder has one.</summary>
@@ -77,27 +87,36 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
     public static OnnxAutoencoder Load(
-        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1)
+        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1) =>
+        Load(name, ModelFiles.Read(directory), selector, device, batching, metrics, logger, version);
+
+    /// <summary>Loads and checks a model from its files as they were read (see <see cref="ModelFiles.Read"/>).</summary>
+    public static OnnxAutoencoder Load(
+        string name, ModelFiles files, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1)
     {
         ModelManifest manifest;
         try
         {
-            manifest = ModelManifest.Load(Path.Combine(directory, ModelManifest.FileName));
+            manifest = ModelManifest.Parse(files.Manifest, files.PathOf(ModelManifest.FileName));
         }
         catch (ModelManifestException e)
         {
             throw new ModelLoadException(e.FilePath, e.Problem);
         }
 
-        var latentMap = LoadLatentMap(directory, manifest);
+        var latentMap = LoadLatentMap(files, manifest);
         var provider = selector.Provider;
-        var encoderPath = Path.Combine(directory, ModelManifest.EncoderFileName);
-        var decoderPath = Path.Combine(directory, ModelManifest.DecoderFileName);
-        var encoder = OpenSession(encoderPath, selector, device, ref provider, logger);
+        var encoderPath = files.PathOf(ModelManifest.EncoderFileName);
+        var decoderPath = files.PathOf(ModelManifest.DecoderFileName);
+        var encoder = OpenSession(encoderPath, files.Encoder, selector, device, ref provider, logger);
         try
         {
-            var decoder = OpenSession(decoderPath, selector, device, ref provider, logger);
-            var model = new OnnxAutoencoder(name, directory, manifest, latentMap, encoder, decoder, provider, batching, metrics) { Version = version };
+            var decoder = OpenSession(decoderPath, files.Decoder, selector, device, ref provider, logger);
+            var model = new OnnxAutoencoder(name, files.Directory, manifest, latentMap, encoder, decoder, provider, batching, metrics)
+            {
+                Version = version,
+                Fingerprint = files.Fingerprint,
+            };
             try
             {
                 model.CheckSignatures(encoderPath, decoderPath);
@@ -146,8 +165,54 @@ public sealed class OnnxAutoencoder : IDisposable
             ? batcher.RunAsync(latents, count, cancellationToken)
             : Task.FromResult(Decode(latents, count, cancellationToken));
 
+    /// <summary>Whether its sessions are closed: it was retired and its last request has ended (or the service stopped).</summary>
+    public bool IsDisposed => Volatile.Read(ref disposed) == 1;
+
+    /// <summary>
+    /// Takes a lease on this version for one request, or false if it is retired (a newer copy serves instead). Every
+    /// lease taken is given back with <see cref="Release"/>.
+    /// </summary>
+    public bool TryAcquire()
+    {
+        Interlocked.Increment(ref leases);
+        if (Volatile.Read(ref retired) == 0)
+        {
+            return true;
+        }
+
+        Release();
+        return false;
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref leases) == 0 && Volatile.Read(ref retired) == 1)
+        {
+            Dispose();
+        }
+    }
+
+    /// <summary>
+    /// No new leases; the sessions are disposed now if no request holds one, else when the last is given back. Call
+    /// once no request can find this version any more.
+    /// </summary>
+    public void Retire()
+    {
+        // Exchange is a full fence: a lease taken after this sees the flag, or this sees the lease.
+        Interlocked.Exchange(ref retired, 1);
+        if (Volatile.Read(ref leases) == 0)
+        {
+            Dispose();
+        }
+    }
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         // Queued batches finish first; then the sessions can go.
         encoderBatcher?.Dispose();
         decoderBatcher?.Dispose();
@@ -180,16 +245,11 @@ public sealed class OnnxAutoencoder : IDisposable
         }
     }
 
-    private static InferenceSession OpenSession(string path, ExecutionProviderSelector selector, DeviceKind device, ref ExecutionProvider provider, ILogger logger)
+    private static InferenceSession OpenSession(string path, byte[] onnx, ExecutionProviderSelector selector, DeviceKind device, ref ExecutionProvider provider, ILogger logger)
     {
-        if (!File.Exists(path))
-        {
-            throw new ModelLoadException(path, "file not found");
-        }
-
         try
         {
-            return CreateSession(path, selector.CreateSessionOptions(provider.Name));
+            return CreateSession(onnx, selector.CreateSessionOptions(provider.Name));
         }
         catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cuda && device == DeviceKind.Auto)
         {
@@ -197,7 +257,7 @@ public sealed class OnnxAutoencoder : IDisposable
             var reason = $"CUDA session failed: {e.Message.Split('\n', 2)[0].Trim()}";
             logger.FallingBack(ExecutionProvider.Cpu, $"{reason} ({path})");
             provider = new ExecutionProvider(ExecutionProvider.Cpu, reason);
-            return CreateSession(path, selector.CreateSessionOptions(ExecutionProvider.Cpu));
+            return CreateSession(onnx, selector.CreateSessionOptions(ExecutionProvider.Cpu));
         }
         catch (OnnxRuntimeException e) when (provider.Name == ExecutionProvider.Cuda && device == DeviceKind.Cuda)
         {
@@ -213,27 +273,27 @@ public sealed class OnnxAutoencoder : IDisposable
         }
     }
 
-    private static InferenceSession CreateSession(string path, SessionOptions options)
+    private static InferenceSession CreateSession(byte[] onnx, SessionOptions options)
     {
         using (options)
         {
-            return new InferenceSession(path, options);
+            return new InferenceSession(onnx, options);
         }
     }
 
-    /// <summary>The optional latent map; one that is there but unreadable or made for other latents stops the start.</summary>
-    private static LatentMap? LoadLatentMap(string directory, ModelManifest manifest)
+    /// <summary>The optional latent map; one that is there but unreadable or made for other latents stops the load.</summary>
+    private static LatentMap? LoadLatentMap(ModelFiles files, ModelManifest manifest)
     {
-        var path = Path.Combine(directory, LatentMap.FileName);
-        if (!File.Exists(path))
+        if (files.LatentMap is not { } json)
         {
             return null;
         }
 
+        var path = files.PathOf(LatentMap.FileName);
         LatentMap map;
         try
         {
-            map = LatentMap.Load(path);
+            map = LatentMap.FromJson(json);
         }
         catch (System.Text.Json.JsonException e)
         {

@@ -44,6 +44,14 @@ public sealed class ApiMetrics
         WorkMemoryBytes = metrics.CreateGauge(
             "autoencoder_work_memory_bytes",
             "Memory reserved for what requests produce (images, latents, grids, protocol outputs), all requests together (Limits:WorkMemoryBytes bounds it).");
+        ModelLoads = metrics.CreateCounter(
+            "autoencoder_model_loads_total",
+            "Model versions loaded while the service runs, at start included, by model and outcome (loaded or failed).",
+            new CounterConfiguration { LabelNames = ["model", "outcome"] });
+        ModelVersionsServed = metrics.CreateGauge(
+            "autoencoder_model_versions_served",
+            "Versions of each model being served now.",
+            new GaugeConfiguration { LabelNames = ["model"] });
         ConnectionsRefused = metrics.CreateCounter(
             "autoencoder_connections_refused_total",
             "Connections closed at once because their client address already held Limits:MaxConnectionsPerClient.");
@@ -68,4 +76,8 @@ public sealed class ApiMetrics
     public Gauge WorkMemoryBytes { get; }
 
     public Counter ConnectionsRefused { get; }
+
+    public Counter ModelLoads { get; }
+
+    public Gauge ModelVersionsServed { get; }
 }

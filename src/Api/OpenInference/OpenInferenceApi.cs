@@ -2,6 +2,7 @@ using Autoencoder.Api.Http;
 using System.Reflection;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
+using Autoencoder.Api.Repository;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public static class OpenInferenceApi
     private const string ServerName = "autoencoder";
     private const string VersionRoute = "version";
 
-    private static readonly string[] Extensions = ["binary_tensor_data"];
+    private static readonly string[] Extensions = ["binary_tensor_data", "model_repository"];
 
     private static readonly string ServerVersion =
         typeof(OpenInferenceApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
@@ -54,6 +55,7 @@ public static class OpenInferenceApi
                 .ProducesErrors(StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
         }
 
+        api.MapRepositoryApi();
         return api;
     }
 
@@ -61,8 +63,8 @@ public static class OpenInferenceApi
 
     public static Ok<ServerLiveResponse> Live() => TypedResults.Ok(new ServerLiveResponse(true));
 
-    public static Results<Ok<ServerReadyResponse>, JsonHttpResult<ServerReadyResponse>> Ready(ModelRegistry registry) =>
-        registry.IsWarm
+    public static Results<Ok<ServerReadyResponse>, JsonHttpResult<ServerReadyResponse>> Ready(ModelRepository repository) =>
+        repository.Readiness().Ready
             ? TypedResults.Ok(new ServerReadyResponse(true))
             : TypedResults.Json(new ServerReadyResponse(false), statusCode: StatusCodes.Status503ServiceUnavailable);
 
@@ -86,7 +88,9 @@ public static class OpenInferenceApi
         WorkMemory memory,
         CancellationToken cancellationToken)
     {
-        var model = Find(request, registry, name);
+        // The version runs this request to its end, streamed answer included, even if it is replaced meanwhile.
+        ProtocolModel model = null!;
+        request.HttpContext.Response.RegisterForDispose(ModelRegistry.Leased(() => (model = Find(request, registry, name)).Model));
         RequestLogContext.SetModel(request.HttpContext, model.Name, model.Model.Provider.Name);
         var inference = await InferenceRequestReader.ReadAsync(request, model, limits.Value, cancellationToken);
 

@@ -21,7 +21,7 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
         var body = await AssertJsonAsync(response);
         Assert.Equal("autoencoder", body.GetProperty("name").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("version").GetString()));
-        Assert.Equal(["binary_tensor_data"], body.GetProperty("extensions").EnumerateArray().Select(extension => extension.GetString()));
+        Assert.Equal(["binary_tensor_data", "model_repository"], body.GetProperty("extensions").EnumerateArray().Select(extension => extension.GetString()));
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
     [InlineData("POST", "/v2/models/-encoder/infer", "There is no model '-encoder'")]
     [InlineData("GET", "/v2/models/mnist-encoder/versions/2", "Model 'mnist-encoder' has no version '2'; it has version 1.")]
     [InlineData("POST", "/v2/models/mnist-decoder/versions/0/infer", "has no version '0'")]
-    [InlineData("GET", "/v2/repository/index", "There is no endpoint at /v2/repository/index")]
+    [InlineData("POST", "/v2/repository/models/mnist/files", "There is no endpoint at /v2/repository/models/mnist/files")]
     public async Task UnknownModelsVersionsAndPathsAre404WithAnErrorBody(string method, string url, string error)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);

@@ -99,7 +99,7 @@ public sealed class ModelRegistry(
         var opened = new List<OnnxAutoencoder>();
         try
         {
-            foreach (var folder in System.IO.Directory.GetDirectories(directory).Order(StringComparer.Ordinal))
+            foreach (var folder in System.IO.Directory.GetDirectories(directory).Where(IsVisible).Order(StringComparer.Ordinal))
             {
                 var name = Path.GetFileName(folder);
                 var versions = VersionFolders(folder);
@@ -159,6 +159,7 @@ public sealed class ModelRegistry(
     private static Dictionary<long, string> VersionFolders(string folder)
     {
         var versions = System.IO.Directory.GetDirectories(folder)
+            .Where(IsVisible)
             .Select(path => (Path: path, Version: VersionPolicy.VersionOf(Path.GetFileName(path))))
             .Where(entry => entry.Version is not null && File.Exists(Path.Combine(entry.Path, ModelManifest.FileName)))
             .ToDictionary(entry => entry.Version!.Value, entry => entry.Path);
@@ -171,6 +172,12 @@ public sealed class ModelRegistry(
             ? new Dictionary<long, string> { [1] = folder }
             : throw new ModelLoadException(folder, $"holds both {ModelManifest.FileName} and version folders ({string.Join(", ", versions.Keys.Order())}); keep one layout");
     }
+
+    /// <summary>
+    /// False for a folder whose name starts with '.': where the trainer writes a model before renaming it into place,
+    /// and where it moves the model it replaces, so a half-written or outgoing model is never loaded.
+    /// </summary>
+    private static bool IsVisible(string folder) => !Path.GetFileName(folder).StartsWith('.');
 
     /// <summary>Runs each model once on a blank batch, so the first request does not pay for lazy initialisation.</summary>
     public void WarmUp()

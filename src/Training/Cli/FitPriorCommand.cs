@@ -92,18 +92,10 @@ internal sealed class FitPriorCommand : Command
         var chosen = GaussianMixtureFit.Fit(
             codes, imageCount, size, best.Components, randomSeed, GaussianMixtureFit.Describe(imageCount, $"training images of {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)))}"));
         var path = Path.Combine(directory, ModelManifest.FileName);
-        WriteReplacing(path, (manifest with { Prior = chosen }).ToJson());
+        ModelFolder.ReplaceFile(path, staging => File.WriteAllText(staging, (manifest with { Prior = chosen }).ToJson()));
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"fit-prior: wrote a {chosen.Kind} prior of {best.Components} component(s), fitted to the codes of {imageCount:N0} training images, to {path}"));
         return 0;
-    }
-
-    /// <summary>Replaces a file all at once: a failed write leaves the old model.json, never half a new one.</summary>
-    private static void WriteReplacing(string path, string text)
-    {
-        var staging = $"{path}.partial-{Environment.ProcessId}";
-        File.WriteAllText(staging, text);
-        File.Move(staging, path, overwrite: true);
     }
 }

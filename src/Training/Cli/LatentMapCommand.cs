@@ -53,7 +53,7 @@ internal sealed class LatentMapCommand : Command
         var latents = model.Encode(model.Pixels(images, imagesPath), images.Count);
         var map = LatentMapBuilder.Build(DatasetName(manifest, imagesPath), latents, images.Count, manifest.LatentSize, images, labels, maxPoints);
         var path = Path.Combine(directory, LatentMap.FileName);
-        map.Save(path);
+        ModelFolder.ReplaceFile(path, map.Save);
         parseResult.InvocationConfiguration.Output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"latent-map: {map.Points.Length} of {images.Count} images from {map.Dataset}; the two components explain {map.ExplainedVariance[0]:P1} and {map.ExplainedVariance[1]:P1} of the variance; wrote {path}"));

@@ -25,6 +25,12 @@ internal sealed class TrainCommand : Command
     private readonly Option<string> outputFolder = TypedOptions.Text(
         "--out", "DIR", "where encoder.onnx, decoder.onnx, model.json, history.csv and the pictures go", required: true);
 
+    private readonly Option<int?> version = TypedOptions.WholeNumber(
+        "--version",
+        1,
+        int.MaxValue,
+        "write the model into --out's numbered version folder (--out/N), as the API reads a model's versions; --out must not hold a model.json of its own");
+
     private readonly Option<Recipe?> recipe = TypedOptions.OneOf(
         "--recipe",
         Recipe.All,
@@ -97,7 +103,7 @@ internal sealed class TrainCommand : Command
     {
         Option[] options =
         [
-            dataFolder, outputFolder, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, imageHandling, imageSize,
+            dataFolder, outputFolder, version, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, imageHandling, imageSize,
             seed, threads, limit, device, download, mirror, checksums,
         ];
         this.AddOptions(options);
@@ -156,6 +162,8 @@ internal sealed class TrainCommand : Command
             Device = parseResult.GetValue(device) ?? DeviceChoice.Auto,
         };
 
+        // Before the data is read and hours are spent training: a version that cannot go where it is asked to.
+        var destination = ModelFolder.Destination(options.OutputDirectory, parseResult.GetValue(version));
         if (parseResult.GetValue(download))
         {
             var digests = parseResult.GetValue(checksums) is { } file
@@ -178,10 +186,10 @@ internal sealed class TrainCommand : Command
         using (outcome.Model)
         {
             var handling = parseResult.GetValue(imageHandling) ?? DatasetConventions.DefaultImageHandling(dataset.Name);
-            var manifest = ModelFolder.Write(options.OutputDirectory, staging => Save(staging, options, dataset, outcome, handling, progress));
+            var manifest = ModelFolder.Write(destination, staging => Save(staging, options, dataset, outcome, handling, progress));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"done: {options.OutputDirectory}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
+                $"done: {destination}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
                 $"test mse {manifest.Metrics.Test.Unit:F5} ({manifest.Metrics.Test.Pixel2:F1} px²){NoisyInputsNote(manifest.Metrics)}{ElboNote(manifest.Variational)}  {outcome.Elapsed.TotalSeconds:F1} s"));
         }
 

@@ -99,6 +99,26 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task FoldersWhoseNamesStartWithADotAreIgnoredAsTheTrainerWritesThere()
+    {
+        // As the trainer leaves them mid-write: a flat model still missing its decoder, and a version folder's.
+        var staging = Path.Combine(models, ".digits.partial-42");
+        CopyBundledModel("mnist", ".digits.partial-42");
+        File.Delete(Path.Combine(staging, "decoder.onnx"));
+        MoveIntoVersion("mnist", 1);
+        CopyBundledModel("mnist", Path.Combine("mnist", ".2.partial-42"));
+        File.Delete(Path.Combine(models, "mnist", ".2.partial-42", "decoder.onnx"));
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?> { ["Models:Directory"] = models });
+        using var client = factory.CreateClient();
+
+        var list = JsonNode.Parse(await client.GetStringAsync("/models"))!.AsArray();
+
+        var served = Assert.Single(list)!;
+        Assert.Equal("mnist", (string)served["name"]!);
+        Assert.Equal("[1]", served["versions"]!.ToJsonString());
+    }
+
+    [Fact]
     public void AnUnknownDefaultModelRefusesToStart()
     {
         Assert.Contains("Models:Default names 'fashion'", StartFails(new() { ["Models:Default"] = "fashion" }), StringComparison.Ordinal);

@@ -42,6 +42,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("error: --noise trains a denoiser, which --arch vae is not", "train", "--data", "x", "--out", "y", "--arch", "vae", "--noise", "gaussian:0.1")]
     [InlineData("error: --prior-components is for fc and conv: a vae's prior is N(0, I) (fit-prior can fit one to its codes)", "train", "--data", "x", "--out", "y", "--arch", "vae", "--prior-components", "2")]
     [InlineData("error: --kl-warmup is for --arch vae", "train", "--data", "x", "--out", "y", "--arch", "conv", "--kl-warmup", "2")]
+    [InlineData("error: --version must be a whole number from 1 to 2147483647, not '0'", "train", "--data", "x", "--out", "y", "--version", "0")]
     [InlineData("error: --components must be comma-separated whole numbers from 1 to 1000, not '0'", "fit-prior", "--model", "m", "--data", "d", "--components", "0")]
     [InlineData("error: --points must be a whole number from 1 to 100000, not '0'", "latent-map", "--model", "m", "--images", "i", "--labels", "l", "--points", "0")]
     public async Task BadArgumentsGiveOneLineAndExitCode2(string message, params string[] args)
@@ -115,7 +116,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("train", "--data --out --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
@@ -195,6 +196,9 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Contains("export: encoder.onnx matches TorchSharp", log, StringComparison.Ordinal);
         Assert.Contains("epoch   2/2", log, StringComparison.Ordinal);
+
+        // Written beside --out and moved into place: nothing else is left there.
+        Assert.Equal([output], Directory.GetFileSystemEntries(temp.Path));
 
         // A plain autoencoder's model.json says nothing of noise.
         Assert.Null(manifest.Noise);
@@ -331,6 +335,80 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task TrainOverAModelReplacesItWholeAndLeavesNothingBesideIt()
+    {
+        var output = Directory.CreateDirectory(temp.File("model")).FullName;
+        File.WriteAllText(Path.Combine(output, ModelManifest.FileName), "previous");
+        File.WriteAllText(Path.Combine(output, "stale.png"), "previous");
+
+        var (exitCode, _, error) = await Run("train", "--data", TestData.Mnist, "--out", output, "--limit", "100", "--epochs", "1", "--threads", "1");
+
+        Assert.True(exitCode == 0, error);
+        Assert.Equal(TrainedFiles, Directory.GetFileSystemEntries(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(100, ModelManifest.Load(Path.Combine(output, ModelManifest.FileName)).Dataset.TestImages);
+        Assert.Equal([output], Directory.GetFileSystemEntries(temp.Path));
+    }
+
+    [Fact]
+    public async Task TrainWithAVersionWritesTheVersionFolderBesideTheOthers()
+    {
+        var output = Directory.CreateDirectory(temp.File("model")).FullName;
+        var first = Directory.CreateDirectory(Path.Combine(output, "1")).FullName;
+        File.WriteAllText(Path.Combine(first, ModelManifest.FileName), "version 1");
+        File.WriteAllText(Path.Combine(output, "version-policy.json"), """{"latest": 2}""");
+
+        var (exitCode, log, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--version", "2", "--limit", "100", "--epochs", "1", "--threads", "1", "--name", "tiny");
+
+        Assert.True(exitCode == 0, error);
+        var second = Path.Combine(output, "2");
+        Assert.Equal("tiny", ModelManifest.Load(Path.Combine(second, ModelManifest.FileName)).Name);
+        Assert.Equal(TrainedFiles, Directory.GetFileSystemEntries(second).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["1", "2", "version-policy.json"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal("version 1", File.ReadAllText(Path.Combine(first, ModelManifest.FileName)));
+        Assert.Contains($"done: {second}  best epoch", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TrainWithAVersionIntoAFolderHoldingAModelOfItsOwnIsRefusedBeforeTraining()
+    {
+        var output = Directory.CreateDirectory(temp.File("model")).FullName;
+        File.WriteAllText(Path.Combine(output, ModelManifest.FileName), "flat");
+
+        var (exitCode, log, error) = await Run("train", "--data", TestData.Mnist, "--out", output, "--version", "2", "--limit", "100", "--epochs", "1", "--threads", "1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal(
+            $"error: --out {output} holds a model of its own (model.json), so --version 2 cannot go beside it: the API refuses a folder holding both layouts. " +
+            $"Move its files into {Path.Combine(output, "1")} first, or choose another --out",
+            error.TrimEnd());
+        Assert.DoesNotContain("epoch", log, StringComparison.Ordinal);
+        Assert.Equal([ModelManifest.FileName], Directory.GetFileSystemEntries(output).Select(Path.GetFileName));
+        Assert.Equal("flat", File.ReadAllText(Path.Combine(output, ModelManifest.FileName)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AFailedRunLeavesTheModelItWouldReplaceAsItWasAndNothingBesideIt(bool versioned)
+    {
+        var pictures = Directory.CreateDirectory(temp.File("pictures")).FullName;
+        PictureFolders.Write(pictures, perClass: 3);
+        File.WriteAllText(Path.Combine(pictures, "circle", "broken.png"), "not a picture");
+        var output = Directory.CreateDirectory(temp.File("model")).FullName;
+        var existing = Directory.CreateDirectory(versioned ? Path.Combine(output, "1") : output).FullName;
+        File.WriteAllText(Path.Combine(existing, ModelManifest.FileName), "previous");
+        string[] args = ["train", "--data", pictures, "--out", output, "--epochs", "1"];
+
+        var (exitCode, _, _) = await Run(versioned ? [.. args, "--version", "1"] : args);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal([ModelManifest.FileName], Directory.GetFileSystemEntries(existing).Select(Path.GetFileName));
+        Assert.Equal("previous", File.ReadAllText(Path.Combine(existing, ModelManifest.FileName)));
+        Assert.Equal([existing], Directory.GetDirectories(versioned ? output : temp.Path).Where(path => path != pictures));
+    }
+
+    [Fact]
     public async Task DownloadFetchesFromTheMirrorThenTrains()
     {
         using var server = new LocalFileServer(TestData.Mnist);
@@ -346,6 +424,10 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("t10k-labels-idx1-ubyte.gz: checksum ok", log, StringComparison.Ordinal);
         Assert.True(File.Exists(temp.File("model/encoder.onnx")));
     }
+
+    /// <summary>Every file a training run writes into its model folder, in ordinal order.</summary>
+    private static readonly string[] TrainedFiles =
+        ["decoder.onnx", "encoder.onnx", "history.csv", "interpolation.png", "loss.png", "model.json", "reconstructions.png"];
 
     /// <summary>Help with its line breaks and indents as single spaces, so a description reads whole however help wraps it.</summary>
     private static string Words(string text) => Regex.Replace(text, @"\s+", " ").Trim();

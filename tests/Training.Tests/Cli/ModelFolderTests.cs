@@ -41,4 +41,51 @@ public sealed class ModelFolderTests : IDisposable
         Assert.Equal(["model.json"], Directory.GetFiles(output).Select(Path.GetFileName));
         Assert.Equal([output], Directory.GetDirectories(temp.Path));
     }
+
+    [Fact]
+    public void TheStagingFolderIsAHiddenSiblingOfTheDestination()
+    {
+        var output = temp.File("model");
+
+        var staging = ModelFolder.Write(output, staging =>
+        {
+            File.WriteAllText(Path.Combine(staging, "model.json"), "new");
+            Assert.False(Directory.Exists(output));
+            return staging;
+        });
+
+        Assert.Equal(temp.Path, Path.GetDirectoryName(staging));
+        Assert.StartsWith(".model.", Path.GetFileName(staging), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(staging));
+        Assert.Equal("new", File.ReadAllText(Path.Combine(output, "model.json")));
+    }
+
+    [Fact]
+    public void AFailureWhileReplacingAFileLeavesThePreviousOneAndNoStagingFile()
+    {
+        var path = temp.File("model.json");
+        File.WriteAllText(path, "previous");
+
+        Assert.Throws<IOException>(() => ModelFolder.ReplaceFile(path, staging =>
+        {
+            File.WriteAllText(staging, "half");
+            throw new IOException("disk full");
+        }));
+
+        Assert.Equal([path], Directory.GetFileSystemEntries(temp.Path));
+        Assert.Equal("previous", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void AVersionGoesIntoItsNumberedFolderUnlessTheFolderHoldsAModelOfItsOwn()
+    {
+        var output = Directory.CreateDirectory(temp.File("model")).FullName;
+
+        Assert.Equal(output, ModelFolder.Destination(output, null));
+        Assert.Equal(Path.Combine(output, "3"), ModelFolder.Destination(output, 3));
+
+        File.WriteAllText(Path.Combine(output, "model.json"), "flat");
+        Assert.Equal(output, ModelFolder.Destination(output, null));
+        Assert.Throws<UsageException>(() => ModelFolder.Destination(output, 3));
+    }
 }

@@ -34,6 +34,7 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
         ["ASPNETCORE_HTTP_PORTS"] = "ASP.NET Core: the ports Kestrel listens on",
         ["ORT_DISABLE_TELEMETRY"] = "ONNX Runtime",
         ["PROTOCOL"] = "KServe: the custom predictor's protocol",
+        ["MULTI_MODEL_SERVER"] = "KServe: a custom predictor that takes TrainedModels",
         ["APP_UID"] = "the Dockerfile's USER",
         ["DOTNET_RUNNING_IN_CONTAINER"] = ".NET",
     };
@@ -53,6 +54,9 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
                 "deployment.yaml: V1Deployment",
                 "horizontalpodautoscaler.yaml: V2HorizontalPodAutoscaler",
                 "kserve/inferenceservice.yaml: InferenceService",
+                "kserve/multi-model.yaml: V1ConfigMap",
+                "kserve/multi-model.yaml: InferenceService",
+                "kserve/trainedmodel.yaml: TrainedModel",
                 "poddisruptionbudget.yaml: V1PodDisruptionBudget",
                 "service.yaml: V1Service",
                 "servicemonitor.yaml: ServiceMonitor",
@@ -83,7 +87,7 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
                 .Select(probe => (entry.Owner, entry.Container, Probe: probe!)))
             .ToList();
 
-        Assert.Equal(5, probes.Count);
+        Assert.Equal(7, probes.Count);
         foreach (var (owner, container, probe) in probes)
         {
             Assert.Equal(Manifests.ListeningPort(container), ResolvePort(container, probe.HttpGet.Port));

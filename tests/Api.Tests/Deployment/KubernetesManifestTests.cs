@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using System.Security.Cryptography;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
@@ -33,11 +34,15 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
         ["ASPNETCORE_HTTP_PORTS"] = "ASP.NET Core: the ports Kestrel listens on",
         ["ORT_DISABLE_TELEMETRY"] = "ONNX Runtime",
         ["PROTOCOL"] = "KServe: the custom predictor's protocol",
+        ["MULTI_MODEL_SERVER"] = "KServe: a custom predictor that takes TrainedModels",
         ["APP_UID"] = "the Dockerfile's USER",
         ["DOTNET_RUNNING_IN_CONTAINER"] = ".NET",
     };
 
     private const int ImagePort = 8080;
+
+    /// <summary>Where KServe's model agent puts TrainedModels, mounted into kserve-container.</summary>
+    private const string KServeModelDirectory = "/mnt/models";
 
     [Fact]
     public void EveryManifestParsesWithTheKubernetesModels()
@@ -49,6 +54,9 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
                 "deployment.yaml: V1Deployment",
                 "horizontalpodautoscaler.yaml: V2HorizontalPodAutoscaler",
                 "kserve/inferenceservice.yaml: InferenceService",
+                "kserve/multi-model.yaml: V1ConfigMap",
+                "kserve/multi-model.yaml: InferenceService",
+                "kserve/trainedmodel.yaml: TrainedModel",
                 "poddisruptionbudget.yaml: V1PodDisruptionBudget",
                 "service.yaml: V1Service",
                 "servicemonitor.yaml: ServiceMonitor",
@@ -60,8 +68,9 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
     public void KustomizationAppliesEveryManifestThatNeedsNoOperator()
     {
         var kustomization = Manifests.Kustomization;
-        var needOperators = new[] { "servicemonitor.yaml", "kserve/inferenceservice.yaml" };
-        var plain = Manifests.All.Select(entry => entry.File).Distinct().Except(needOperators).Order(StringComparer.Ordinal);
+        var plain = Manifests.All.Select(entry => entry.File).Distinct()
+            .Where(file => file != "servicemonitor.yaml" && !file.StartsWith("kserve/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
 
         Assert.Equal(plain, kustomization.Resources.Order(StringComparer.Ordinal));
         var image = Assert.Single(kustomization.Images);
@@ -78,20 +87,20 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
                 .Select(probe => (entry.Owner, entry.Container, Probe: probe!)))
             .ToList();
 
-        Assert.Equal(5, probes.Count);
+        Assert.Equal(7, probes.Count);
         foreach (var (owner, container, probe) in probes)
         {
-            Assert.Equal(ImagePort, ResolvePort(container, probe.HttpGet.Port));
+            Assert.Equal(Manifests.ListeningPort(container), ResolvePort(container, probe.HttpGet.Port));
             using var response = await client.GetAsync(probe.HttpGet.Path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{owner}: {probe.HttpGet.Path} answered {response.StatusCode}");
         }
     }
 
     [Fact]
-    public void ContainersListenOnThePortTheImageServes()
+    public void ContainersDeclareThePortTheServiceListensOn()
     {
         Assert.Equal(ImagePort.ToString(System.Globalization.CultureInfo.InvariantCulture), Manifests.DockerfileEnvironment("cpu")["ASPNETCORE_HTTP_PORTS"]);
-        Assert.All(Manifests.Containers(), entry => Assert.Equal(ImagePort, Assert.Single(entry.Container.Ports).ContainerPort));
+        Assert.All(Manifests.Containers(), entry => Assert.Equal(Manifests.ListeningPort(entry.Container), Assert.Single(entry.Container.Ports).ContainerPort));
     }
 
     [Fact]
@@ -126,14 +135,33 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
             var settings = container.Env.Where(variable => variable.Name.Contains("__", StringComparison.Ordinal))
                 .ToDictionary(variable => variable.Name.Replace("__", ":", StringComparison.Ordinal), variable => (string?)variable.Value);
             Assert.NotEmpty(settings);
-            Assert.DoesNotContain("Models:Directory", settings.Keys);
 
-            await using var factory = new ConfiguredApiFactory(settings);
+            // What the cluster supplies, stood in for: a Secret's value, and the agent's model folder (empty at start).
+            var standIns = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var variable in container.Env.Where(variable => variable.ValueFrom?.SecretKeyRef is not null))
+            {
+                standIns[variable.Name.Replace("__", ":", StringComparison.Ordinal)] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+            }
+
+            using var modelFolder = new TemporaryDirectory();
+            if (settings.TryGetValue("Models:Directory", out var directory))
+            {
+                Assert.True(directory == KServeModelDirectory, $"{owner}: the models are in the image; only KServe's agent folder may replace them");
+                standIns["Models:Directory"] = modelFolder.Path;
+            }
+
+            var started = new Dictionary<string, string?>(settings, StringComparer.Ordinal);
+            foreach (var (key, value) in standIns)
+            {
+                started[key] = value;
+            }
+
+            await using var factory = new ConfiguredApiFactory(started);
             using var client = factory.CreateClient();
             using var ready = await client.GetAsync("/health/ready");
             Assert.True(ready.StatusCode == HttpStatusCode.OK, $"{owner}: /health/ready answered {ready.StatusCode} with its settings");
 
-            foreach (var (key, value) in settings)
+            foreach (var (key, value) in settings.Where(setting => !standIns.ContainsKey(setting.Key)))
             {
                 var path = key.Split(':');
                 var optionsType = OptionsBySection[path[0]];
@@ -192,7 +220,7 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
     [Fact]
     public void PodsRunAsNonRootOnAReadOnlyRootWithAMemoryBackedTmp()
     {
-        foreach (var (owner, container, volumes) in Manifests.Containers())
+        foreach (var (owner, container, volumes) in Manifests.Containers().Concat(Manifests.Sidecars()))
         {
             Assert.False(container.SecurityContext.AllowPrivilegeEscalation, owner);
             Assert.True(container.SecurityContext.ReadOnlyRootFilesystem, owner);

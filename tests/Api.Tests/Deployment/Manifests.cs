@@ -13,6 +13,7 @@ public static partial class Manifests
     private static readonly Dictionary<string, Type> CustomKinds = new()
     {
         ["serving.kserve.io/v1beta1/InferenceService"] = typeof(InferenceService),
+        ["serving.kserve.io/v1alpha1/TrainedModel"] = typeof(TrainedModel),
         ["monitoring.coreos.com/v1/ServiceMonitor"] = typeof(ServiceMonitor),
     };
 
@@ -24,14 +25,32 @@ public static partial class Manifests
     public static Kustomization Kustomization =>
         KubernetesYaml.Deserialize<Kustomization>(File.ReadAllText(Path.Combine(Directory, "kustomization.yaml")), strict: true);
 
-    /// <summary>Every container spec of every manifest, named by its owner.</summary>
+    /// <summary>KServe's name for the predictor container that serves; other predictor containers are sidecars.</summary>
+    public const string KServeContainerName = "kserve-container";
+
+    /// <summary>Every container that runs the service, named by its owner.</summary>
     public static IEnumerable<(string Owner, V1Container Container, IList<V1Volume> Volumes)> Containers() =>
         OfType<V1Deployment>()
             .SelectMany(deployment => deployment.Spec.Template.Spec.Containers
                 .Select(container => ($"Deployment {deployment.Name()}", container, deployment.Spec.Template.Spec.Volumes)))
             .Concat(OfType<InferenceService>()
                 .SelectMany(service => service.Spec.Predictor.Containers
+                    .Where(container => container.Name == KServeContainerName)
                     .Select(container => ($"InferenceService {service.Name()}", container, service.Spec.Predictor.Volumes))));
+
+    /// <summary>The predictor containers beside kserve-container, named by their InferenceService.</summary>
+    public static IEnumerable<(string Owner, V1Container Container, IList<V1Volume> Volumes)> Sidecars() =>
+        OfType<InferenceService>()
+            .SelectMany(service => service.Spec.Predictor.Containers
+                .Where(container => container.Name != KServeContainerName)
+                .Select(container => ($"InferenceService {service.Name()}", container, service.Spec.Predictor.Volumes)));
+
+    /// <summary>The port the service listens on in a container: its ASPNETCORE_HTTP_PORTS, else the image's.</summary>
+    public static int ListeningPort(V1Container container) =>
+        int.Parse(
+            container.Env.SingleOrDefault(variable => variable.Name == "ASPNETCORE_HTTP_PORTS")?.Value
+                ?? DockerfileEnvironment("cpu")["ASPNETCORE_HTTP_PORTS"],
+            System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>ENV names and values the Dockerfile sets in the stage it is built for.</summary>
     public static IReadOnlyDictionary<string, string> DockerfileEnvironment(string stage)
@@ -134,6 +153,36 @@ public sealed class PredictorSpec
     public IList<V1Container> Containers { get; set; } = [];
 
     public IList<V1Volume> Volumes { get; set; } = [];
+}
+
+/// <summary>KServe's TrainedModel (serving.kserve.io/v1alpha1): one model placed on a multi-model InferenceService.</summary>
+public sealed class TrainedModel : IKubernetesObject<V1ObjectMeta>, ISpec<TrainedModelSpec>
+{
+    public string ApiVersion { get; set; } = "";
+
+    public string Kind { get; set; } = "";
+
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    public TrainedModelSpec Spec { get; set; } = new();
+}
+
+public sealed class TrainedModelSpec
+{
+    /// <summary>The InferenceService, in the same namespace, whose pods load the model.</summary>
+    public string InferenceService { get; set; } = "";
+
+    public TrainedModelModel Model { get; set; } = new();
+}
+
+/// <summary>KServe's v1alpha1 ModelSpec: where the model is, its framework, and the memory reserved for it.</summary>
+public sealed class TrainedModelModel
+{
+    public string StorageUri { get; set; } = "";
+
+    public string Framework { get; set; } = "";
+
+    public ResourceQuantity? Memory { get; set; }
 }
 
 /// <summary>The Prometheus Operator's ServiceMonitor (monitoring.coreos.com/v1), the fields used here.</summary>

@@ -13,14 +13,21 @@ internal static class ModelFolder
 {
     /// <summary>
     /// Where a model goes: <paramref name="output"/> itself, or with a <paramref name="version"/> its numbered version
-    /// folder, as the API reads a model's versions. A folder holding a model of its own takes no version folders: the API
-    /// refuses a folder with both layouts.
+    /// folder, as the API reads a model's versions. A folder holding a model of its own takes no version folders (the API
+    /// refuses a folder with both layouts), and one holding version folders is not replaced by a model without one.
     /// </summary>
     public static string Destination(string output, int? version)
     {
         if (version is not { } number)
         {
-            return output;
+            // Replacing the folder with one model would delete every version in it, and its policy.
+            var versions = Directory.Exists(output)
+                ? Directory.GetDirectories(output).Select(Path.GetFileName).Where(name => name is { Length: > 0 } && name.All(char.IsAsciiDigit)).Order().ToList()
+                : [];
+            return versions.Count == 0
+                ? output
+                : throw new UsageException(
+                    $"--out {output} holds version folders ({string.Join(", ", versions)}); name the version to write with --version N, or choose another --out");
         }
 
         if (File.Exists(Path.Combine(output, ModelManifest.FileName)))

@@ -235,6 +235,37 @@ public sealed class ExplicitControlTests
     }
 
     [Fact]
+    public async Task AStreamedAnswerStartedBeforeASwapIsWrittenWholeByTheVersionItStartedOn()
+    {
+        await using var factory = new LiveRepositoryFactory("explicit", new CopiedModel("mnist", "digits"));
+        using var client = factory.CreateClient();
+        using var control = factory.ControlClient();
+        var registry = factory.Services.GetRequiredService<ModelRegistry>();
+        var old = registry.Get("digits");
+        const int count = 20_000;
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/generate?count={count}&seed=5") { Headers = { { "Accept", "application/x-idx" } } };
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(200, (int)response.StatusCode);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var start = new byte[4096];
+        await body.ReadExactlyAsync(start);
+
+        using (var load = await control.PostAsync("/v2/repository/models/digits/load", null))
+        {
+            Assert.Equal(200, (int)load.StatusCode);
+        }
+
+        Assert.NotSame(old, registry.Get("digits"));
+        Assert.False(old.IsDisposed);
+        using var rest = new MemoryStream();
+        await body.CopyToAsync(rest);
+        Assert.Equal(16 + (count * 28 * 28), start.Length + rest.Length);
+
+        await Poll.UntilAsync(() => old.IsDisposed, "the replaced version was not disposed after its last request");
+    }
+
+    [Fact]
     public async Task RequestsAcrossSwapsAreEachAnsweredByExactlyOneVersionAndNoneFails()
     {
         await using var factory = new LiveRepositoryFactory("explicit", new CopiedModel("mnist", "digits/1"), new CopiedModel("mnist-conv", "conv"));

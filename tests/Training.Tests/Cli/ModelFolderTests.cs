@@ -88,4 +88,16 @@ public sealed class ModelFolderTests : IDisposable
         Assert.Equal(output, ModelFolder.Destination(output, null));
         Assert.Throws<UsageException>(() => ModelFolder.Destination(output, 3));
     }
+
+    [Fact]
+    public void AFolderOfVersionsTakesOnlyAVersion()
+    {
+        var output = Directory.CreateDirectory(temp.File("versions")).FullName;
+        Directory.CreateDirectory(Path.Combine(output, "1"));
+        Directory.CreateDirectory(Path.Combine(output, "2"));
+
+        var refused = Assert.Throws<UsageException>(() => ModelFolder.Destination(output, null));
+        Assert.Contains("holds version folders (1, 2); name the version to write with --version N", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(output, "3"), ModelFolder.Destination(output, 3));
+    }
 }

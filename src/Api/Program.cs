@@ -4,6 +4,7 @@ using Autoencoder.Api.Health;
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Limits;
 using Autoencoder.Api.OpenInference;
+using Autoencoder.Api.OpenInference.Grpc;
 using System.Runtime.InteropServices;
 
 // In a container the service is PID 1, and the kernel drops any signal PID 1 has no handler for. Until the host installs
@@ -21,6 +22,7 @@ builder.Services.AddRequestLimits();
 builder.Services.AddSwagger();
 builder.Services.AddSecurityHeaders();
 builder.Services.AddCrossOrigin();
+builder.Services.AddGrpcFrontDoor();
 
 var app = builder.Build();
 
@@ -39,6 +41,7 @@ app.MapModelsApi();
 app.MapLatentMapApi();
 app.MapHealthApi();
 app.MapOpenInferenceApi();
+app.MapGrpcFrontDoor();
 app.MapMetricsEndpoint();
 
 stopBeforeStart.Dispose();

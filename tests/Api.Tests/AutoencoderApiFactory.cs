@@ -20,6 +20,9 @@ public class AutoencoderApiFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
 
         builder.UseSetting("Models:Directory", TestData.ModelsDirectory);
+
+        // A server on a real port (KestrelApiFactory) opens the gRPC port only where a suite asks for it.
+        builder.UseSetting("Grpc:Enabled", "false");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -30,6 +30,9 @@ public sealed class ServiceProcess : IDisposable
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["Models__Directory"] = TestData.ModelsDirectory,
                 ["Inference__Device"] = "cpu",
+
+                // Its gRPC port as well, on any free port, so processes started side by side never collide.
+                ["Grpc__Port"] = "0",
             },
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())

@@ -159,6 +159,9 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
             builder.UseEnvironment("Testing");
 
             builder.UseSetting("Models:Directory", models);
+
+            // The page speaks HTTP only; the gRPC port stays closed.
+            builder.UseSetting("Grpc:Enabled", "false");
         }
     }
 }

@@ -54,8 +54,7 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
             using var slot = await slots.TakeAsync(isSmall, context.RequestAborted);
             if (slot is null)
             {
-                await ErrorResponses.WriteAsync(
-                    context, StatusCodes.Status503ServiceUnavailable, "Every inference slot and queue place is taken; retry shortly.", retryAfterSeconds: 1);
+                await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "Every inference slot and queue place is taken; retry shortly.");
                 return;
             }
 
@@ -83,20 +82,53 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
         {
-            context.Response.Headers.Connection = "close";
-            await ErrorResponses.WriteAsync(
-                context, StatusCodes.Status408RequestTimeout,
-                $"The request body did not arrive within the {limits.BodyTimeoutSeconds} s allowed; send it again, faster.");
+            await RefuseAsync(
+                context, StatusCodes.Status408RequestTimeout, $"The request body did not arrive within the {limits.BodyTimeoutSeconds} s allowed; send it again, faster.", close: true);
         }
         catch (BodyBudgetExhaustedException)
         {
-            context.Response.Headers.Connection = "close";
-            await ErrorResponses.WriteAsync(
-                context, StatusCodes.Status503ServiceUnavailable,
-                "The server is receiving as many request bodies as its memory for them allows; retry shortly.", retryAfterSeconds: 1);
+            await RefuseAsync(
+                context, StatusCodes.Status503ServiceUnavailable, "The server is receiving as many request bodies as its memory for them allows; retry shortly.", close: true);
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge && IsGrpc(context))
+        {
+            await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"The message is larger than the {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes allowed.");
         }
 
         return null;
+    }
+
+    private static bool IsGrpc(HttpContext context) =>
+        context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>
+    /// Answers a request that is not let in: a problem response, or for a gRPC call its status (408 as DEADLINE_EXCEEDED,
+    /// 413 as RESOURCE_EXHAUSTED, 503 as UNAVAILABLE) in a trailers-only response, as gRPC clients read it.
+    /// </summary>
+    private static async Task RefuseAsync(HttpContext context, int status, string detail, bool close = false)
+    {
+        if (!IsGrpc(context))
+        {
+            if (close)
+            {
+                context.Response.Headers.Connection = "close";
+            }
+
+            await ErrorResponses.WriteAsync(context, status, detail, retryAfterSeconds: status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
+            return;
+        }
+
+        var code = status switch
+        {
+            StatusCodes.Status408RequestTimeout => global::Grpc.Core.StatusCode.DeadlineExceeded,
+            StatusCodes.Status413PayloadTooLarge => global::Grpc.Core.StatusCode.ResourceExhausted,
+            _ => global::Grpc.Core.StatusCode.Unavailable,
+        };
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(detail);
+        await context.Response.CompleteAsync();
     }
 
     private sealed class ReceivedBody(PipeReader reader, long length) : IRequestBodyPipeFeature, IReceivedBodyFeature

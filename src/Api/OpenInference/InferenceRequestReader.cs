@@ -302,7 +302,7 @@ public static partial class InferenceRequestReader
     private sealed record CheckedInput(RequestInput Tensor, int Count, int Values, bool Binary);
 
     /// <summary>The batch size, once every other dimension matches the model's.</summary>
-    private static int CheckShape(long[]? shape, TensorMetadata expected, LimitsOptions limits)
+    internal static int CheckShape(long[]? shape, TensorMetadata expected, LimitsOptions limits)
     {
         if (shape is null)
         {
@@ -414,8 +414,8 @@ public static partial class InferenceRequestReader
                 _ => throw ClientInputException.Invalid($"'{name}' of {where} must be true or false, not {ClientText.Echo(value.GetRawText())}."),
             };
 
-    private static string Describe(TensorMetadata tensor) => $"({tensor.Datatype} {Shape(tensor.Shape)})";
+    internal static string Describe(TensorMetadata tensor) => $"({tensor.Datatype} {Shape(tensor.Shape)})";
 
-    private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
+    internal static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 
 }

@@ -59,7 +59,10 @@ public static class OpenInferenceApi
         return api;
     }
 
-    public static Ok<ServerMetadataResponse> ServerMetadata() => TypedResults.Ok(new ServerMetadataResponse(ServerName, ServerVersion, Extensions));
+    /// <summary>Who answers and which protocol extensions it speaks, over REST and gRPC alike.</summary>
+    public static ServerMetadataResponse Server { get; } = new(ServerName, ServerVersion, Extensions);
+
+    public static Ok<ServerMetadataResponse> ServerMetadata() => TypedResults.Ok(Server);
 
     public static Ok<ServerLiveResponse> Live() => TypedResults.Ok(new ServerLiveResponse(true));
 

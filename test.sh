@@ -16,6 +16,8 @@ prerequisites=(
   "fonts-dejavu-core      the font the training pictures are captioned with"
   "chromium               the browser the page's tests drive with Playwright, which cannot download its own here"
   "curl                   the HTTP client of the documentation's examples, which a test runs against the service"
+  "python3-grpcio         a gRPC client the project did not write, which a test calls the gRPC port with"
+  "python3-grpc-tools     protoc for Python, which makes that client's stubs from the published .proto"
   # OpenCV's native library, which the denoise reports' classical denoisers (median, non-local means) run on, links
   # these (readelf -d libOpenCvSharpExtern.so); a machine without a desktop lacks them and the library does not load:
   "libgtk-3-0             libgtk-3.so.0 and libgdk-3.so.0, which OpenCV's native library links"

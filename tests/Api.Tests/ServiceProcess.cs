@@ -119,7 +119,7 @@ public sealed class ServiceProcess : IDisposable
         Process.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

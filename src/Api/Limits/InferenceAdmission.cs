@@ -51,6 +51,8 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
 
         using (body)
         {
+            // A gRPC call declares no length: once received, its message is small if its bytes are.
+            isSmall |= IsGrpc(context) && body is not null && body.Content.Length <= limits.SmallRequestBytes;
             using var slot = await slots.TakeAsync(isSmall, context.RequestAborted);
             if (slot is null)
             {

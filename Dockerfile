@@ -34,7 +34,8 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
     Models__Directory=/app/models \
     Inference__Device=cpu \
     ORT_DISABLE_TELEMETRY=1
-EXPOSE 8080
+# 8080: HTTP (REST, the page, Swagger UI, metrics); 8081: the Open Inference Protocol over gRPC (Grpc:Port).
+EXPOSE 8080 8081
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Autoencoder.Api.dll"]
 
@@ -57,7 +58,8 @@ ENV APP_UID=1654 \
     Models__Directory=/app/models \
     Inference__Device=cuda \
     ORT_DISABLE_TELEMETRY=1
-EXPOSE 8080
+# 8080: HTTP (REST, the page, Swagger UI, metrics); 8081: the Open Inference Protocol over gRPC (Grpc:Port).
+EXPOSE 8080 8081
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Autoencoder.Api.dll"]
 

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Autoencoder.Api.Images;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
+using Autoencoder.Api.OpenInference.Grpc;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,7 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
         [LimitsOptions.Section] = typeof(LimitsOptions),
         ["Images"] = typeof(ImageLimits),
         ["HostOptions"] = typeof(HostOptions),
+        [GrpcOptions.Section] = typeof(GrpcOptions),
     };
 
     /// <summary>Variables read by something other than the service's configuration, and who reads them.</summary>
@@ -100,7 +102,12 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
     public void ContainersDeclareThePortTheServiceListensOn()
     {
         Assert.Equal(ImagePort.ToString(System.Globalization.CultureInfo.InvariantCulture), Manifests.DockerfileEnvironment("cpu")["ASPNETCORE_HTTP_PORTS"]);
-        Assert.All(Manifests.Containers(), entry => Assert.Equal(Manifests.ListeningPort(entry.Container), Assert.Single(entry.Container.Ports).ContainerPort));
+        Assert.All(Manifests.Containers(), entry =>
+        {
+            // Its HTTP port, and its gRPC port unless the container closes it.
+            int?[] expected = [Manifests.ListeningPort(entry.Container), Manifests.GrpcPort(entry.Container)];
+            Assert.Equal(expected.OfType<int>().Order(), entry.Container.Ports.Select(port => port.ContainerPort).Order());
+        });
     }
 
     [Fact]
@@ -206,7 +213,7 @@ public sealed class KubernetesManifestTests(AutoencoderApiFactory api) : IClassF
         Assert.All(budget.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, podLabels[label.Key]));
         Assert.All(deployment.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, podLabels[label.Key]));
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
-        Assert.All(service.Spec.Ports, port => Assert.Equal(ImagePort, ResolvePort(container, port.TargetPort)));
+        Assert.Equal([ImagePort, Manifests.GrpcPort(container)!.Value], service.Spec.Ports.Select(port => ResolvePort(container, port.TargetPort)));
 
         Assert.Equal((deployment.Kind, deployment.Name()), (autoscaler.Spec.ScaleTargetRef.Kind, autoscaler.Spec.ScaleTargetRef.Name));
         var cpu = Assert.Single(autoscaler.Spec.Metrics);

@@ -52,6 +52,15 @@ public static partial class Manifests
                 ?? DockerfileEnvironment("cpu")["ASPNETCORE_HTTP_PORTS"],
             System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The port the container's gRPC front door listens on, or null when its settings close it.</summary>
+    public static int? GrpcPort(V1Container container) =>
+        container.Env.SingleOrDefault(variable => variable.Name == "Grpc__Enabled")?.Value == "false"
+            ? null
+            : int.Parse(
+                container.Env.SingleOrDefault(variable => variable.Name == "Grpc__Port")?.Value
+                    ?? new Autoencoder.Api.OpenInference.Grpc.GrpcOptions().Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>ENV names and values the Dockerfile sets in the stage it is built for.</summary>
     public static IReadOnlyDictionary<string, string> DockerfileEnvironment(string stage)
     {

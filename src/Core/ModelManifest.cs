@@ -208,7 +208,12 @@ public sealed record DatasetInfo(
     int ValidationImages,
     string ValidationSplit,
     int TestImages,
-    string TestSplit);
+    string TestSplit)
+{
+    /// <summary>The classes the model was trained (and tested) on, when only some (train --classes); null: all.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Classes { get; init; }
+}
 
 /// <summary>How the run went.</summary>
 public sealed record TrainingInfo(

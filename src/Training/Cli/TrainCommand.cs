@@ -86,6 +86,11 @@ internal sealed class TrainCommand : Command
 
     private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
 
+    private readonly Option<string> classes = TypedOptions.Text(
+        "--classes",
+        "LIST",
+        "train, validate and test on these classes only, comma-separated: label numbers for IDX files (--classes 3), class folders' names for pictures; a model of normal images for /score");
+
     private readonly Option<int?> limit = TypedOptions.WholeNumber("--limit", 1, int.MaxValue, "use only the first N training and N test images (quick runs)");
 
     private readonly Option<DeviceChoice?> device = TypedOptions.OneOf<DeviceChoice>(
@@ -104,7 +109,7 @@ internal sealed class TrainCommand : Command
         Option[] options =
         [
             dataFolder, outputFolder, version, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, imageHandling, imageSize,
-            seed, threads, limit, device, download, mirror, checksums,
+            seed, threads, classes, limit, device, download, mirror, checksums,
         ];
         this.AddOptions(options);
 
@@ -174,6 +179,21 @@ internal sealed class TrainCommand : Command
         }
 
         var dataset = LoadData(options, parseResult.GetValue(imageSize));
+        IReadOnlyList<string>? onlyClasses = parseResult.GetValue(classes) is { } list
+            ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()]
+            : null;
+        if (onlyClasses is not null)
+        {
+            try
+            {
+                dataset = dataset.OnlyClasses(onlyClasses);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--classes: {e.Message}");
+            }
+        }
+
         var progress = new ConsoleProgress(output, interactive: !Console.IsOutputRedirected && output == Console.Out);
         var outcome = new Trainer(options, progress).Run(dataset, cancellationToken);
         if (outcome.Interrupted)
@@ -261,7 +281,10 @@ internal sealed class TrainCommand : Command
                 outcome.ValidationImages,
                 string.Create(CultureInfo.InvariantCulture, $"{options.ValidationFraction * 100:0.#}% of the training images, held out at random (seed {options.Seed})"),
                 outcome.TestImages,
-                "test"),
+                "test")
+            {
+                Classes = dataset.SelectedClasses,
+            },
             Training = new TrainingInfo(
                 options.Seed,
                 outcome.History.Count,

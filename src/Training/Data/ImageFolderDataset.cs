@@ -34,17 +34,18 @@ internal static class ImageFolderDataset
         if (Directory.Exists(trainDirectory) && Directory.Exists(testDirectory))
         {
             var classes = ClassNames(trainDirectory);
-            return new ImageDataset(name, LoadSplit(trainDirectory, classes, height, width), LoadSplit(testDirectory, classes, height, width));
+            return new ImageDataset(name, LoadSplit(trainDirectory, classes, height, width), LoadSplit(testDirectory, classes, height, width)) { ClassNames = classes };
         }
 
-        var all = LoadSplit(directory, ClassNames(directory), height, width);
+        var classNames = ClassNames(directory);
+        var all = LoadSplit(directory, classNames, height, width);
         if (all.Count < 2)
         {
             throw new DataFileException(directory, $"{all.Count} picture(s); at least two are needed to train and test");
         }
 
         var (train, test) = all.Split(TestFraction, seed);
-        return new ImageDataset(name, train, test);
+        return new ImageDataset(name, train, test) { ClassNames = classNames };
     }
 
     private static List<string> ClassNames(string directory) =>

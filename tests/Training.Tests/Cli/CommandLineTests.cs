@@ -116,7 +116,7 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --image-handling --image-size --seed --threads --limit --device --download --mirror --checksums")]
+    [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --image-handling --image-size --seed --threads --classes --limit --device --download --mirror --checksums")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
@@ -168,6 +168,27 @@ public sealed class CommandLineTests : IDisposable
 
         // The option's row: its name and value, its description (no '['), then its default.
         Assert.Matches($@" {Regex.Escape(option)} [^\[]*\[default: {Regex.Escape(defaultValue)}\]", Words(output));
+    }
+
+    [Fact]
+    public async Task TrainOnSomeClassesTrainsValidatesAndTestsOnThemAloneAndSaysWhich()
+    {
+        var output = temp.File("ones");
+
+        var (exitCode, _, error) = await Run(
+            "train", "--data", TestData.Mnist, "--out", output, "--classes", "1", "--epochs", "1", "--threads", "1", "--channels", "8,16", "--latent", "4", "--arch", "conv");
+
+        Assert.True(exitCode == 0, error);
+        var manifest = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        var mnist = Autoencoder.Training.Data.ImageDataset.LoadIdx(TestData.Mnist);
+        Assert.Equal(["1"], manifest.Dataset.Classes);
+        Assert.Equal(mnist.Train.Labels.Count(label => label == 1), manifest.Dataset.TrainImages + manifest.Dataset.ValidationImages);
+        Assert.Equal(mnist.Test.Labels.Count(label => label == 1), manifest.Dataset.TestImages);
+
+        var (refused, _, message) = await Run("train", "--data", TestData.Mnist, "--out", temp.File("none"), "--classes", "1,x");
+        Assert.Equal(2, refused);
+        Assert.Contains("--classes: 'x' is not a class of mnist; its classes are 0, 1, 2", message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("none")));
     }
 
     [Fact]

@@ -22,6 +22,33 @@ public sealed class ImageDatasetTests : IDisposable
     }
 
     [Fact]
+    public void OnlyTheListedClassesAreKeptInBothSplits()
+    {
+        var dataset = ImageDataset.LoadIdx(TestData.Mnist);
+
+        var threes = dataset.OnlyClasses(["3"]);
+        var oddPair = dataset.OnlyClasses(["9", "1"]);
+
+        Assert.Equal(dataset.Train.Labels.Count(label => label == 3), threes.Train.Count);
+        Assert.Equal(dataset.Test.Labels.Count(label => label == 3), threes.Test.Count);
+        Assert.All(threes.Train.Labels.Concat(threes.Test.Labels), label => Assert.Equal(3, label));
+        Assert.Equal(["3"], threes.SelectedClasses);
+        Assert.Equal(dataset.Test.Labels.Count(label => label is 1 or 9), oddPair.Test.Count);
+        Assert.Equal(["1", "9"], oddPair.SelectedClasses);
+        Assert.Null(dataset.SelectedClasses);
+    }
+
+    [Fact]
+    public void AClassThatIsNotThereIsRefusedNamingThoseThatAre()
+    {
+        var dataset = ImageDataset.LoadIdx(TestData.Mnist);
+
+        var error = Assert.Throws<ArgumentException>(() => dataset.OnlyClasses(["3", "shoe"]));
+
+        Assert.Equal("'shoe' is not a class of mnist; its classes are 0, 1, 2, 3, 4, 5, 6, 7, 8, 9", error.Message);
+    }
+
+    [Fact]
     public void LoadsFullFashionMnistUnchanged()
     {
         var dataset = ImageDataset.LoadIdx(TestData.FashionMnist);

@@ -59,6 +59,7 @@ public static class ApplicationServices
         services.AddSingleton<ExecutionProviderSelector>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<InferenceStatistics>();
         services.AddSingleton<ModelRepository>();
         services.AddSingleton<ControlKey>();
         services.AddHostedService<RepositoryHost>();

@@ -15,7 +15,10 @@ public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
 public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames);
 
-/// <summary>What the API does with a model, in model terms: [0,1] images and latents, batched where it helps.</summary>
+/// <summary>
+/// What the API does with a model, in model terms: [0,1] images and latents, batched where it helps. Every request
+/// through a stage is counted in its statistics (<see cref="StageRequest"/>), whichever route it came by.
+/// </summary>
 public sealed class AutoencoderService(ModelRegistry registry)
 {
     public const int MinSteps = 1;
@@ -39,12 +42,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// <summary>As <see cref="Denoiser"/>, with a lease.</summary>
     public ModelLease LeaseDenoiser(string? name, long? version = null) => registry.LeaseDenoiser(name, version);
 
-    public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) => model.EncodeAsync(image, 1, cancellationToken);
+    public Task<float[]> EncodeAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken) =>
+        StageRequest.RunOnceAsync(model, Stage.Encoder, image, 1, cancellationToken);
 
     public Task<float[]> DecodeAsync(OnnxAutoencoder model, float[] latent, CancellationToken cancellationToken)
     {
         RequireLatents(model, latent, latent.Length);
-        return model.DecodeAsync(latent, 1, cancellationToken);
+        return StageRequest.RunOnceAsync(model, Stage.Decoder, latent, 1, cancellationToken);
     }
 
     /// <summary>
@@ -77,10 +81,6 @@ public sealed class AutoencoderService(ModelRegistry registry)
         }
     }
 
-    /// <summary>Many latents at once, in runs of <see cref="ChunkSize"/>; no request batching (the runs are batches already).</summary>
-    private static float[] DecodeMany(OnnxAutoencoder model, float[] latents, int count, CancellationToken cancellationToken) =>
-        RunInChunks(latents, count, model.LatentSize, model.PixelCount, (rows, size) => model.Decode(rows, size, cancellationToken));
-
     /// <summary>
     /// [count, C, H, W] images (the first <paramref name="count"/> of <paramref name="images"/>), each value within the
     /// contract's pixel range, to [count, latent] latents. A request that fits a batch is batched with concurrent
@@ -90,8 +90,8 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         RequirePixels(model, images.AsSpan(0, count * model.PixelCount));
         return count <= ChunkSize
-            ? await model.EncodeAsync(images, count, cancellationToken)
-            : RunInChunks(images, count, model.PixelCount, model.LatentSize, (rows, size) => model.Encode(rows, size, cancellationToken));
+            ? await StageRequest.RunOnceAsync(model, Stage.Encoder, images, count, cancellationToken)
+            : RunInChunks(model, Stage.Encoder, images, count, cancellationToken);
     }
 
     /// <summary>
@@ -102,8 +102,8 @@ public sealed class AutoencoderService(ModelRegistry registry)
     {
         RequireLatents(model, latents.AsSpan(0, count * model.LatentSize), model.LatentSize);
         return count <= ChunkSize
-            ? await model.DecodeAsync(latents, count, cancellationToken)
-            : DecodeMany(model, latents, count, cancellationToken);
+            ? await StageRequest.RunOnceAsync(model, Stage.Decoder, latents, count, cancellationToken)
+            : RunInChunks(model, Stage.Decoder, latents, count, cancellationToken);
     }
 
     /// <summary>
@@ -113,10 +113,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public async IAsyncEnumerable<float[]> EncodeWindowsAsync(
         OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var encoding = new StageRequest(model, Stage.Encoder);
         await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
         {
-            yield return RunWindow(input, rows, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken);
+            yield return RunWindow(input, rows, encoding, cancellationToken);
         }
+
+        encoding.Succeed();
     }
 
     /// <summary>
@@ -126,11 +129,13 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// </summary>
     public IAsyncEnumerable<float[]> DecodePiecesAsync(OnnxAutoencoder model, IEnumerable<float[]> latents, CancellationToken cancellationToken) =>
         RunPiecesAsync(
+            model,
+            Stage.Decoder,
             latents,
-            piece =>
+            (decoding, piece) =>
             {
                 RequireLatents(model, piece, model.LatentSize);
-                return RunWindow(piece, piece.Length / model.LatentSize, model.LatentSize, model.PixelCount, (chunk, size) => model.Decode(chunk, size, cancellationToken), cancellationToken);
+                return RunWindow(piece, piece.Length / model.LatentSize, decoding, cancellationToken);
             },
             cancellationToken);
 
@@ -140,8 +145,10 @@ public sealed class AutoencoderService(ModelRegistry registry)
     /// </summary>
     public IAsyncEnumerable<float[]> EncodePiecesAsync(OnnxAutoencoder model, IEnumerable<float[]> images, CancellationToken cancellationToken) =>
         RunPiecesAsync(
+            model,
+            Stage.Encoder,
             images,
-            piece => RunWindow(piece, piece.Length / model.PixelCount, model.PixelCount, model.LatentSize, (chunk, size) => model.Encode(chunk, size, cancellationToken), cancellationToken),
+            (encoding, piece) => RunWindow(piece, piece.Length / model.PixelCount, encoding, cancellationToken),
             cancellationToken);
 
     /// <summary>The first <paramref name="count"/> rows of <paramref name="values"/> copied out <see cref="WindowRows"/> rows at a time.</summary>
@@ -153,10 +160,14 @@ public sealed class AutoencoderService(ModelRegistry registry)
         }
     }
 
-    /// <summary>Each piece through <paramref name="run"/> on the thread pool, the next one started before this one is handed on.</summary>
+    /// <summary>
+    /// Each piece through <paramref name="run"/> on the thread pool, the next one started before this one is handed
+    /// on; all of them one request through the stage.
+    /// </summary>
     private static async IAsyncEnumerable<float[]> RunPiecesAsync(
-        IEnumerable<float[]> pieces, Func<float[], float[]> run, [EnumeratorCancellation] CancellationToken cancellationToken)
+        OnnxAutoencoder model, Stage stage, IEnumerable<float[]> pieces, Func<StageRequest, float[], float[]> run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var request = new StageRequest(model, stage);
         using var source = pieces.GetEnumerator();
         Task<float[]>? Next()
         {
@@ -166,7 +177,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
             }
 
             var piece = source.Current;
-            return Task.Run(() => run(piece), cancellationToken);
+            return Task.Run(() => run(request, piece), cancellationToken);
         }
 
         var next = Next();
@@ -176,6 +187,8 @@ public sealed class AutoencoderService(ModelRegistry registry)
             next = Next();
             yield return current;
         }
+
+        request.Succeed();
     }
 
     /// <summary>
@@ -185,14 +198,23 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public async IAsyncEnumerable<(float[] Input, int Rows, float[] Output)> ReconstructWindowsAsync(
         OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var encoding = new StageRequest(model, Stage.Encoder);
+        using var decoding = new StageRequest(model, Stage.Decoder);
         await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
         {
-            var output = await Task.Run(() => ReconstructMany(model, input, rows, cancellationToken), cancellationToken);
+            var output = await Task.Run(() => ReconstructMany(encoding, decoding, input, rows, cancellationToken), cancellationToken);
             yield return (input, rows, output);
         }
+
+        encoding.Succeed();
+        decoding.Succeed();
     }
 
-    /// <summary>The first <paramref name="rows"/> rows of <paramref name="input"/> through a stage, <see cref="ChunkSize"/> rows a run, the runs in parallel.</summary>
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="input"/> through a request's stage, <see cref="ChunkSize"/> rows a run, the runs in parallel.</summary>
+    private static float[] RunWindow(float[] input, int rows, StageRequest request, CancellationToken cancellationToken) =>
+        RunWindow(input, rows, request.InputSize, request.OutputSize, (chunk, size) => request.Run(chunk, size, cancellationToken), cancellationToken);
+
+    /// <summary>The first <paramref name="rows"/> rows of <paramref name="input"/> through <paramref name="run"/>, <see cref="ChunkSize"/> rows a run, the runs in parallel.</summary>
     private static float[] RunWindow(float[] input, int rows, int inputSize, int outputSize, Func<Memory<float>, int, float[]> run, CancellationToken cancellationToken)
     {
         var output = new float[rows * outputSize];
@@ -226,29 +248,46 @@ public sealed class AutoencoderService(ModelRegistry registry)
         }
     }
 
-    /// <summary>Runs <paramref name="count"/> rows through a stage <see cref="ChunkSize"/> rows at a time, so no run needs memory for all of them.</summary>
-    private static float[] RunInChunks(float[] input, int count, int inputSize, int outputSize, Func<Memory<float>, int, float[]> run)
+    /// <summary>
+    /// Runs <paramref name="count"/> rows through a stage <see cref="ChunkSize"/> rows at a time, so no run needs memory
+    /// for all of them; no request batching (the runs are batches already).
+    /// </summary>
+    private static float[] RunInChunks(OnnxAutoencoder model, Stage stage, float[] input, int count, CancellationToken cancellationToken)
     {
+        using var request = new StageRequest(model, stage);
+        var (inputSize, outputSize) = (request.InputSize, request.OutputSize);
         var output = new float[(long)count * outputSize];
         for (var start = 0; start < count; start += ChunkSize)
         {
             var rows = Math.Min(ChunkSize, count - start);
-            run(input.AsMemory(start * inputSize, rows * inputSize), rows).CopyTo(output, (long)start * outputSize);
+            request.Run(input.AsMemory(start * inputSize, rows * inputSize), rows, cancellationToken).CopyTo(output, (long)start * outputSize);
         }
 
+        request.Succeed();
         return output;
     }
 
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
     {
-        var latent = await model.EncodeAsync(image, 1, cancellationToken);
-        var output = await model.DecodeAsync(latent, 1, cancellationToken);
+        var latent = await StageRequest.RunOnceAsync(model, Stage.Encoder, image, 1, cancellationToken);
+        var output = await StageRequest.RunOnceAsync(model, Stage.Decoder, latent, 1, cancellationToken);
         return new Reconstruction(image, latent, output);
     }
 
     /// <summary>Many images' reconstructions (row-major [count, pixels] both), in runs of <see cref="ChunkSize"/> on parallel threads; no request batching (the runs are batches already).</summary>
-    public static float[] ReconstructMany(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken) =>
-        RunWindow(images, count, model.PixelCount, model.PixelCount, (chunk, size) => model.Decode(model.Encode(chunk, size, cancellationToken), size, cancellationToken), cancellationToken);
+    public static float[] ReconstructMany(OnnxAutoencoder model, float[] images, int count, CancellationToken cancellationToken)
+    {
+        using var encoding = new StageRequest(model, Stage.Encoder);
+        using var decoding = new StageRequest(model, Stage.Decoder);
+        var output = ReconstructMany(encoding, decoding, images, count, cancellationToken);
+        encoding.Succeed();
+        decoding.Succeed();
+        return output;
+    }
+
+    /// <summary>As <see cref="ReconstructMany(OnnxAutoencoder, float[], int, CancellationToken)"/>, as part of a request through both stages.</summary>
+    private static float[] ReconstructMany(StageRequest encoding, StageRequest decoding, float[] images, int count, CancellationToken cancellationToken) =>
+        RunWindow(images, count, encoding.InputSize, decoding.OutputSize, (chunk, size) => decoding.Run(encoding.Run(chunk, size, cancellationToken), size, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Weights i / (steps + 1) for i = 1..steps: evenly spaced, strictly between 0 and 1, symmetric. For steps = 6 that
@@ -264,7 +303,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
     public async Task<Interpolation> InterpolateAsync(OnnxAutoencoder model, float[] first, float[] second, int steps, CancellationToken cancellationToken)
     {
         var weights = InterpolationWeights(steps);
-        var pair = await model.EncodeAsync([.. first, .. second], 2, cancellationToken);
+        var pair = await StageRequest.RunOnceAsync(model, Stage.Encoder, [.. first, .. second], 2, cancellationToken);
         var size = model.LatentSize;
         var firstLatent = pair[..size];
         var secondLatent = pair[size..];
@@ -278,7 +317,7 @@ public sealed class AutoencoderService(ModelRegistry registry)
             }
         }
 
-        var decoded = await model.DecodeAsync(blended, steps, cancellationToken);
+        var decoded = await StageRequest.RunOnceAsync(model, Stage.Decoder, blended, steps, cancellationToken);
         var pixels = model.PixelCount;
         return new Interpolation(
             weights,

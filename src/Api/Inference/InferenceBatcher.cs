@@ -23,6 +23,7 @@ public sealed class InferenceBatcher : IDisposable
     private readonly int maxBatchSize;
     private readonly TimeSpan maxDelay;
     private readonly Histogram.Child queueWait;
+    private readonly StageStatistics? statistics;
 
     // Guarded by gate: whether some thread is taking batches off the queue; rows queued; signals for a delayed
     // batch that filled up, and for Dispose waiting until the queue is drained.
@@ -40,7 +41,9 @@ public sealed class InferenceBatcher : IDisposable
     /// <param name="metrics">Where queue waits are recorded.</param>
     /// <param name="model">The model's name, for the metrics.</param>
     /// <param name="stage">"encoder" or "decoder", for the metrics.</param>
-    public InferenceBatcher(Func<float[], int, float[]> run, int inputSize, int outputSize, BatchingOptions options, ApiMetrics metrics, string model, string stage)
+    /// <param name="statistics">The stage's statistics, where queue waits are counted too.</param>
+    public InferenceBatcher(
+        Func<float[], int, float[]> run, int inputSize, int outputSize, BatchingOptions options, ApiMetrics metrics, string model, string stage, StageStatistics? statistics = null)
     {
         this.run = run;
         this.inputSize = inputSize;
@@ -48,6 +51,7 @@ public sealed class InferenceBatcher : IDisposable
         maxBatchSize = options.MaxBatchSize;
         maxDelay = TimeSpan.FromTicks(options.MaxDelayMicroseconds * TimeSpan.TicksPerMicrosecond);
         queueWait = metrics.QueueWait.WithLabels(model, stage);
+        this.statistics = statistics;
     }
 
     public int MaxBatchSize => maxBatchSize;
@@ -145,6 +149,7 @@ public sealed class InferenceBatcher : IDisposable
             }
 
             queueWait.Observe(0);
+            statistics?.Queued(0);
             return Task.FromResult(run(rows, count));
         }
         catch (Exception e)
@@ -256,6 +261,7 @@ public sealed class InferenceBatcher : IDisposable
             foreach (var pending in batch)
             {
                 queueWait.Observe(Stopwatch.GetElapsedTime(pending.Enqueued, started).TotalSeconds);
+                statistics?.Queued(started - pending.Enqueued);
             }
 
             var output = run(input, rows);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Core;
 using Microsoft.ML.OnnxRuntime;
@@ -23,6 +24,8 @@ public sealed class OnnxAutoencoder : IDisposable
     private readonly long[] imageShape;
     private readonly StageMetrics encoderMetrics;
     private readonly StageMetrics decoderMetrics;
+    private readonly StageStatistics encoderStatistics;
+    private readonly StageStatistics decoderStatistics;
     private readonly InferenceBatcher? encoderBatcher;
     private readonly InferenceBatcher? decoderBatcher;
 
@@ -32,9 +35,10 @@ public sealed class OnnxAutoencoder : IDisposable
     private int disposed;
 
     private OnnxAutoencoder(
-        string name, string directory, ModelManifest manifest, LatentMap? latentMap, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics)
+        string name, long version, string directory, ModelManifest manifest, LatentMap? latentMap, InferenceSession encoder, InferenceSession decoder, ExecutionProvider provider, BatchingOptions batching, ApiMetrics metrics, InferenceStatistics statistics)
     {
         Name = name;
+        Version = version;
         Directory = directory;
         Manifest = manifest;
         LatentMap = latentMap;
@@ -50,18 +54,20 @@ public sealed class OnnxAutoencoder : IDisposable
         imageShape = [manifest.Image.Channels, manifest.Image.Height, manifest.Image.Width];
         encoderMetrics = new StageMetrics(metrics, name, "encoder");
         decoderMetrics = new StageMetrics(metrics, name, "decoder");
+        encoderStatistics = statistics.For(name, Stage.Encoder, version);
+        decoderStatistics = statistics.For(name, Stage.Decoder, version);
         metrics.ModelInfo.WithLabels(name, provider.Name).Set(1);
         if (batching.Enabled)
         {
-            encoderBatcher = new InferenceBatcher((rows, count) => Encode(rows, count), PixelCount, LatentSize, batching, metrics, name, "encoder");
-            decoderBatcher = new InferenceBatcher((rows, count) => Decode(rows, count), LatentSize, PixelCount, batching, metrics, name, "decoder");
+            encoderBatcher = new InferenceBatcher((rows, count) => Encode(rows, count), PixelCount, LatentSize, batching, metrics, name, "encoder", encoderStatistics);
+            decoderBatcher = new InferenceBatcher((rows, count) => Decode(rows, count), LatentSize, PixelCount, batching, metrics, name, "decoder", decoderStatistics);
         }
     }
 
     public string Name { get; }
 
     /// <summary>Which version of the model this is: its version folder's number, 1 for a model folder without versions.</summary>
-    public long Version { get; private init; } = 1;
+    public long Version { get; }
 
     public string Directory { get; }
 
@@ -87,12 +93,12 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>Loads and checks a model folder; the sessions use the selector's provider, or CPU if CUDA fails in auto mode.</summary>
     public static OnnxAutoencoder Load(
-        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1) =>
-        Load(name, ModelFiles.Read(directory), selector, device, batching, metrics, logger, version);
+        string name, string directory, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, InferenceStatistics statistics, ILogger logger, long version = 1) =>
+        Load(name, ModelFiles.Read(directory), selector, device, batching, metrics, statistics, logger, version);
 
     /// <summary>Loads and checks a model from its files as they were read (see <see cref="ModelFiles.Read"/>).</summary>
     public static OnnxAutoencoder Load(
-        string name, ModelFiles files, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, ILogger logger, long version = 1)
+        string name, ModelFiles files, ExecutionProviderSelector selector, DeviceKind device, BatchingOptions batching, ApiMetrics metrics, InferenceStatistics statistics, ILogger logger, long version = 1)
     {
         ModelManifest manifest;
         try
@@ -112,9 +118,8 @@ public sealed class OnnxAutoencoder : IDisposable
         try
         {
             var decoder = OpenSession(decoderPath, files.Decoder, selector, device, ref provider, logger);
-            var model = new OnnxAutoencoder(name, files.Directory, manifest, latentMap, encoder, decoder, provider, batching, metrics)
+            var model = new OnnxAutoencoder(name, version, files.Directory, manifest, latentMap, encoder, decoder, provider, batching, metrics, statistics)
             {
-                Version = version,
                 Fingerprint = files.Fingerprint,
             };
             try
@@ -140,14 +145,27 @@ public sealed class OnnxAutoencoder : IDisposable
     /// latents, run at once on the calling thread.
     /// </summary>
     public float[] Encode(Memory<float> images, int count, CancellationToken cancellationToken = default) =>
-        Run(encoder, encoderInput, encoderOutput, images[..(count * PixelCount)], [count, .. imageShape], encoderMetrics, cancellationToken);
+        Run(encoder, encoderInput, encoderOutput, images[..(count * PixelCount)], [count, .. imageShape], encoderMetrics, encoderStatistics, cancellationToken);
 
     /// <summary>
     /// [count, latent] latents (the first <paramref name="count"/> of <paramref name="latents"/>) to [count, C, H, W]
     /// images in [0,1], run at once on the calling thread.
     /// </summary>
     public float[] Decode(Memory<float> latents, int count, CancellationToken cancellationToken = default) =>
-        Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], decoderMetrics, cancellationToken);
+        Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], decoderMetrics, decoderStatistics, cancellationToken);
+
+    /// <summary>
+    /// Runs both stages once on a blank image, so the first request does not pay for lazy initialisation. Not counted
+    /// in the stages' statistics: no client asked for it, and a version loaded again must not count its warm-up.
+    /// </summary>
+    public void Warm()
+    {
+        var latent = Run(encoder, encoderInput, encoderOutput, new float[PixelCount], [1, .. imageShape], encoderMetrics, statistics: null, CancellationToken.None);
+        Run(decoder, decoderInput, decoderOutput, latent, [1, LatentSize], decoderMetrics, statistics: null, CancellationToken.None);
+    }
+
+    /// <summary>The statistics of one stage of this version (kept by <see cref="InferenceStatistics"/>, shared with any copy loaded again).</summary>
+    public StageStatistics StatisticsOf(Stage stage) => stage == Stage.Encoder ? encoderStatistics : decoderStatistics;
 
     /// <summary>
     /// As <see cref="Encode"/>, batched with concurrent requests when batching is on and the request is less than a
@@ -222,21 +240,27 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>
     /// Runs one inference. Cancellation (a timed-out or aborted request) sets the run's terminate flag, which ONNX
-    /// Runtime checks between operators, so the work stops instead of finishing for nobody.
+    /// Runtime checks between operators, so the work stops instead of finishing for nobody. A run that gives its output
+    /// counts in the stage's <paramref name="statistics"/>: its time preparing the input, running, and copying out.
     /// </summary>
-    private static float[] Run(InferenceSession session, string[] inputName, string[] outputName, Memory<float> input, long[] shape, StageMetrics metrics, CancellationToken cancellationToken)
+    private static float[] Run(
+        InferenceSession session, string[] inputName, string[] outputName, Memory<float> input, long[] shape, StageMetrics metrics, StageStatistics? statistics, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         // The tensor reads the caller's memory in place: a slice of a bulk request costs no copy.
         using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
+            var prepared = Stopwatch.GetTimestamp();
             using var results = session.Run(runOptions, inputName, [value], outputName);
+            var ran = Stopwatch.GetTimestamp();
             var output = results[0].GetTensorDataAsSpan<float>().ToArray();
-            metrics.Record(shape[0], System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            var copied = Stopwatch.GetTimestamp();
+            metrics.Record(shape[0], Stopwatch.GetElapsedTime(started, copied));
+            statistics?.Executed(prepared - started, ran - prepared, copied - ran);
             return output;
         }
         catch (OnnxRuntimeException terminated) when (cancellationToken.IsCancellationRequested)

@@ -6,7 +6,7 @@ namespace Autoencoder.Api.OpenInference;
 /// <summary>GET /v2: who answers and which protocol extensions it speaks.</summary>
 /// <param name="Name">The server's name.</param>
 /// <param name="Version">The server's version.</param>
-/// <param name="Extensions">Protocol extensions supported: "binary_tensor_data".</param>
+/// <param name="Extensions">Protocol extensions supported: "binary_tensor_data", "model_repository", "statistics".</param>
 public sealed record ServerMetadataResponse(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
@@ -103,6 +103,83 @@ public sealed record ResponseOutput(
     [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape,
     [property: JsonPropertyName("parameters"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, long>? Parameters,
     [property: JsonPropertyName("data"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? Data);
+
+/// <summary>GET /v2/models/stats, /v2/models/{name}/stats, /v2/models/{name}/versions/{version}/stats: Triton's statistics extension.</summary>
+/// <param name="ModelStats">One entry per protocol model and version, by name and version.</param>
+public sealed record ModelStatisticsResponse([property: JsonPropertyName("model_stats")] IReadOnlyList<ModelStatistics> ModelStats)
+{
+    public static ModelStatisticsResponse From(IReadOnlyList<Inference.ModelVersionStatistics> statistics) =>
+        new([.. statistics.Select(version => new ModelStatistics(
+            version.Name,
+            version.Version,
+            version.LastInference,
+            version.InferenceCount,
+            version.ExecutionCount,
+            new InferStatistics(
+                StatisticDuration.From(version.Success),
+                StatisticDuration.From(version.Fail),
+                StatisticDuration.From(version.Queue),
+                StatisticDuration.From(version.ComputeInput),
+                StatisticDuration.From(version.ComputeInfer),
+                StatisticDuration.From(version.ComputeOutput),
+                new StatisticDuration(0, 0)),
+            []))]);
+}
+
+/// <summary>What one version of a protocol model has done since it was loaded.</summary>
+/// <param name="Name">The protocol model, e.g. "mnist-encoder".</param>
+/// <param name="Version">Its version.</param>
+/// <param name="LastInference">When its last request ended, in milliseconds since the epoch; 0 before the first.</param>
+/// <param name="InferenceCount">Rows (images or latents) of its requests that succeeded.</param>
+/// <param name="ExecutionCount">ONNX Runtime runs: a batched run serves many requests, a bulk request takes several runs.</param>
+/// <param name="InferenceStats">Requests and runs, counted and timed.</param>
+/// <param name="BatchStats">Per batch size: not kept, always empty.</param>
+public sealed record ModelStatistics(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("last_inference")] long LastInference,
+    [property: JsonPropertyName("inference_count")] long InferenceCount,
+    [property: JsonPropertyName("execution_count")] long ExecutionCount,
+    [property: JsonPropertyName("inference_stats")] InferStatistics InferenceStats,
+    [property: JsonPropertyName("batch_stats")] IReadOnlyList<BatchStatistics> BatchStats);
+
+/// <summary>Requests and runs of a protocol model version, each a count and a total duration.</summary>
+/// <param name="Success">Requests that succeeded, with their time in the stage (queue included).</param>
+/// <param name="Fail">Requests that failed or were cancelled after asking the stage to run.</param>
+/// <param name="Queue">Requests that went through the dynamic batcher, with their wait for their batch.</param>
+/// <param name="ComputeInput">Runs, with their time preparing the input tensor.</param>
+/// <param name="ComputeInfer">Runs, with their time in ONNX Runtime.</param>
+/// <param name="ComputeOutput">Runs, with their time copying the output out.</param>
+/// <param name="CacheHit">Always zero: there is no response cache.</param>
+public sealed record InferStatistics(
+    [property: JsonPropertyName("success")] StatisticDuration Success,
+    [property: JsonPropertyName("fail")] StatisticDuration Fail,
+    [property: JsonPropertyName("queue")] StatisticDuration Queue,
+    [property: JsonPropertyName("compute_input")] StatisticDuration ComputeInput,
+    [property: JsonPropertyName("compute_infer")] StatisticDuration ComputeInfer,
+    [property: JsonPropertyName("compute_output")] StatisticDuration ComputeOutput,
+    [property: JsonPropertyName("cache_hit")] StatisticDuration CacheHit);
+
+/// <summary>A count and its total duration.</summary>
+/// <param name="Count">How many times.</param>
+/// <param name="Ns">Their total duration, in nanoseconds.</param>
+public sealed record StatisticDuration(
+    [property: JsonPropertyName("count")] long Count,
+    [property: JsonPropertyName("ns")] long Ns)
+{
+    public static StatisticDuration From(Inference.DurationStatistic duration) => new(duration.Count, duration.Nanoseconds);
+}
+
+/// <summary>One batch size's runs, in Triton's batch_stats (which this service does not keep).</summary>
+/// <param name="BatchSize">The batch size.</param>
+/// <param name="ComputeInput">Runs of it, with their time preparing the input.</param>
+/// <param name="ComputeInfer">Runs of it, with their time in ONNX Runtime.</param>
+/// <param name="ComputeOutput">Runs of it, with their time copying the output out.</param>
+public sealed record BatchStatistics(
+    [property: JsonPropertyName("batch_size")] long BatchSize,
+    [property: JsonPropertyName("compute_input")] StatisticDuration ComputeInput,
+    [property: JsonPropertyName("compute_infer")] StatisticDuration ComputeInfer,
+    [property: JsonPropertyName("compute_output")] StatisticDuration ComputeOutput);
 
 /// <summary>Every error on the protocol's routes.</summary>
 /// <param name="Error">What is wrong.</param>

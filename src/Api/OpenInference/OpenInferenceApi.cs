@@ -20,7 +20,7 @@ public static class OpenInferenceApi
     private const string ServerName = "autoencoder";
     private const string VersionRoute = "version";
 
-    private static readonly string[] Extensions = ["binary_tensor_data", "model_repository"];
+    private static readonly string[] Extensions = ["binary_tensor_data", "model_repository", "statistics"];
 
     private static readonly string ServerVersion =
         typeof(OpenInferenceApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
@@ -38,12 +38,18 @@ public static class OpenInferenceApi
         api.MapGet("/health/live", Live).WithName("OipServerLive").WithSummary("Whether the process answers");
         api.MapGet("/health/ready", Ready).WithName("OipServerReady").WithSummary("Whether every model is loaded and warmed up; 503 until then");
 
+        // Statistics of every model's every served version (a literal segment: it wins over a model named "stats").
+        api.MapGet("/models/stats", Statistics).WithName("OipStatistics").WithSummary("Every served model version's request, run and queue counts and times (Triton's statistics extension)");
+
         // Without a version, a model's newest served version answers; with one, that version (GET /v2/models/NAME lists them).
         foreach (var (route, suffix) in new[] { ("/models/{name}", ""), ("/models/{name}/versions/{" + VersionRoute + "}", "Version") })
         {
             var model = api.MapGroup(route);
             model.MapGet("", Metadata).WithName("OipModelMetadata" + suffix).WithSummary("A model's input and output tensors");
             model.MapGet("/ready", ModelReady).WithName("OipModelReady" + suffix).WithSummary("Whether a model is loaded and warmed up");
+            model.MapGet("/stats", StatisticsOf)
+                .WithName("OipModelStatistics" + suffix)
+                .WithSummary(suffix == "" ? "A model's statistics, one entry per served version" : "A model version's statistics");
 
             // Tensors can be large: the bulk body limit, and the inference slots and queue of the image endpoints.
             model.MapPost("/infer", Infer)
@@ -81,6 +87,13 @@ public static class OpenInferenceApi
             ? TypedResults.Ok(new ModelReadyResponse(model.Name, true))
             : TypedResults.Json(new ModelReadyResponse(model.Name, false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
+
+    public static Ok<ModelStatisticsResponse> Statistics(InferenceStatistics statistics) =>
+        TypedResults.Ok(ModelStatisticsResponse.From(statistics.Snapshot()));
+
+    /// <summary>Without a version in the route, every served version of the model, as Triton answers.</summary>
+    public static Ok<ModelStatisticsResponse> StatisticsOf(string name, HttpRequest request, InferenceStatistics statistics) =>
+        TypedResults.Ok(ModelStatisticsResponse.From(statistics.Snapshot(name, request.RouteValues[VersionRoute] as string)));
 
     public static async Task<Results<Ok<InferenceResponse>, FileContentHttpResult, PushStreamHttpResult>> Infer(
         string name,

@@ -1,14 +1,6 @@
-using Autoencoder.Api.Errors;
 using Autoencoder.Api.Inference;
 
 namespace Autoencoder.Api.OpenInference;
-
-/// <summary>Which half of an autoencoder a protocol model is.</summary>
-public enum Stage
-{
-    Encoder,
-    Decoder,
-}
 
 /// <summary>
 /// One half of a loaded autoencoder as the protocol sees it: "{name}-encoder" takes images and gives latents,
@@ -26,7 +18,7 @@ public sealed class ProtocolModel
         Stage = stage;
         Version = model.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Versions = [.. versions.Order().Select(version => version.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        Name = NameOf(model, stage);
+        Name = StageNames.Of(model.Name, stage);
         var contract = model.Manifest.Contract;
         var image = model.Manifest.Image;
         TensorMetadata images = new(stage == Stage.Encoder ? contract.EncoderInput : contract.DecoderOutput, Datatype, [-1, image.Channels, image.Height, image.Width]);
@@ -62,24 +54,8 @@ public sealed class ProtocolModel
     /// </summary>
     public static ProtocolModel Find(ModelRegistry registry, string name, string? version)
     {
-        foreach (var stage in Enum.GetValues<Stage>())
-        {
-            var suffix = Suffix(stage);
-            if (name.Length > suffix.Length
-                && name.EndsWith(suffix, StringComparison.Ordinal)
-                && registry.TryGetServed(name[..^suffix.Length], out var served))
-            {
-                long? number = version is null ? null : VersionPolicy.VersionOf(version) ?? 0;
-                return served.Versions.TryGetValue(number ?? served.DefaultVersion, out var model)
-                    ? new ProtocolModel(model, stage, served.Versions.Keys)
-                    : throw ClientInputException.NotFound(
-                        $"Model '{ClientText.Echo(name)}' has no version '{ClientText.Echo(version ?? "")}'; it has {(served.Versions.Count == 1 ? "version" : "versions")} {string.Join(", ", served.Versions.Keys.Order())}.");
-            }
-        }
-
-        var known = registry.All
-            .SelectMany(model => Enum.GetValues<Stage>().Select(stage => NameOf(model, stage))).Order(StringComparer.Ordinal);
-        throw ClientInputException.ModelNotFound(name, known);
+        var (served, stage) = StageNames.Find(registry, name);
+        return new ProtocolModel(StageNames.Version(served, name, version), stage, served.Versions.Keys);
     }
 
     public ModelMetadataResponse Metadata() => new(Name, Versions, Platform, [Input], [Output]);
@@ -111,8 +87,4 @@ public sealed class ProtocolModel
             ? service.EncodePiecesAsync(Model, windows, cancellationToken)
             : service.DecodePiecesAsync(Model, windows, cancellationToken);
     }
-
-    private static string NameOf(OnnxAutoencoder model, Stage stage) => model.Name + Suffix(stage);
-
-    private static string Suffix(Stage stage) => stage == Stage.Encoder ? "-encoder" : "-decoder";
 }

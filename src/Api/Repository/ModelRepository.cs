@@ -33,6 +33,7 @@ public sealed class ModelRepository(
     IOptions<BatchingOptions> batching,
     ExecutionProviderSelector selector,
     ApiMetrics metrics,
+    InferenceStatistics statistics,
     IHostEnvironment environment,
     TimeProvider time,
     ILogger<ModelRepository> logger) : IDisposable
@@ -355,10 +356,10 @@ public sealed class ModelRepository(
     private OnnxAutoencoder LoadAndWarm(string name, string folder, long version)
     {
         var files = ModelFiles.Read(folder);
-        var model = OnnxAutoencoder.Load(name, files, selector, inference.Value.Device, batching.Value, metrics, logger, version);
+        var model = OnnxAutoencoder.Load(name, files, selector, inference.Value.Device, batching.Value, metrics, statistics, logger, version);
         try
         {
-            Warm(model);
+            model.Warm();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -371,23 +372,24 @@ public sealed class ModelRepository(
         return model;
     }
 
-    /// <summary>Runs a model once on a blank image, so its first request does not pay for lazy initialisation.</summary>
-    private static void Warm(OnnxAutoencoder model)
-    {
-        var latent = model.Encode(new float[model.PixelCount], 1);
-        model.Decode(latent, 1);
-    }
-
-    /// <summary>Switches the registry to <paramref name="model"/> and retires every version that no longer serves.</summary>
+    /// <summary>
+    /// Switches the registry to <paramref name="model"/> and retires every version that no longer serves; a version
+    /// number no longer served at all has its statistics forgotten (one replaced by a new copy counts on).
+    /// </summary>
     private void Publish(string name, ServedModel? model)
     {
         var previous = registry.Replace(name, model);
         metrics.ModelVersionsServed.WithLabels(name).Set(model?.Versions.Count ?? 0);
-        foreach (var old in previous?.Versions.Values ?? [])
+        foreach (var (version, old) in previous?.Versions ?? new Dictionary<long, OnnxAutoencoder>())
         {
             if (model is null || !model.Versions.Values.Contains(old))
             {
                 old.Retire();
+            }
+
+            if (model is null || !model.Versions.ContainsKey(version))
+            {
+                statistics.Forget(name, version);
             }
         }
     }

@@ -10,6 +10,7 @@ public sealed partial class RepositoryHost(ModelRepository repository, ModelRegi
 {
     private readonly CancellationTokenSource stopping = new();
     private Task polling = Task.CompletedTask;
+    private int disposed;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -23,11 +24,23 @@ public sealed partial class RepositoryHost(ModelRepository repository, ModelRegi
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await stopping.CancelAsync();
+        if (Volatile.Read(ref disposed) == 0)
+        {
+            // A host disposed without being stopped (a test server torn down) has cancelled the polling already.
+            await stopping.CancelAsync();
+        }
+
         await polling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            stopping.Cancel();
+            stopping.Dispose();
+        }
+    }
 
     private async Task PollAsync(CancellationToken cancellationToken)
     {

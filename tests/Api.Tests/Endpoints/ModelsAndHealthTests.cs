@@ -144,8 +144,9 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
         var paths = (await response.JsonAsync()).GetProperty("paths");
         Assert.Equal(
             ["/decode", "/denoise", "/encode", "/generate", "/health/live", "/health/ready", "/interpolate", "/models", "/models/{name}", "/models/{name}/latent-map", "/reconstruct", "/score",
-             "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
-             "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer", "/v2/models/{name}/versions/{version}/ready",
+             "/v2", "/v2/health/live", "/v2/health/ready", "/v2/models/stats", "/v2/models/{name}", "/v2/models/{name}/infer", "/v2/models/{name}/ready",
+             "/v2/models/{name}/stats", "/v2/models/{name}/versions/{version}", "/v2/models/{name}/versions/{version}/infer",
+             "/v2/models/{name}/versions/{version}/ready", "/v2/models/{name}/versions/{version}/stats",
              "/v2/repository/index", "/v2/repository/models/{name}/load", "/v2/repository/models/{name}/unload"],
             paths.EnumerateObject().Select(path => path.Name).Order(StringComparer.Ordinal));
         var reconstruct = paths.GetProperty("/reconstruct").GetProperty("post");

@@ -65,6 +65,25 @@ public sealed class InferenceBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryRequestCountsOnceInTheStagesQueueStatisticsWithItsWait()
+    {
+        var statistics = new StageStatistics(TimeProvider.System);
+        using var counted = new InferenceBatcher(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 4 }, new ApiMetrics(), "fake", "encoder", statistics);
+        var first = Task.Run(() => counted.RunAsync([1, 1], 1, CancellationToken.None));
+        await stage.Started(1);
+        var queued = new[] { counted.RunAsync([2, 2], 1, CancellationToken.None), counted.RunAsync([3, 3], 1, CancellationToken.None) };
+        stage.ReleaseAll();
+        await first;
+        await Task.WhenAll(queued);
+
+        // The first found the stage idle and waited for nothing; the two behind it waited for its batch to end.
+        var queue = statistics.Read("fake-encoder", "1").Queue;
+        Assert.Equal(3, queue.Count);
+        Assert.True(queue.Nanoseconds > 0);
+        Assert.Equal([1, 2], stage.BatchRows);
+    }
+
+    [Fact]
     public async Task TheFirstCallerIsAnsweredWithoutWaitingForTheBatchesQueuedBehindIt()
     {
         var first = Task.Run(() => batcher.RunAsync([1, 1], 1, CancellationToken.None));

@@ -14,14 +14,14 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
     private readonly HttpClient client = factory.CreateClient();
 
     [Fact]
-    public async Task ServerMetadataNamesTheServerAndTheBinaryTensorExtension()
+    public async Task ServerMetadataNamesTheServerAndItsExtensions()
     {
         using var response = await client.GetAsync("/v2");
 
         var body = await AssertJsonAsync(response);
         Assert.Equal("autoencoder", body.GetProperty("name").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("version").GetString()));
-        Assert.Equal(["binary_tensor_data", "model_repository"], body.GetProperty("extensions").EnumerateArray().Select(extension => extension.GetString()));
+        Assert.Equal(["binary_tensor_data", "model_repository", "statistics"], body.GetProperty("extensions").EnumerateArray().Select(extension => extension.GetString()));
     }
 
     [Fact]

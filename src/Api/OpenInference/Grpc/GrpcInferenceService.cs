@@ -18,6 +18,7 @@ public sealed class GrpcInferenceService(
     ModelRepository repository,
     ControlKey controlKey,
     AutoencoderService service,
+    InferenceStatistics statistics,
     WorkMemory memory,
     IOptions<LimitsOptions> limits) : GRPCInferenceService.GRPCInferenceServiceBase
 {
@@ -79,6 +80,14 @@ public sealed class GrpcInferenceService(
         }
     }
 
+    /// <summary>Empty name: every model; empty version: each served version of the model (<see cref="InferenceStatistics.Snapshot"/>).</summary>
+    public override Task<Protocol.ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
+    {
+        var response = new Protocol.ModelStatisticsResponse();
+        response.ModelStats.AddRange(statistics.Snapshot(request.Name, request.Version).Select(Statistics));
+        return Task.FromResult(response);
+    }
+
     public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         RequireKey(context);
@@ -110,6 +119,26 @@ public sealed class GrpcInferenceService(
     private ProtocolModel Find(string name, string version) => ProtocolModel.Find(registry, name, version.Length == 0 ? null : version);
 
     private void RequireKey(ServerCallContext context) => controlKey.Require(context.RequestHeaders.GetValue("authorization"));
+
+    private static Protocol.ModelStatistics Statistics(ModelVersionStatistics version) => new()
+    {
+        Name = version.Name,
+        Version = version.Version,
+        LastInference = (ulong)version.LastInference,
+        InferenceCount = (ulong)version.InferenceCount,
+        ExecutionCount = (ulong)version.ExecutionCount,
+        InferenceStats = new Protocol.InferStatistics
+        {
+            Success = Duration(version.Success),
+            Fail = Duration(version.Fail),
+            Queue = Duration(version.Queue),
+            ComputeInput = Duration(version.ComputeInput),
+            ComputeInfer = Duration(version.ComputeInfer),
+            ComputeOutput = Duration(version.ComputeOutput),
+        },
+    };
+
+    private static Protocol.StatisticDuration Duration(DurationStatistic duration) => new() { Count = (ulong)duration.Count, Ns = (ulong)duration.Nanoseconds };
 
     private static Protocol.ModelMetadataResponse.Types.TensorMetadata Tensor(TensorMetadata tensor)
     {

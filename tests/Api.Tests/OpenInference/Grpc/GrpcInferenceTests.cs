@@ -188,6 +188,47 @@ public sealed class GrpcInferenceTests(GrpcApiFactory factory) : IClassFixture<G
         Assert.Contains("Limits:WorkMemoryBytes", error.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ModelStatisticsAnswersWhatTheRestBindingAnswers()
+    {
+        Assert.Contains("statistics", (await client.ServerMetadataAsync(new ServerMetadataRequest())).Extensions);
+        var request = Request("mnist-decoder", "latent", [3, 20]);
+        Fill(request, 60);
+        await client.ModelInferAsync(request);
+
+        var grpc = Assert.Single((await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "mnist-decoder", Version = "1" })).ModelStats);
+        using var http = factory.CreateClient();
+        using var response = await http.GetAsync("/v2/models/mnist-decoder/versions/1/stats");
+        var rest = Assert.Single((await response.JsonAsync()).GetProperty("model_stats").EnumerateArray());
+        Assert.Equal(rest.GetProperty("name").GetString(), grpc.Name);
+        Assert.Equal(rest.GetProperty("version").GetString(), grpc.Version);
+        Assert.Equal(rest.GetProperty("last_inference").GetUInt64(), grpc.LastInference);
+        Assert.Equal(rest.GetProperty("inference_count").GetUInt64(), grpc.InferenceCount);
+        Assert.Equal(rest.GetProperty("execution_count").GetUInt64(), grpc.ExecutionCount);
+        Assert.True(grpc.InferenceCount >= 3);
+        var stats = rest.GetProperty("inference_stats");
+        foreach (var (name, duration) in new[]
+        {
+            ("success", grpc.InferenceStats.Success), ("fail", grpc.InferenceStats.Fail), ("queue", grpc.InferenceStats.Queue),
+            ("compute_input", grpc.InferenceStats.ComputeInput), ("compute_infer", grpc.InferenceStats.ComputeInfer), ("compute_output", grpc.InferenceStats.ComputeOutput),
+        })
+        {
+            Assert.Equal(stats.GetProperty(name).GetProperty("count").GetUInt64(), duration.Count);
+            Assert.Equal(stats.GetProperty(name).GetProperty("ns").GetUInt64(), duration.Ns);
+        }
+
+        // No name: every model's every served version; a version alone, or an unknown model, is refused as over REST.
+        using var all = await http.GetAsync("/v2/models/stats");
+        Assert.Equal(
+            (await all.JsonAsync()).GetProperty("model_stats").EnumerateArray().Select(entry => entry.GetProperty("name").GetString()),
+            (await client.ModelStatisticsAsync(new ModelStatisticsRequest())).ModelStats.Select(entry => entry.Name));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "mnist-decodr" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("There is no model 'mnist-decodr'", unknown.Status.Detail, StringComparison.Ordinal);
+        var versionAlone = await Assert.ThrowsAsync<RpcException>(() => client.ModelStatisticsAsync(new ModelStatisticsRequest { Version = "1" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, versionAlone.StatusCode);
+    }
+
     private static ModelInferRequest Request(string model, string input, long[] shape)
     {
         var request = new ModelInferRequest { ModelName = model };

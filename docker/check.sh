@@ -5,6 +5,8 @@
 #   - it starts with a read-only root filesystem (a tmpfs on /tmp), port 8080 published on 127.0.0.1, and
 #     /health/ready answers 200; reports the time from start to ready and the RSS at rest;
 #   - POST /reconstruct answers a PNG, POST /interpolate a JSON with one frame per step;
+#   - the gRPC port (8081, published on PORT+2) answers ServerReady and a ModelInfer, called with Python's grpcio
+#     (python3-grpcio and python3-grpc-tools; skipped, saying so, without them);
 #   - the process runs as a non-root user and cannot write to its root filesystem;
 #   - with wrk installed, 10 s of /reconstruct load: requests/s, peak RSS and CPU cores used;
 #   - SIGTERM stops it within HostOptions:ShutdownTimeout (30 s) with exit code 0;
@@ -36,6 +38,7 @@ engine_cmd=("$engine")
 [[ "$engine" == podman ]] && command -v runc >/dev/null && engine_cmd=(podman --runtime runc)
 port="${PORT:-18080}"
 compose_port=$((port + 1))
+grpc_port=$((port + 2))
 image="localhost/autoencoder:check"
 container="autoencoder-check"
 compose_project="autoencoder-check"
@@ -88,7 +91,7 @@ app_bytes=$("${engine_cmd[@]}" run --rm --user 0 --entrypoint du "$image" -sb /a
 printf 'image size %d MB (the application and models: %d MB)\n' $((image_bytes / 1000000)) $((app_bytes / 1000000))
 
 step "run read-only, as the image's user, on 127.0.0.1:$port"
-run_args=(--read-only --tmpfs /tmp:rw,size=256m,mode=1777 -p "127.0.0.1:$port:8080")
+run_args=(--read-only --tmpfs /tmp:rw,size=256m,mode=1777 -p "127.0.0.1:$port:8080" -p "127.0.0.1:$grpc_port:8081")
 started=$(date +%s%N)
 "${engine_cmd[@]}" run -d --name "$container" "${run_args[@]}" "$image" >/dev/null
 base="http://127.0.0.1:$port"
@@ -125,6 +128,24 @@ status=$(curl -s -o "$work/interpolation.json" -w '%{http_code} %{content_type}'
 frames=$(grep -o '"frames":\[[^]]*\]' "$work/interpolation.json" | grep -o '"iVBOR' | wc -l)
 [[ "$frames" -eq 6 ]] || fail "POST /interpolate?steps=6 gave $frames frames"
 echo "POST /interpolate?steps=6: 200 application/json, 6 frames"
+python=/usr/bin/python3
+[[ -x "$python" ]] || python=python3
+if "$python" -c 'import grpc, grpc_tools' 2>/dev/null; then
+  "$python" -m grpc_tools.protoc -Isrc/Api/OpenInference/Grpc --python_out="$work" --grpc_python_out="$work" inference.proto
+  PYTHONPATH="$work" "$python" - "$grpc_port" <<'EOF' || fail "the gRPC port did not answer"
+import struct, sys, grpc, inference_pb2 as pb, inference_pb2_grpc as rpc
+stub = rpc.GRPCInferenceServiceStub(grpc.insecure_channel("127.0.0.1:" + sys.argv[1]))
+assert stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready
+request = pb.ModelInferRequest(model_name="mnist-decoder")
+request.inputs.add(name="latent", datatype="FP32", shape=[1, 20])
+request.raw_input_contents.append(struct.pack("<20f", *[0.0] * 20))
+shape = list(stub.ModelInfer(request, timeout=10).outputs[0].shape)
+assert shape == [1, 1, 28, 28], shape
+print("gRPC on 8081: ServerReady true, ModelInfer mnist-decoder gives", shape)
+EOF
+else
+  echo "gRPC: not checked (python3-grpcio and python3-grpc-tools are not installed)"
+fi
 # Read the whole page first: grep -q stops at its match, and curl, cut off mid-write, would fail the pipeline.
 metrics="$(curl -sf "$base/metrics")"
 grep -q '^autoencoder_model_info{model="mnist",provider="CPUExecutionProvider"} 1' <<<"$metrics" \

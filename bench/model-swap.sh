@@ -13,7 +13,8 @@
 # Prints each client's requests, non-2xx answers and socket errors, p50/p99 and the server's CPU time a request in each
 # run, the time from a version folder's rename to GET /models/mnist naming it, each load call's time, and the server's
 # RSS after every replacement. Then, on an idle server in explicit control, each bundled model's load time (load calls)
-# and the RSS over 500 more replacements with no traffic.
+# and the RSS over 500 more replacements with no traffic. Fails unless every answer was 2xx with no socket error and
+# every replacement loaded.
 # Needs wrk (apt-get install wrk) and python3.
 # Usage: bench/model-swap.sh [seconds per run (130)] [images per protocol request (8)] [protocol connections (8)]
 set -euo pipefail
@@ -320,3 +321,12 @@ print("server log: %d answers not 2xx while the clients ran; as wrk stopped and 
 for line in other[:5]:
     print("  " + line)
 EOF
+
+# Pass: every answer 2xx, no socket error, and every replacement a load that succeeded.
+failures="$(for line in "$before_reconstruct" "$before_infer" "$swap_reconstruct" "$swap_infer" "$steady_reconstruct" "$steady_infer"; do
+  cut -d'|' -f2,3 <<<"$line"; done | tr '|' '\n' | awk '{ n += $1 } END { print n }')"
+verdict=pass
+[ "$failures" -eq 0 ] || verdict=fail
+[ "$loaded" -eq "$replacements" ] && [ "$failed" -eq 0 ] || verdict=fail
+echo "model swap: $verdict"
+[ "$verdict" = pass ]

@@ -36,36 +36,7 @@ dotnet build bench/GrpcLoad -c Release -v quiet -nologo >/dev/null
 # The bodies: REST's as tritonclient.http builds them (each JSON header's length in $work/header-BATCH), and for h2load
 # the gRPC message (ModelInferRequest with raw_input_contents) in its length-prefixed frame, as Grpc.Net.Client sends it.
 for batch in "${batches[@]}"; do
-  python3 - "$t10k" "$batch" "$work/request-$batch.bin" "$work/grpc-$batch.bin" >"$work/header-$batch" <<'EOF'
-import gzip, json, struct, sys
-path, batch, rest, grpc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-data = gzip.open(path).read()
-rows, cols = struct.unpack(">II", data[8:16])
-pixels = data[16:16 + batch * rows * cols]
-binary = struct.pack("<%df" % len(pixels), *[value / 255 for value in pixels])
-header = json.dumps({
-    "inputs": [{"name": "image", "shape": [batch, 1, rows, cols], "datatype": "FP32", "parameters": {"binary_data_size": len(binary)}}],
-    "parameters": {"binary_data_output": True},
-}).encode()
-open(rest, "wb").write(header + binary)
-print(len(header))
-
-def varint(value):
-    out = b""
-    while True:
-        low, value = value & 0x7F, value >> 7
-        out += bytes([low | (0x80 if value else 0)])
-        if not value:
-            return out
-
-def field(number, payload):
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
-
-# inference.proto: ModelInferRequest { model_name = 1; inputs = 5 { name = 1; datatype = 2; shape = 3 }; raw_input_contents = 7 }
-tensor = field(1, b"image") + field(2, b"FP32") + field(3, b"".join(varint(size) for size in (batch, 1, rows, cols)))
-message = field(1, b"mnist-encoder") + field(5, tensor) + field(7, binary)
-open(grpc, "wb").write(b"\0" + struct.pack(">I", len(message)) + message)
-EOF
+  python3 bench/binary_request.py "$t10k" "$batch" "$work/request-$batch.bin" "$work/grpc-$batch.bin" >"$work/header-$batch"
 done
 
 # start_service NAME REST_PORT GRPC_PORT [NAME=value ...]: the service in the background, its pid in $started.

@@ -54,21 +54,7 @@ boundary="bench-boundary-5a1c"
   cat samples/digit-0-label-7.png
   printf -- '\r\n--%s--\r\n' "$boundary"
 } >"$work/digit.multipart"
-header_length="$(python3 - "$t10k" "$batch" "$work/request.bin" <<'EOF'
-import gzip, json, struct, sys
-path, batch, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-data = gzip.open(path).read()
-rows, cols = struct.unpack(">II", data[8:16])
-pixels = data[16:16 + batch * rows * cols]
-binary = struct.pack("<%df" % len(pixels), *[value / 255 for value in pixels])
-header = json.dumps({
-    "inputs": [{"name": "image", "shape": [batch, 1, rows, cols], "datatype": "FP32", "parameters": {"binary_data_size": len(binary)}}],
-    "parameters": {"binary_data_output": True},
-}).encode()
-open(out, "wb").write(header + binary)
-print(len(header))
-EOF
-)"
+header_length="$(python3 bench/binary_request.py "$t10k" "$batch" "$work/request.bin")"
 
 start_service() { # URL CONTROL FOLDER LOG
   ASPNETCORE_URLS="$1" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$3" Models__Default=mnist \

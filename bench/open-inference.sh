@@ -33,21 +33,7 @@ for url in "$base" "$bare" "$python_peer" "$bare_default"; do
 done
 
 # The request body, built as tritonclient.http builds it; prints the JSON header's length.
-header_length="$(python3 - "$t10k" "$batch" "$work/request.bin" <<'EOF'
-import gzip, json, struct, sys
-path, batch, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-data = gzip.open(path).read()
-rows, cols = struct.unpack(">II", data[8:16])
-pixels = data[16:16 + batch * rows * cols]
-binary = struct.pack("<%df" % len(pixels), *[value / 255 for value in pixels])
-header = json.dumps({
-    "inputs": [{"name": "image", "shape": [batch, 1, rows, cols], "datatype": "FP32", "parameters": {"binary_data_size": len(binary)}}],
-    "parameters": {"binary_data_output": True},
-}).encode()
-open(out, "wb").write(header + binary)
-print(len(header))
-EOF
-)"
+header_length="$(python3 bench/binary_request.py "$t10k" "$batch" "$work/request.bin")"
 
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" \
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &

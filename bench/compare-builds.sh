@@ -56,10 +56,6 @@ for target in "${targets[@]}"; do
   done
 done
 
-cpu_seconds() {
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat"
-}
-
 drive() { # NAME URL PID WHAT CONNECTIONS
   local line before after requests
   before="$(cpu_seconds "$3")"

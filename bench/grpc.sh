@@ -119,16 +119,6 @@ load() {
   fi
 }
 
-# CPU seconds (user + system) a process and its children have used so far.
-cpu_seconds() {
-  local pid total=0 ticks
-  for pid in "$1" $(pgrep -P "$1" || true); do
-    ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
-    total=$((total + ticks))
-  done
-  awk -v ticks="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", ticks / hz }'
-}
-
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 # Warm-up: the service compiles hot code again, optimised, in its first seconds.

@@ -76,10 +76,6 @@ rss_kb() {
   tail -5 "$work/server.log" >&2
   kill -TERM $$
 }
-# CPU seconds (user + system) the server has used so far: its cost a request does not move with other jobs' load.
-cpu_seconds() {
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$service/stat"
-}
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 served_version() { curl -s "$1/models/mnist" | grep -o '"version":[0-9]*' | cut -d: -f2; }
 loads_total() { curl -s "$base/metrics" | awk -v outcome="$1" '$1 == "autoencoder_model_loads_total{model=\"mnist\",outcome=\"" outcome "\"}" { print $2 + 0; found = 1 } END { if (!found) print 0 }'; }
@@ -98,7 +94,7 @@ echo "binary infer, $batch images: $(head -c "$json_length" "$work/response.bin"
 # Both clients at once for SECONDS, in the background; their RESULT lines land in $work/reconstruct.txt and
 # $work/infer.txt once wait_clients returns. Usage: clients SECONDS
 clients() {
-  cpu_started="$(cpu_seconds)"
+  cpu_started="$(cpu_seconds "$service")"
   BENCH_PATH=/reconstruct BENCH_TYPE="multipart/form-data; boundary=$boundary" BENCH_BODY="$work/digit.multipart" BENCH_ACCEPT=image/png \
     wrk -t2 -c"$connections" -d"$1s" --timeout 10s -s bench/wrk/request.lua "$base" >"$work/reconstruct.txt" &
   load_generators="$!"
@@ -113,7 +109,7 @@ wait_clients() {
   for pid in $load_generators; do wait "$pid"; done
   date +%s.%N >>"$work/client-stops" # the server logs what wrk cut off as it stopped: see the end
   # The server's CPU milliseconds a request of either client.
-  cpu_ms="$(awk -v a="$(cpu_seconds)" -v b="$cpu_started" -v n="$(grep -ho 'RESULT requests=[0-9]*' "$work/reconstruct.txt" "$work/infer.txt" | awk -F= '{ n += $2 } END { print n }')" \
+  cpu_ms="$(awk -v a="$(cpu_seconds "$service")" -v b="$cpu_started" -v n="$(grep -ho 'RESULT requests=[0-9]*' "$work/reconstruct.txt" "$work/infer.txt" | awk -F= '{ n += $2 } END { print n }')" \
     'BEGIN { printf "%.3f", 1000 * (a - b) / n }')"
   echo "  (load average $(cut -d' ' -f1 /proc/loadavg) as the clients stopped)"
 }

@@ -83,16 +83,6 @@ infer() { # URL CONNECTIONS SECONDS
     wrk -t2 -c"$2" -d"$3s" --timeout 10s -s bench/wrk/request.lua "$1" | grep '^RESULT'
 }
 
-# CPU seconds (user + system) a process and its children have used so far.
-cpu_seconds() {
-  local pid total=0 ticks
-  for pid in "$1" $(pgrep -P "$1" || true); do
-    ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
-    total=$((total + ticks))
-  done
-  awk -v ticks="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", ticks / hz }'
-}
-
 # Warm-up: the runtimes compile hot code again, optimised, in their first seconds.
 for target in "${targets[@]}"; do
   IFS='|' read -r name url pid <<<"$target"

@@ -11,3 +11,14 @@ stop_server() {
   server=""
 }
 trap 'stop_server; rm -rf "$work"' EXIT
+
+# CPU seconds (user + system) a process and its children have used so far: a server's cost a request, which other
+# jobs on the machine move much less than they move its latency.
+cpu_seconds() {
+  local pid total=0 ticks
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    ticks="$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + ticks))
+  done
+  awk -v ticks="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", ticks / hz }'
+}

@@ -256,6 +256,17 @@ public sealed class ModelRepository(
             }
 
             versions = VersionFolders(folder);
+            if (versions.Count == 0 && reload == Reload.WhenChanged)
+            {
+                // A folder being copied in, before its model.json: the next scan looks again (what serves goes on).
+                if (!registry.TryGetServed(name, out _))
+                {
+                    SetState(name, 0, (ModelStates.Loading, $"waiting for {ModelManifest.FileName}, or version folders that hold one"));
+                }
+
+                return [];
+            }
+
             wanted = VersionPolicy.Load(folder).Select(versions.Keys);
             if (wanted.Count == 0)
             {

@@ -70,6 +70,27 @@ public sealed class PollControlTests
     }
 
     [Fact]
+    public async Task AModelFolderWhoseModelJsonIsNotThereYetIsAwaitedNotReportedBroken()
+    {
+        await using var factory = new LiveRepositoryFactory("poll", new CopiedModel("mnist", "digits"));
+        using var client = factory.CreateClient();
+        using var control = factory.ControlClient();
+
+        // The ONNX files first, model.json last, as a copy of the folder's files in that order makes it.
+        CopiedModelsFactory.Copy(factory.Folder, new CopiedModel("mnist-conv", "arriving"));
+        var manifest = Path.Combine(factory.Folder, "arriving", "model.json");
+        var text = File.ReadAllText(manifest);
+        File.Delete(manifest);
+        await Poll.UntilAsync(async () => (await control.IndexAsync()).GetValueOrDefault("arriving/").State == "LOADING", "the folder without model.json was not awaited");
+        Assert.Contains("waiting for model.json", (await control.IndexAsync())["arriving/"].Reason, StringComparison.Ordinal);
+
+        File.WriteAllText(manifest, text);
+        await Poll.UntilAsync(async () => await client.ServedVersionAsync("arriving") == 1, "the completed model was never served");
+        Assert.DoesNotContain("arriving/", (await control.IndexAsync()).Keys);
+        Assert.DoesNotContain("autoencoder_model_loads_total{model=\"arriving\",outcome=\"failed\"}", await client.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ACorruptModelIsUnavailableWithItsReasonAndTheServiceStaysReady()
     {
         await using var factory = new LiveRepositoryFactory("poll", new CopiedModel("mnist", "digits"));

@@ -33,7 +33,8 @@ if (args is not [var command, var modelDirectory, var idxGz, var last])
 
 var selector = new ExecutionProviderSelector(Options.Create(new InferenceOptions { Device = DeviceKind.Cpu }), NullLogger<ExecutionProviderSelector>.Instance);
 using var model = OnnxAutoencoder.Load(
-    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
+    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(),
+    new InferenceStatistics(new ModelRegistry(Options.Create(new ModelsOptions())), TimeProvider.System), NullLogger.Instance);
 using var decoder = new ImageDecoder(new ImageLimits());
 using var budget = new DecodeBudget(long.MaxValue);
 var images = new ImageTensors(decoder, budget);

@@ -21,7 +21,8 @@ var encoderBatch = args.Length > 4 && args[3] == "encoder" ? int.Parse(args[4], 
 var inference = Options.Create(new InferenceOptions { Device = DeviceKind.Cpu, IntraOpThreads = int.Parse(Environment.GetEnvironmentVariable("INTRA_OP_THREADS") ?? "1", CultureInfo.InvariantCulture) });
 var selector = new ExecutionProviderSelector(inference, NullLogger<ExecutionProviderSelector>.Instance);
 using var model = OnnxAutoencoder.Load(
-    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(), NullLogger.Instance);
+    "mnist", modelDirectory, selector, DeviceKind.Cpu, new BatchingOptions { Enabled = false }, new ApiMetrics(),
+    new InferenceStatistics(new ModelRegistry(Options.Create(new ModelsOptions())), TimeProvider.System), NullLogger.Instance);
 using var decoder = new ImageDecoder(new ImageLimits());
 using var budget = new DecodeBudget(long.MaxValue);
 var images = new ImageTensors(decoder, budget);

@@ -13,28 +13,29 @@ namespace Autoencoder.Api.OpenInference.Grpc;
 /// REST binding (<see cref="OpenInferenceApi"/>, <see cref="RepositoryApi"/>); errors become status codes in
 /// <see cref="GrpcErrors"/>.
 /// </summary>
-public sealed class GrpcInferenceService(
+[BindServiceMethod(typeof(GrpcInferenceBinding), nameof(GrpcInferenceBinding.BindService))]
+public class GrpcInferenceService(
     ModelRegistry registry,
     ModelRepository repository,
     ControlKey controlKey,
     AutoencoderService service,
     InferenceStatistics statistics,
     WorkMemory memory,
-    IOptions<LimitsOptions> limits) : GRPCInferenceService.GRPCInferenceServiceBase
+    IOptions<LimitsOptions> limits)
 {
-    public override Task<Protocol.ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+    public virtual Task<Protocol.ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new Protocol.ServerLiveResponse { Live = true });
 
-    public override Task<Protocol.ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+    public virtual Task<Protocol.ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new Protocol.ServerReadyResponse { Ready = repository.Readiness().Ready });
 
-    public override Task<Protocol.ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
+    public virtual Task<Protocol.ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         Find(request.Name, request.Version);
         return Task.FromResult(new Protocol.ModelReadyResponse { Ready = registry.IsWarm });
     }
 
-    public override Task<Protocol.ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    public virtual Task<Protocol.ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var server = OpenInferenceApi.Server;
         var response = new Protocol.ServerMetadataResponse { Name = server.Name, Version = server.Version };
@@ -42,7 +43,7 @@ public sealed class GrpcInferenceService(
         return Task.FromResult(response);
     }
 
-    public override Task<Protocol.ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    public virtual Task<Protocol.ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var metadata = Find(request.Name, request.Version).Metadata();
         var response = new Protocol.ModelMetadataResponse { Name = metadata.Name, Platform = metadata.Platform };
@@ -52,13 +53,23 @@ public sealed class GrpcInferenceService(
         return Task.FromResult(response);
     }
 
-    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public virtual async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         // The version runs this call to its end even if it is replaced meanwhile.
         ProtocolModel model = null!;
         using var lease = ModelRegistry.Leased(() => (model = Find(request.ModelName, request.ModelVersion)).Model);
         RequestLogContext.SetModel(context.GetHttpContext(), model.Name, model.Model.Provider.Name);
-        var inference = GrpcTensors.Read(request, model, limits.Value);
+        CheckedInference inference;
+        try
+        {
+            inference = GrpcTensors.Read(request, model, limits.Value);
+        }
+        finally
+        {
+            // The rows hold the values now.
+            ModelInferReading.Release(request);
+        }
+
         WorkMemory.Reservation reservation;
         try
         {
@@ -81,14 +92,14 @@ public sealed class GrpcInferenceService(
     }
 
     /// <summary>Empty name: every model; empty version: each served version of the model (<see cref="InferenceStatistics.Snapshot"/>).</summary>
-    public override Task<Protocol.ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
+    public virtual Task<Protocol.ModelStatisticsResponse> ModelStatistics(ModelStatisticsRequest request, ServerCallContext context)
     {
         var response = new Protocol.ModelStatisticsResponse();
         response.ModelStats.AddRange(statistics.Snapshot(request.Name, request.Version).Select(Statistics));
         return Task.FromResult(response);
     }
 
-    public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
+    public virtual Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         RequireKey(context);
         var response = new RepositoryIndexResponse();
@@ -102,14 +113,14 @@ public sealed class GrpcInferenceService(
         return Task.FromResult(response);
     }
 
-    public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    public virtual async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         RequireKey(context);
         await repository.LoadAsync(request.ModelName, context.CancellationToken);
         return new RepositoryModelLoadResponse();
     }
 
-    public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
+    public virtual async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         RequireKey(context);
         await repository.UnloadAsync(request.ModelName, context.CancellationToken);

@@ -307,6 +307,7 @@ internal sealed class TrainCommand : Command
                 ? new VariationalInfo(GaussianEncoder.LogVarianceOutput, elbo.Total, elbo.Reconstruction, elbo.Kl, VariationalAutoencoder.PixelModel, options.KlWarmupEpochs)
                 : null,
             ReconstructionErrors = outcome.ValidationErrors,
+            Scorer = outcome.Scorer,
             Provenance = new ProvenanceInfo(
                 "autoencoder-train",
                 DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),

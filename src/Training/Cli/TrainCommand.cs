@@ -237,7 +237,7 @@ internal sealed class TrainCommand : Command
             ? ImageDataset.LoadIdx(directory)
             : ImageFolderDataset.Load(directory, imageSize.Height, imageSize.Width, seed);
 
-    private static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
+    public static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
         var model = outcome.Model;
         var network = model.Network;

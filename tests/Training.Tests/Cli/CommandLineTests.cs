@@ -110,7 +110,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
@@ -124,6 +124,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("generation-report", "--model --data --out --samples --seed --classifiers --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
     [InlineData("fit-prior", "--model --data --components --seed --threads")]
+    [InlineData("novelty-report", "--data --classes --out --epochs --prior-components --seed --threads --limit")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
     {
         var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();

@@ -41,29 +41,8 @@ public static class AnomalyScores
         ?? throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
 
     /// <summary>Where <paramref name="error"/> falls among the validation errors, 0 to 100, linear between recorded percentiles.</summary>
-    public static double? Percentile(ModelManifest manifest, double error)
-    {
-        if (manifest.ReconstructionErrors is not { Percentiles: var percentiles })
-        {
-            return null;
-        }
-
-        if (error <= percentiles[0])
-        {
-            return 0;
-        }
-
-        for (var p = 1; p < percentiles.Count; p++)
-        {
-            if (error < percentiles[p])
-            {
-                var span = percentiles[p] - percentiles[p - 1];
-                return p - 1 + (span > 0 ? (error - percentiles[p - 1]) / span : 0);
-            }
-        }
-
-        return 100;
-    }
+    public static double? Percentile(ModelManifest manifest, double error) =>
+        manifest.ReconstructionErrors is { } errors ? Percentiles.Rank(errors.Percentiles, error) : null;
 
     /// <summary>The novelty verdict of a model with a scorer for an input, its reconstruction and its code; null for a model without one.</summary>
     public static NoveltyVerdict? Novelty(NoveltyScorer? scorer, Reconstruction reconstruction)

@@ -184,7 +184,7 @@ internal static class NoveltyReport
 
         var chance = plot.Add.Line(0, 0, 1, 1);
         chance.LinePattern = ScottPlot.LinePattern.Dashed;
-        plot.Title($"One-class novelty on {datasetName}: ROC of the combined score per normal class (AUROC %)");
+        plot.Title($"{datasetName}: ROC of the combined novelty score per normal class (AUROC %)");
         plot.XLabel("false positive rate (normal test images flagged)");
         plot.YLabel("true positive rate (other classes flagged)");
         plot.Axes.SetLimits(0, 1, 0, 1);

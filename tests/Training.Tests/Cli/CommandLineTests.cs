@@ -190,7 +190,7 @@ public sealed class CommandLineTests : IDisposable
         // they give the percentiles model.json records.
         var scorer = manifest.Scorer!;
         Assert.Equal(NoveltyTerms.Names, scorer.Terms.Select(term => term.Name));
-        Assert.Equal([1.0, 0, 0, 1], scorer.Terms.Select(term => term.Weight));
+        Assert.Equal([0.0, 0, 1, 1], scorer.Terms.Select(term => term.Weight));
         Assert.Equal(("validation", manifest.Dataset.ValidationImages), (scorer.Split, scorer.Images));
         var validation = mnist.OnlyClasses(["1"]).Train.Split(0.1, 1).Validation;
         using var model = Autoencoder.Training.Reports.ExportedAutoencoder.Open(output, 1);

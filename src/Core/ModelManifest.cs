@@ -57,6 +57,14 @@ public sealed record ModelManifest
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public LatentPrior? Prior { get; init; }
 
+    /// <summary>
+    /// How to score novelty beyond the reconstruction error (terms, weights, normalisations and the combined score's
+    /// percentiles on held-out normal images). Null for a model written before scorers were recorded: it is scored by
+    /// its reconstruction error alone.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScorerCalibration? Scorer { get; init; }
+
     /// <summary>For a variational autoencoder: its encoder's second output and the evidence lower bound it reached. Null otherwise.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public VariationalInfo? Variational { get; init; }
@@ -109,6 +117,11 @@ public sealed record ModelManifest
         if (manifest.Prior is { } prior && prior.Problem(manifest.LatentSize) is { } priorProblem)
         {
             throw new ModelManifestException(path, priorProblem);
+        }
+
+        if (manifest.Scorer is { } scorer && scorer.Problem(manifest.Image, manifest.Prior) is { } scorerProblem)
+        {
+            throw new ModelManifestException(path, scorerProblem);
         }
 
         return manifest;

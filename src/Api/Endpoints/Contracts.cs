@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Autoencoder.Api.Inference;
 using Autoencoder.Core;
 
 namespace Autoencoder.Api.Endpoints;
@@ -52,7 +54,14 @@ public sealed record DenoiseResponse(string Model, string Image, string Input, s
 /// <param name="Percentile">Share (percent) of the model's validation images that it reconstructed better; null if the model records none.</param>
 /// <param name="Threshold">The error above which an image is unusual: ?threshold=, else the validation images' 99th percentile.</param>
 /// <param name="Unusual">Whether the error is above the threshold.</param>
-public sealed record ScoreResponse(string Model, double MeanSquaredError, double? Percentile, double Threshold, bool Unusual);
+/// <param name="Novelty">For a model whose model.json has a scorer: the combined novelty score, its percentile among held-out normal images, the verdict and each component; absent otherwise.</param>
+public sealed record ScoreResponse(
+    string Model,
+    double MeanSquaredError,
+    double? Percentile,
+    double Threshold,
+    bool Unusual,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] NoveltyVerdict? Novelty = null);
 
 /// <summary>How unusual each image of an IDX file is to the model.</summary>
 /// <param name="Model">The model used.</param>

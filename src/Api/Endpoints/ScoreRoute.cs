@@ -40,7 +40,8 @@ public static class ScoreRoute
         var input = await call.ReadImageAsync(model);
         var reconstruction = await call.Service.ReconstructAsync(model, input, call.CancellationToken);
         var result = AnomalyScores.Score(model.Manifest, reconstruction.MeanSquaredError, threshold);
-        return TypedResults.Ok(new ScoreResponse(model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual));
+        return TypedResults.Ok(new ScoreResponse(
+            model.Name, result.MeanSquaredError, result.Percentile, result.Threshold, result.Unusual, AnomalyScores.Novelty(model.Scorer, reconstruction)));
     }
 
     /// <summary>The image's heat map: input, reconstruction and per-pixel error side by side.</summary>

@@ -10,6 +10,21 @@ namespace Autoencoder.Api.Inference;
 /// <param name="Unusual">Whether the error is above the threshold.</param>
 public sealed record AnomalyScore(double MeanSquaredError, double? Percentile, double Threshold, bool Unusual);
 
+/// <summary>An image's novelty score from the model's scorer: the combined score, where it falls among the held-out normal images', and the verdict.</summary>
+/// <param name="Score">The weighted sum of the normalised components.</param>
+/// <param name="Percentile">Share of the held-out normal images (percent) that scored lower.</param>
+/// <param name="Threshold">The score above which an image is an anomaly: the held-out images' 99th percentile.</param>
+/// <param name="IsAnomaly">Whether the score is above the threshold.</param>
+/// <param name="Components">Each term: its raw value, its value normalised by the held-out images' median and interquartile range, and its weight.</param>
+public sealed record NoveltyVerdict(double Score, double Percentile, double Threshold, bool IsAnomaly, IReadOnlyList<NoveltyComponent> Components);
+
+/// <summary>One term of a <see cref="NoveltyVerdict"/>.</summary>
+/// <param name="Name">mse, structural (1 − SSIM), local (the worst 7x7 window's squared error) or prior (the code's negative log-density).</param>
+/// <param name="Value">The raw value.</param>
+/// <param name="Normalised">(value − median) / interquartile range on the held-out normal images.</param>
+/// <param name="Weight">Its weight in the score (0: reported, not counted).</param>
+public sealed record NoveltyComponent(string Name, double Value, double Normalised, double Weight);
+
 /// <summary>
 /// Reconstruction error as a measure of how unlike its training data an image is: the error's percentile among the
 /// held-out validation images (model.json's reconstructionErrors), and a threshold, by default their 99th percentile.
@@ -26,28 +41,25 @@ public static class AnomalyScores
         ?? throw ClientInputException.Invalid($"Model '{manifest.Name}' records no validation errors to take a default threshold from; pass '?threshold='.");
 
     /// <summary>Where <paramref name="error"/> falls among the validation errors, 0 to 100, linear between recorded percentiles.</summary>
-    public static double? Percentile(ModelManifest manifest, double error)
+    public static double? Percentile(ModelManifest manifest, double error) =>
+        manifest.ReconstructionErrors is { } errors ? Percentiles.Rank(errors.Percentiles, error) : null;
+
+    /// <summary>The novelty verdict of a model with a scorer for an input, its reconstruction and its code; null for a model without one.</summary>
+    public static NoveltyVerdict? Novelty(NoveltyScorer? scorer, Reconstruction reconstruction)
     {
-        if (manifest.ReconstructionErrors is not { Percentiles: var percentiles })
+        if (scorer is null)
         {
             return null;
         }
 
-        if (error <= percentiles[0])
-        {
-            return 0;
-        }
-
-        for (var p = 1; p < percentiles.Count; p++)
-        {
-            if (error < percentiles[p])
-            {
-                var span = percentiles[p] - percentiles[p - 1];
-                return p - 1 + (span > 0 ? (error - percentiles[p - 1]) / span : 0);
-            }
-        }
-
-        return 100;
+        var score = scorer.Score(reconstruction.Input, reconstruction.Image, reconstruction.Latent);
+        var threshold = scorer.Calibration.DefaultThreshold;
+        return new NoveltyVerdict(
+            score.Score,
+            score.Percentile,
+            threshold,
+            score.Score > threshold,
+            [.. score.Terms.Select((term, index) => new NoveltyComponent(term.Name, term.Value, term.Normalised, scorer.Calibration.Terms[index].Weight))]);
     }
 
     public static AnomalyScore Score(ModelManifest manifest, double error, double threshold) =>

@@ -43,6 +43,7 @@ public sealed class OnnxAutoencoder : IDisposable
         Manifest = manifest;
         LatentMap = latentMap;
         Sampler = manifest.Prior is { } prior ? new LatentSampler(prior) : null;
+        Scorer = NoveltyScorer.For(manifest);
         this.encoder = encoder;
         this.decoder = decoder;
         Provider = provider;
@@ -78,6 +79,9 @@ public sealed class OnnxAutoencoder : IDisposable
 
     /// <summary>The test images' latents in 2-D (latent-map.json), if the model folder has one.</summary>
     public LatentMap? LatentMap { get; }
+
+    /// <summary>The novelty score model.json's scorer describes; null for a model without one, scored by its reconstruction error alone.</summary>
+    public NoveltyScorer? Scorer { get; }
 
     /// <summary>Draws codes from the model's latent prior (model.json's prior, factored once); null for a model without one.</summary>
     public LatentSampler? Sampler { get; }

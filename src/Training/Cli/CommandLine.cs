@@ -23,6 +23,7 @@ internal static class CommandLine
             new GenerationReportCommand(),
             new LatentMapCommand(),
             new FitPriorCommand(),
+            new NoveltyReportCommand(),
         };
 
         // The name help shows in its usage lines is the program's, also when a test host runs it.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Novelty;
 using Autoencoder.Training.Priors;
 using Autoencoder.Training.Reports;
 
@@ -51,28 +52,33 @@ internal sealed class FitPriorCommand : Command
         var counts = parseResult.GetValue(components) ?? [1];
         var randomSeed = parseResult.GetValue(seed);
 
-        ModelManifest manifest;
-        float[] codes;
-        float[] fitCodes;
-        float[] heldOutCodes;
-        int imageCount;
-        (int Fit, int HeldOut) split;
-        using (var model = ExportedAutoencoder.OpenEncoder(directory, parseResult.GetValue(threads) ?? Environment.ProcessorCount))
+        var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
+        var model = ExportedAutoencoder.OpenEncoder(directory, threadCount);
+        if (model.Manifest.Scorer is not null)
         {
-            manifest = model.Manifest;
-            var train = TrainCommand.LoadData(data, (manifest.Image.Height, manifest.Image.Width), randomSeed).Train;
-            if (train.Count < 2 * counts.Max())
-            {
-                throw new UsageException($"{train.Count} training image(s) in {data} are too few to fit {counts.Max()} Gaussians");
-            }
-
-            var (fit, heldOut) = train.Split(HeldOutFraction, randomSeed);
-            imageCount = train.Count;
-            split = (fit.Count, heldOut.Count);
-            codes = model.Encode(model.Pixels(train.Images, data), train.Count);
-            fitCodes = model.Encode(model.Pixels(fit.Images, data), fit.Count);
-            heldOutCodes = model.Encode(model.Pixels(heldOut.Images, data), heldOut.Count);
+            // A scorer is calibrated again on the validation images under the new prior: that needs the decoder too.
+            model.Dispose();
+            model = ExportedAutoencoder.Open(directory, threadCount);
         }
+
+        using var _ = model;
+        var manifest = model.Manifest;
+        var dataset = TrainCommand.LoadData(data, (manifest.Image.Height, manifest.Image.Width), randomSeed);
+
+        // A model of some classes has its prior fitted to their codes alone, as train fits it.
+        dataset = manifest.Dataset.Classes is { } classes ? dataset.OnlyClasses(classes) : dataset;
+        var train = dataset.Train;
+        if (train.Count < 2 * counts.Max())
+        {
+            throw new UsageException($"{train.Count} training image(s) in {data} are too few to fit {counts.Max()} Gaussians");
+        }
+
+        var (fit, heldOut) = train.Split(HeldOutFraction, randomSeed);
+        var imageCount = train.Count;
+        var split = (Fit: fit.Count, HeldOut: heldOut.Count);
+        var codes = model.Encode(model.Pixels(train.Images, data), train.Count);
+        var fitCodes = model.Encode(model.Pixels(fit.Images, data), fit.Count);
+        var heldOutCodes = model.Encode(model.Pixels(heldOut.Images, data), heldOut.Count);
 
         var size = manifest.LatentSize;
         var best = (Components: counts[0], LogLikelihood: double.NegativeInfinity);
@@ -91,11 +97,36 @@ internal sealed class FitPriorCommand : Command
 
         var chosen = GaussianMixtureFit.Fit(
             codes, imageCount, size, best.Components, randomSeed, GaussianMixtureFit.Describe(imageCount, $"training images of {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(data)))}"));
+        var scorer = Recalibrate(model, dataset, manifest, chosen, output);
         var path = Path.Combine(directory, ModelManifest.FileName);
-        ModelFolder.ReplaceFile(path, staging => File.WriteAllText(staging, (manifest with { Prior = chosen }).ToJson()));
+        ModelFolder.ReplaceFile(path, staging => File.WriteAllText(staging, (manifest with { Prior = chosen, Scorer = scorer }).ToJson()));
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"fit-prior: wrote a {chosen.Kind} prior of {best.Components} component(s), fitted to the codes of {imageCount:N0} training images, to {path}"));
         return 0;
+    }
+
+    /// <summary>
+    /// The model's scorer calibrated again under <paramref name="prior"/> on its own validation images, with its terms
+    /// and weights; null (and said) when it has none, or they cannot be found in this data set.
+    /// </summary>
+    private static ScorerCalibration? Recalibrate(ExportedAutoencoder model, ImageDataset dataset, ModelManifest manifest, LatentPrior prior, TextWriter output)
+    {
+        if (manifest.Scorer is not { } previous)
+        {
+            return null;
+        }
+
+        if (NoveltyCalibration.ValidationImages(dataset, manifest) is not { } validation)
+        {
+            output.WriteLine("fit-prior: the model's validation images are not in this data set, so its scorer, calibrated under the old prior, is removed");
+            return null;
+        }
+
+        var pixels = model.Pixels(validation.Images, "validation");
+        var codes = model.Encode(pixels, validation.Count);
+        var reconstructions = model.Decode(codes, validation.Count);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fit-prior: calibrated the scorer again on the {validation.Count:N0} validation images"));
+        return NoveltyCalibration.Calibrate(manifest.Image, prior, pixels, reconstructions, codes, validation.Count, previous);
     }
 }

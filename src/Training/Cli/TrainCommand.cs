@@ -237,7 +237,7 @@ internal sealed class TrainCommand : Command
             ? ImageDataset.LoadIdx(directory)
             : ImageFolderDataset.Load(directory, imageSize.Height, imageSize.Width, seed);
 
-    private static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
+    public static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {
         var model = outcome.Model;
         var network = model.Network;
@@ -307,6 +307,7 @@ internal sealed class TrainCommand : Command
                 ? new VariationalInfo(GaussianEncoder.LogVarianceOutput, elbo.Total, elbo.Reconstruction, elbo.Kl, VariationalAutoencoder.PixelModel, options.KlWarmupEpochs)
                 : null,
             ReconstructionErrors = outcome.ValidationErrors,
+            Scorer = outcome.Scorer,
             Provenance = new ProvenanceInfo(
                 "autoencoder-train",
                 DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),

@@ -22,22 +22,8 @@ internal static class ImageErrors
         return errors;
     }
 
-    /// <summary>
-    /// The p-th percentile (0..100) with linear interpolation between the closest ranks (numpy's default), so the
-    /// 0th is the smallest value and the 100th the largest.
-    /// </summary>
-    public static double Percentile(IReadOnlyList<double> sorted, double p)
-    {
-        if (sorted.Count == 0)
-        {
-            throw new ArgumentException("no values", nameof(sorted));
-        }
-
-        var position = p / 100.0 * (sorted.Count - 1);
-        var below = (int)Math.Floor(position);
-        var above = Math.Min(below + 1, sorted.Count - 1);
-        return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
-    }
+    /// <summary>The p-th percentile (0..100) of sorted values, as <see cref="Percentiles.Of"/> defines it.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double p) => Percentiles.Of(sorted, p);
 
     /// <summary>The distribution model.json records: mean and the 0th..100th percentiles.</summary>
     public static ReconstructionErrors Summarise(string split, IReadOnlyCollection<double> errors)

@@ -3,6 +3,7 @@ using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Evaluation;
 using Autoencoder.Training.Models;
+using Autoencoder.Training.Novelty;
 using Autoencoder.Training.Priors;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
@@ -33,7 +34,8 @@ internal sealed record TrainingOutcome(
     ReconstructionErrors ValidationErrors,
     double? NoisyTestInputMse,
     NegativeElbo? TestNegativeElbo,
-    LatentPrior Prior);
+    LatentPrior Prior,
+    ScorerCalibration Scorer);
 
 /// <summary>A variational autoencoder's negative ELBO over a set of images, at full KL weight: its mean per image and the mean of its two terms (nats).</summary>
 internal sealed record NegativeElbo(double Total, double Reconstruction, double Kl);
@@ -228,6 +230,8 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 options.PriorComponents,
                 options.Seed,
                 GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
+        var (pixels, reconstructions, codes) = ContractOutputs(model, validationImages);
+        var scorer = NoveltyCalibration.Calibrate(image, prior, pixels, reconstructions, codes, validation.Count);
 
         return new TrainingOutcome(
             model,
@@ -244,7 +248,8 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
             validationErrors,
             noisyTestInputMse,
             testNegativeElbo,
-            prior);
+            prior,
+            scorer);
     }
 
     /// <summary>
@@ -292,6 +297,33 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         }
 
         return [.. codes];
+    }
+
+    /// <summary>
+    /// What the exported files give for [0,1] <paramref name="images"/>, as flat row-major arrays: the images themselves,
+    /// their reconstructions and their codes.
+    /// </summary>
+    private static (float[] Pixels, float[] Reconstructions, float[] Codes) ContractOutputs(AutoencoderModel model, Tensor images)
+    {
+        model.Network.eval();
+        using var _ = no_grad();
+        var count = (int)images.shape[0];
+        var pixelsPerImage = (int)(images.shape[1] * images.shape[2] * images.shape[3]);
+        var pixels = new float[count * pixelsPerImage];
+        var reconstructions = new float[count * pixelsPerImage];
+        var codes = new float[count * model.Network.Latent];
+        for (var start = 0; start < count; start += EvaluationChunk)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = images.narrow(0, start, Math.Min(EvaluationChunk, count - start));
+            var code = model.ContractEncoder.forward(chunk);
+            var reconstruction = model.ContractDecoder.forward(code);
+            chunk.cpu().data<float>().CopyTo(pixels, start * pixelsPerImage);
+            reconstruction.cpu().data<float>().CopyTo(reconstructions, start * pixelsPerImage);
+            code.cpu().data<float>().CopyTo(codes, start * model.Network.Latent);
+        }
+
+        return (pixels, reconstructions, codes);
     }
 
     /// <summary>Mean squared error per pixel, in [0,1] units, of the contract models on the given [0,1] images.</summary>

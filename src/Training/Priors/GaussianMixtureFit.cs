@@ -118,17 +118,12 @@ internal static class GaussianMixtureFit
     /// <summary>The mean log-likelihood per code (nats) of <paramref name="count"/> codes under <paramref name="prior"/>.</summary>
     public static double MeanLogLikelihood(LatentPrior prior, float[] codes, int count)
     {
+        var density = new LatentDensity(prior);
         var size = prior.LatentSize;
-        var points = Rows(codes, count, size);
-        var logDensities = LogDensities(
-            points,
-            [.. prior.Components.Select(component => component.Weight)],
-            [.. prior.Components.Select(component => component.Mean.ToArray())],
-            [.. prior.Components.Select(component => component.Covariance.Select(row => row.ToArray()).ToArray())]);
         var total = 0.0;
         for (var n = 0; n < count; n++)
         {
-            total += LogSumExp(logDensities, n);
+            total += density.LogDensity(codes.AsSpan(n * size, size));
         }
 
         return total / count;

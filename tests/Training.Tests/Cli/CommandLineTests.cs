@@ -110,7 +110,7 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
@@ -124,6 +124,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("generation-report", "--model --data --out --samples --seed --classifiers --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
     [InlineData("fit-prior", "--model --data --components --seed --threads")]
+    [InlineData("novelty-report", "--data --classes --out --epochs --prior-components --seed --threads --limit")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
     {
         var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();
@@ -184,6 +185,32 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(["1"], manifest.Dataset.Classes);
         Assert.Equal(mnist.Train.Labels.Count(label => label == 1), manifest.Dataset.TrainImages + manifest.Dataset.ValidationImages);
         Assert.Equal(mnist.Test.Labels.Count(label => label == 1), manifest.Dataset.TestImages);
+
+        // The scorer is calibrated on the validation images: scored again through the exported files and Core's scorer,
+        // they give the percentiles model.json records.
+        var scorer = manifest.Scorer!;
+        Assert.Equal(NoveltyTerms.Names, scorer.Terms.Select(term => term.Name));
+        Assert.Equal([0.0, 0, 1, 1], scorer.Terms.Select(term => term.Weight));
+        Assert.Equal(("validation", manifest.Dataset.ValidationImages), (scorer.Split, scorer.Images));
+        var validation = mnist.OnlyClasses(["1"]).Train.Split(0.1, 1).Validation;
+        using var model = Autoencoder.Training.Reports.ExportedAutoencoder.Open(output, 1);
+        var pixels = model.Pixels(validation.Images, "validation");
+        var codes = model.Encode(pixels, validation.Count);
+        var reconstructions = model.Decode(codes, validation.Count);
+        var values = NoveltyScorer.ComputeTerms(new NoveltyTerms(manifest.Image, manifest.Prior), NoveltyTerms.Names, pixels, reconstructions, codes, validation.Count);
+        var scores = Enumerable.Range(0, validation.Count).Select(image => NoveltyScorer.Combine(scorer.Terms, [.. values.Select(term => term[image])]));
+        var spread = scorer.Percentiles[75] - scorer.Percentiles[25];
+        Assert.All(Percentiles.All(scores).Zip(scorer.Percentiles), pair => Assert.Equal(pair.Second, pair.First, 1e-3 * spread));
+
+        // fit-prior refits the prior to the model's class alone and calibrates the scorer again under it, same terms and weights.
+        var (refitted, refitLog, refitError) = await Run("fit-prior", "--model", output, "--data", TestData.Mnist, "--components", "2", "--threads", "1");
+        Assert.True(refitted == 0, refitError);
+        Assert.Contains($"calibrated the scorer again on the {validation.Count:N0} validation images", refitLog, StringComparison.Ordinal);
+        var refit = ModelManifest.Load(Path.Combine(output, ModelManifest.FileName));
+        Assert.Contains($"{mnist.Train.Labels.Count(label => label == 1):N0}", refit.Prior!.FittedTo, StringComparison.Ordinal);
+        Assert.Equal(scorer.Terms.Select(term => (term.Name, term.Weight)), refit.Scorer!.Terms.Select(term => (term.Name, term.Weight)));
+        Assert.Equal(scorer.Terms[0].Median, refit.Scorer.Terms[0].Median, 1e-4 * scorer.Terms[0].Spread);
+        Assert.NotEqual(scorer.Terms[3].Median, refit.Scorer.Terms[3].Median);
 
         var (refused, _, message) = await Run("train", "--data", TestData.Mnist, "--out", temp.File("none"), "--classes", "1,x");
         Assert.Equal(2, refused);

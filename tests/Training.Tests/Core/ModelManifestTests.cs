@@ -79,6 +79,50 @@ public sealed class ModelManifestTests : IDisposable
         Assert.Equal("prior.components[0].covariance must be positive definite", error.Problem);
     }
 
+    [Fact]
+    public void AModelJsonWithoutAScorerLoadsWithoutOneAndIsWrittenBackWithoutOne()
+    {
+        var manifest = ModelManifest.Load(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName));
+
+        Assert.Null(manifest.Scorer);
+        Assert.Null(JsonNode.Parse(manifest.ToJson())!["scorer"]);
+    }
+
+    [Fact]
+    public void AScorerIsWrittenAndReadBackTermByTerm()
+    {
+        var bundled = ModelManifest.Load(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName));
+        var scorer = NoveltyScorer.Calibrate(
+            "validation",
+            [(NoveltyTerms.MeanSquaredError, 1), (NoveltyTerms.Prior, 0.5)],
+            [[0.01, 0.02, 0.03, 0.05], [20, 25, 30, 28]]);
+        var path = temp.File(ModelManifest.FileName);
+        File.WriteAllText(path, (bundled with { Scorer = scorer }).ToJson());
+
+        var read = ModelManifest.Load(path).Scorer!;
+
+        Assert.Equal(scorer.Terms, read.Terms);
+        Assert.Equal(scorer.Percentiles, read.Percentiles);
+        Assert.Equal("prior", JsonNode.Parse(File.ReadAllText(path))!["scorer"]!["terms"]![1]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AScorerThatCannotScoreTheModelIsRefusedNamingTheTerm()
+    {
+        var path = temp.File(ModelManifest.FileName);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;
+        json["prior"] = null;
+        json["scorer"] = JsonNode.Parse("""
+            {"split": "validation", "images": 10, "terms": [{"name": "prior", "weight": 1, "median": 0, "spread": 1}],
+             "percentiles": [PERCENTILES]}
+            """.Replace("PERCENTILES", string.Join(", ", Enumerable.Range(0, 101)), StringComparison.Ordinal));
+        File.WriteAllText(path, json.ToJsonString());
+
+        var error = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path));
+
+        Assert.Equal("scorer.terms[0]: 'prior' needs the model's prior (model.json's prior)", error.Problem);
+    }
+
     private string WriteBundledMnistWith(JsonNode imageHandling)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "models", "mnist", ModelManifest.FileName)))!;

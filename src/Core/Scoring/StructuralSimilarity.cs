@@ -1,11 +1,11 @@
-namespace Autoencoder.Training.Evaluation;
+namespace Autoencoder.Core;
 
 /// <summary>
 /// SSIM (Wang, Bovik, Sheikh and Simoncelli, 2004) of two gray images of [0,1] pixels, as its authors define it: local
 /// statistics under an 11x11 Gaussian window of standard deviation 1.5, C1 = (0.01)^2 and C2 = (0.03)^2 for a dynamic
 /// range of 1, averaged over every position where the window lies wholly inside the image.
 /// </summary>
-internal static class StructuralSimilarity
+public static class StructuralSimilarity
 {
     public const int WindowSize = 11;
     private const double WindowDeviation = 1.5;

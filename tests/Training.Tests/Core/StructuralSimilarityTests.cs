@@ -1,6 +1,6 @@
-using Autoencoder.Training.Evaluation;
+using Autoencoder.Core;
 
-namespace Autoencoder.Training.Tests.Evaluation;
+namespace Autoencoder.Training.Tests.Core;
 
 /// <summary>SSIM on cases worked by hand.</summary>
 public sealed class StructuralSimilarityTests

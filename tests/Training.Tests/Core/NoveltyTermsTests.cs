@@ -8,15 +8,7 @@ public sealed class NoveltyTermsTests
     private const int Side = 28;
     private static readonly ImageShape Shape = new(1, Side, Side);
 
-    private static readonly LatentPrior TwoBlobs = new()
-    {
-        Kind = LatentPrior.GaussianMixtureKind,
-        Components =
-        [
-            new PriorComponent(0.25, [-4, 0], [[1, 0.5], [0.5, 1]]),
-            new PriorComponent(0.75, [4, 2], [[0.25, 0], [0, 4]]),
-        ],
-    };
+    private static readonly LatentPrior TwoBlobs = TestPriors.TwoBlobs;
 
     [Fact]
     public void AFewStronglyWrongPixelsMoveTheLocalErrorMoreThanABlurOfTheSameMeanSquaredErrorAndSsimTheOtherWayRound()

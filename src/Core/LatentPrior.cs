@@ -105,6 +105,27 @@ public sealed record LatentPrior
     }
 
     /// <summary>The lower-triangular L with L Lᵀ = <paramref name="covariance"/>, or null when it is not positive definite.</summary>
+    /// <summary>
+    /// Checks <paramref name="prior"/> (an <see cref="ArgumentException"/> says what is wrong) and gives each component's
+    /// covariance factored once: the lower Cholesky factors that <see cref="LatentSampler"/> draws with and
+    /// <see cref="LatentDensity"/> solves with.
+    /// </summary>
+    internal static double[][,] CheckedFactors(LatentPrior prior)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        if (prior.Components is not { Count: > 0 })
+        {
+            throw new ArgumentException("prior.components must hold at least one component", nameof(prior));
+        }
+
+        if (prior.Problem(prior.LatentSize) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(prior));
+        }
+
+        return [.. prior.Components.Select(component => Cholesky(component.Covariance)!)];
+    }
+
     internal static double[,]? Cholesky(IReadOnlyList<IReadOnlyList<double>> covariance)
     {
         var size = covariance.Count;
@@ -192,19 +213,8 @@ public sealed class LatentSampler
     /// <summary>Checks the prior (an <see cref="ArgumentException"/> says what is wrong) and factors each covariance once.</summary>
     public LatentSampler(LatentPrior prior)
     {
-        ArgumentNullException.ThrowIfNull(prior);
-        if (prior.Components is not { Count: > 0 })
-        {
-            throw new ArgumentException("prior.components must hold at least one component", nameof(prior));
-        }
-
-        if (prior.Problem(prior.LatentSize) is { } problem)
-        {
-            throw new ArgumentException(problem, nameof(prior));
-        }
-
+        lowerFactors = LatentPrior.CheckedFactors(prior);
         this.prior = prior;
-        lowerFactors = [.. prior.Components.Select(component => LatentPrior.Cholesky(component.Covariance)!)];
         cumulativeWeights = new double[prior.Components.Count];
         var total = prior.Components.Sum(component => component.Weight);
         var running = 0.0;

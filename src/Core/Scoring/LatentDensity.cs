@@ -14,20 +14,9 @@ public sealed class LatentDensity
     /// <summary>Checks the prior (an <see cref="ArgumentException"/> says what is wrong) and factors each covariance once.</summary>
     public LatentDensity(LatentPrior prior)
     {
-        ArgumentNullException.ThrowIfNull(prior);
-        if (prior.Components is not { Count: > 0 })
-        {
-            throw new ArgumentException("prior.components must hold at least one component", nameof(prior));
-        }
-
-        if (prior.Problem(prior.LatentSize) is { } problem)
-        {
-            throw new ArgumentException(problem, nameof(prior));
-        }
-
+        lowerFactors = LatentPrior.CheckedFactors(prior);
         components = prior.Components;
         LatentSize = prior.LatentSize;
-        lowerFactors = [.. components.Select(component => LatentPrior.Cholesky(component.Covariance)!)];
         var total = components.Sum(component => component.Weight);
         constants = new double[components.Count];
         for (var k = 0; k < components.Count; k++)

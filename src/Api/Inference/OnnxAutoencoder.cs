@@ -240,6 +240,7 @@ public sealed class OnnxAutoencoder : IDisposable
         decoderBatcher?.Dispose();
         encoder.Dispose();
         decoder.Dispose();
+        NativeHeap.TrimSoon();
     }
 
     /// <summary>

@@ -10,13 +10,13 @@
 #   grpc         ModelInfer on mnist-encoder with raw_input_contents, BATCH digits, under h2load
 # Needs perf (apt-get install linux-perf), wrk, h2load (apt-get install nghttp2-client) for grpc, python3, and
 # optionally dotnet-counters (dotnet tool install --global dotnet-counters) for the allocation figure.
-# Usage: bench/profile.sh [reconstruct|infer|grpc] [batch (64)] [seconds sampled (10)] [warm-up seconds (20)]
+# Usage: bench/profile.sh [reconstruct|infer|grpc] [batch (64)] [seconds sampled (10)] [warm-up seconds (30)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 door="${1:-reconstruct}"
 batch="${2:-64}"
 seconds="${3:-10}"
-warm="${4:-20}"
+warm="${4:-30}"
 frequency=999
 connections=64
 port="${BENCH_PORT:-5095}"

@@ -66,7 +66,7 @@ public static class ScoreRoute
             call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
             scores = new List<AnomalyScore>(count);
             var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
-            await foreach (var (input, rows, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+            await foreach (var (input, rows, _, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
             {
                 for (var row = 0; row < rows; row++)
                 {

@@ -31,13 +31,16 @@ public static class TestData
     /// <summary>The index of the first Fashion-MNIST test item of a class (6 is "shirt", 0 "T-shirt/top", 7 "sneaker").</summary>
     public static int FirstFashionItemOfClass(byte label) => Array.IndexOf(FashionTestLabels.Value, label);
 
-    /// <summary>The first <paramref name="count"/> images of a gzip IDX file, as an IDX file (raw) of its own.</summary>
-    public static byte[] IdxFile(string gzipPath, int count)
+    /// <summary>
+    /// <paramref name="count"/> images of a gzip IDX file, the first or from <paramref name="start"/> on, as an IDX file
+    /// (raw) of their own.
+    /// </summary>
+    public static byte[] IdxFile(string gzipPath, int count, int start = 0)
     {
         var (header, pixels) = Idx.ReadImages(Idx.Decompress(File.ReadAllBytes(gzipPath)));
         var file = new byte[Idx.ImageHeaderLength + (count * header.PixelsPerImage)];
         Idx.WriteImageHeader(file, count, header.Rows, header.Columns);
-        pixels.AsSpan(0, count * header.PixelsPerImage).CopyTo(file.AsSpan(Idx.ImageHeaderLength));
+        pixels.AsSpan(start * header.PixelsPerImage, count * header.PixelsPerImage).CopyTo(file.AsSpan(Idx.ImageHeaderLength));
         return file;
     }
 

@@ -49,6 +49,21 @@ public static class AnswerMemory
     /// <summary>Per-image scores of a bulk /score: an error, a percentile and a verdict each, and their JSON text.</summary>
     public static long Scores(int count) => count * (8L + 16 + 1 + (3 * JsonNumberBytes));
 
+    /// <summary>
+    /// Per-image novelty of a bulk /score for a model with a scorer: a score, a percentile and a verdict each, every
+    /// term's raw and normalised value, and their JSON text ("false," for a verdict); nothing for a model without one.
+    /// </summary>
+    public static long Novelty(NoveltyScorer? scorer, int count)
+    {
+        if (scorer is null)
+        {
+            return 0;
+        }
+
+        var numbers = 2L + (2L * scorer.Calibration.Terms.Count);
+        return count * ((numbers * (8 + JsonNumberBytes)) + 1 + 6);
+    }
+
     /// <summary>An interpolation of <paramref name="steps"/> blends: the two images, each blend's latent and frame as floats, and the strip or JSON frames twice.</summary>
     public static long Interpolation(OnnxAutoencoder model, int steps) =>
         ((steps + 2L) * model.PixelCount * ((FloatBytes * 2) + 4)) + (steps * model.LatentSize * FloatBytes * 2L);

@@ -71,7 +71,16 @@ public sealed record ScoreResponse(
 /// <param name="MeanSquaredErrors">Each image's reconstruction error, in file order.</param>
 /// <param name="Percentiles">Each error's percentile among the validation images (null if the model records none).</param>
 /// <param name="Unusual">Each image's verdict.</param>
-public sealed record BulkScoreResponse(string Model, int Count, double Threshold, int UnusualCount, double[] MeanSquaredErrors, double?[] Percentiles, bool[] Unusual);
+/// <param name="Novelty">For a model whose model.json has a scorer: each image's combined novelty score (raw, for an ROC curve), its percentile among held-out normal images, its verdict and each component, one array per field; the threshold and how many images are above it. Absent otherwise.</param>
+public sealed record BulkScoreResponse(
+    string Model,
+    int Count,
+    double Threshold,
+    int UnusualCount,
+    double[] MeanSquaredErrors,
+    double?[] Percentiles,
+    bool[] Unusual,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BulkNoveltyVerdict? Novelty = null);
 
 /// <summary>Decodings of blends of two images' latents.</summary>
 /// <param name="Model">The model used.</param>

@@ -100,7 +100,7 @@ public static class DenoiseRoute
             windows = noise.ApplyInOrder(windows, model.PixelCount);
         }
 
-        await foreach (var (_, _, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+        await foreach (var (_, _, _, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
         {
             yield return output;
         }

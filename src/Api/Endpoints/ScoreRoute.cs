@@ -10,8 +10,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
-/// POST /score: how unusual an image is to the model (its reconstruction error among the validation images'), as JSON
-/// or a heat map; for an IDX file, every image's score, or a grid of their heat maps.
+/// POST /score: how unusual an image is to the model (its reconstruction error among the validation images', and for a
+/// model with a scorer its novelty score), as JSON or a heat map; for an IDX file, every image's scores, or a grid of
+/// their heat maps.
 /// </summary>
 public static class ScoreRoute
 {
@@ -52,7 +53,10 @@ public static class ScoreRoute
         return TypedResults.File(call.Images.ToHeatMap(reconstruction.Input, reconstruction.Image, model.Manifest.Image), ResponseFormat.Png);
     }
 
-    /// <summary>Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>.</summary>
+    /// <summary>
+    /// Every image's reconstruction error, its percentile and whether it is above <paramref name="threshold"/>; for a
+    /// model with a scorer, every image's novelty too.
+    /// </summary>
     private static async Task<Ok<BulkScoreResponse>> ScoreFileAsync(ImageCall call, OnnxAutoencoder model, double threshold)
     {
         var cancellationToken = call.CancellationToken;
@@ -61,18 +65,22 @@ public static class ScoreRoute
         var manifest = model.Manifest;
         var pixels = model.PixelCount;
         List<AnomalyScore> scores;
+        BulkNovelty? novelty;
         await using (content)
         {
-            call.Reserve(AnswerMemory.Scores(count), $"Scores of {count} images");
+            call.Reserve(AnswerMemory.Scores(count) + AnswerMemory.Novelty(model.Scorer, count), $"Scores of {count} images");
             scores = new List<AnomalyScore>(count);
+            novelty = model.Scorer is { } scorer ? new BulkNovelty(scorer, count) : null;
             var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
-            await foreach (var (input, rows, output) in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
+            await foreach (var window in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
             {
-                for (var row = 0; row < rows; row++)
+                for (var row = 0; row < window.Rows; row++)
                 {
-                    var error = PixelValues.MeanSquaredError(input.AsSpan(row * pixels, pixels), output.AsSpan(row * pixels, pixels));
+                    var error = PixelValues.MeanSquaredError(window.Input.AsSpan(row * pixels, pixels), window.Output.AsSpan(row * pixels, pixels));
                     scores.Add(AnomalyScores.Score(manifest, error, threshold));
                 }
+
+                novelty?.Add(window, pixels, model.LatentSize, cancellationToken);
             }
         }
 
@@ -83,7 +91,8 @@ public static class ScoreRoute
             scores.Count(score => score.Unusual),
             [.. scores.Select(score => score.MeanSquaredError)],
             [.. scores.Select(score => score.Percentile)],
-            [.. scores.Select(score => score.Unusual)]));
+            [.. scores.Select(score => score.Unusual)],
+            novelty?.ToVerdict()));
     }
 
     /// <summary>

@@ -26,6 +26,88 @@ public sealed record NoveltyVerdict(double Score, double Percentile, double Thre
 public sealed record NoveltyComponent(string Name, double Value, double Normalised, double Weight);
 
 /// <summary>
+/// Every image's novelty verdict for an IDX file, one array per field in file order, as the bulk answer lays out its
+/// other per-image fields.
+/// </summary>
+/// <param name="Threshold">The score above which an image is an anomaly: the held-out images' 99th percentile.</param>
+/// <param name="AnomalyCount">How many images are above the threshold.</param>
+/// <param name="Scores">Each image's combined score, raw (not capped as a percentile is): what an ROC curve is drawn from.</param>
+/// <param name="Percentiles">Each score's percentile among the held-out normal images' scores.</param>
+/// <param name="IsAnomaly">Each image's verdict.</param>
+/// <param name="Components">Each term, with every image's raw and normalised value.</param>
+public sealed record BulkNoveltyVerdict(
+    double Threshold, int AnomalyCount, double[] Scores, double[] Percentiles, bool[] IsAnomaly, IReadOnlyList<BulkNoveltyComponent> Components);
+
+/// <summary>One term of a <see cref="BulkNoveltyVerdict"/>.</summary>
+/// <param name="Name">As <see cref="NoveltyComponent.Name"/>.</param>
+/// <param name="Weight">Its weight in the score (0: reported, not counted).</param>
+/// <param name="Values">Each image's raw value.</param>
+/// <param name="Normalised">Each image's normalised value.</param>
+public sealed record BulkNoveltyComponent(string Name, double Weight, double[] Values, double[] Normalised);
+
+/// <summary>
+/// The novelty of an IDX file's images, scored a window at a time as the windows stream by and kept only as the
+/// numbers the answer gives (bulk /score reserves their size before it starts).
+/// </summary>
+public sealed class BulkNovelty
+{
+    private readonly NoveltyScorer scorer;
+    private readonly double[] scores;
+    private readonly double[] percentiles;
+    private readonly double[][] values;
+    private readonly double[][] normalised;
+    private int scored;
+
+    public BulkNovelty(NoveltyScorer scorer, int count)
+    {
+        this.scorer = scorer ?? throw new ArgumentNullException(nameof(scorer));
+        scores = new double[count];
+        percentiles = new double[count];
+        values = [.. scorer.Calibration.Terms.Select(_ => new double[count])];
+        normalised = [.. scorer.Calibration.Terms.Select(_ => new double[count])];
+    }
+
+    /// <summary>Scores the window's images (row-major, as <see cref="ReconstructedWindow"/> has them), the next ones in file order, in parallel.</summary>
+    public void Add(ReconstructedWindow window, int pixels, int latentSize, CancellationToken cancellationToken)
+    {
+        var start = scored;
+        Parallel.For(0, window.Rows, new ParallelOptions { CancellationToken = cancellationToken }, row =>
+        {
+            var score = scorer.Score(
+                window.Input.AsSpan(row * pixels, pixels), window.Output.AsSpan(row * pixels, pixels), window.Latents.AsSpan(row * latentSize, latentSize));
+            var image = start + row;
+            scores[image] = score.Score;
+            percentiles[image] = score.Percentile;
+            for (var term = 0; term < score.Terms.Count; term++)
+            {
+                values[term][image] = score.Terms[term].Value;
+                normalised[term][image] = score.Terms[term].Normalised;
+            }
+        });
+        scored += window.Rows;
+    }
+
+    /// <summary>The verdicts, once every image has been scored.</summary>
+    public BulkNoveltyVerdict ToVerdict()
+    {
+        if (scored != scores.Length)
+        {
+            throw new InvalidOperationException($"{scored} of {scores.Length} images scored");
+        }
+
+        var threshold = scorer.Calibration.DefaultThreshold;
+        bool[] anomalies = [.. scores.Select(score => AnomalyScores.IsAnomaly(score, threshold))];
+        return new BulkNoveltyVerdict(
+            threshold,
+            anomalies.Count(anomaly => anomaly),
+            scores,
+            percentiles,
+            anomalies,
+            [.. scorer.Calibration.Terms.Select((term, index) => new BulkNoveltyComponent(term.Name, term.Weight, values[index], normalised[index]))]);
+    }
+}
+
+/// <summary>
 /// Reconstruction error as a measure of how unlike its training data an image is: the error's percentile among the
 /// held-out validation images (model.json's reconstructionErrors), and a threshold, by default their 99th percentile.
 /// </summary>
@@ -58,9 +140,12 @@ public static class AnomalyScores
             score.Score,
             score.Percentile,
             threshold,
-            score.Score > threshold,
+            IsAnomaly(score.Score, threshold),
             [.. score.Terms.Select((term, index) => new NoveltyComponent(term.Name, term.Value, term.Normalised, scorer.Calibration.Terms[index].Weight))]);
     }
+
+    /// <summary>The one verdict of a novelty score, for one image and for a file's: above the threshold.</summary>
+    public static bool IsAnomaly(double score, double threshold) => score > threshold;
 
     public static AnomalyScore Score(ModelManifest manifest, double error, double threshold) =>
         new(error, Percentile(manifest, error), threshold, error > threshold);

@@ -12,6 +12,12 @@ public sealed record Reconstruction(float[] Input, float[] Latent, float[] Image
     public double MeanSquaredError => PixelValues.MeanSquaredError(Input, Image);
 }
 
+/// <summary>
+/// One window of a streamed reconstruction: the first <paramref name="Rows"/> images of <paramref name="Input"/> (an
+/// array the source may reuse for its next window), their codes ([rows, latent]) and their reconstructions.
+/// </summary>
+public readonly record struct ReconstructedWindow(float[] Input, int Rows, float[] Latents, float[] Output);
+
 /// <summary>Blends of two images' latents, (1 - w) first + w second, and their decodings.</summary>
 public sealed record Interpolation(float[] Weights, float[][] Latents, float[][] Frames);
 
@@ -192,18 +198,25 @@ public sealed class AutoencoderService(ModelRegistry registry)
     }
 
     /// <summary>
-    /// Each window's images (the first rows of an array the source may reuse for its next window) with their
-    /// reconstructions, in order; the window's chunks run in parallel.
+    /// Each window's images (the first rows of an array the source may reuse for its next window) with their codes and
+    /// reconstructions, in order: the window is encoded, then its codes decoded, each in parallel chunks, so the codes
+    /// are kept for a caller that needs them (a novelty score's prior term) at the cost of one window's latents.
     /// </summary>
-    public async IAsyncEnumerable<(float[] Input, int Rows, float[] Output)> ReconstructWindowsAsync(
+    public async IAsyncEnumerable<ReconstructedWindow> ReconstructWindowsAsync(
         OnnxAutoencoder model, IAsyncEnumerable<(float[] Input, int Rows)> windows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var encoding = new StageRequest(model, Stage.Encoder);
         using var decoding = new StageRequest(model, Stage.Decoder);
         await foreach (var (input, rows) in windows.WithCancellation(cancellationToken))
         {
-            var output = await Task.Run(() => ReconstructMany(encoding, decoding, input, rows, cancellationToken), cancellationToken);
-            yield return (input, rows, output);
+            var (latents, output) = await Task.Run(
+                () =>
+                {
+                    var codes = RunWindow(input, rows, encoding, cancellationToken);
+                    return (codes, RunWindow(codes, rows, decoding, cancellationToken));
+                },
+                cancellationToken);
+            yield return new ReconstructedWindow(input, rows, latents, output);
         }
 
         encoding.Succeed();

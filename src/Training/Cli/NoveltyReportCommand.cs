@@ -36,6 +36,11 @@ internal sealed class NoveltyReportCommand : Command
     private readonly Option<int> priorComponents = TypedOptions.WholeNumber(
         "--prior-components", 1, 1000, 1, "Gaussians in each model's prior, fitted to its class's codes");
 
+    private readonly Option<string> noveltyTerms = TypedOptions.Text(
+        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior); default: local,prior");
+
+    private readonly Option<int> latent = TypedOptions.WholeNumber("--latent", 1, 4096, Network.Latent, "latent dimensions of each class's model");
+
     private readonly Option<int> seed = TypedOptions.WholeNumber("--seed", 0, int.MaxValue, 1, "random seed");
 
     private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
@@ -46,8 +51,15 @@ internal sealed class NoveltyReportCommand : Command
     public NoveltyReportCommand()
         : base("novelty-report", "Trains a model on each class alone and measures how well its novelty score tells that class's test images from the others'.")
     {
-        Option[] options = [dataFolder, classes, outputFolder, epochs, priorComponents, seed, threads, limit];
+        Option[] options = [dataFolder, classes, outputFolder, epochs, priorComponents, noveltyTerms, latent, seed, threads, limit];
         this.AddOptions(options);
+        Validators.Add(result =>
+        {
+            if (result.GetValue(noveltyTerms) is { } terms && NoveltyCalibration.ParseTerms(terms).Problem is { } problem)
+            {
+                result.AddError($"--novelty-terms: {problem}");
+            }
+        });
 
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
     }
@@ -66,10 +78,12 @@ internal sealed class NoveltyReportCommand : Command
             : [.. labels.Select(dataset.ClassName)];
         var test = count is { } testLimit ? dataset.Test.Take(testLimit) : dataset.Test;
         var recipe = Recipe.Default;
+        var network = Network with { Latent = parseResult.GetValue(latent) };
+        var counted = parseResult.GetValue(noveltyTerms) is { } termList ? NoveltyCalibration.ParseTerms(termList).Terms : null;
         var epochCount = parseResult.GetValue(epochs);
         var description = string.Create(
             CultureInfo.InvariantCulture,
-            $"conv {string.Join(',', Network.Channels)}, latent {Network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), seed {parseResult.GetValue(seed)}");
+            $"conv {string.Join(',', network.Channels)}, latent {network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), scored by {string.Join('+', counted ?? NoveltyCalibration.DefaultTerms)}, seed {parseResult.GetValue(seed)}");
 
         var results = new List<NoveltyResult>();
         var total = Stopwatch.StartNew();
@@ -92,13 +106,14 @@ internal sealed class NoveltyReportCommand : Command
                 DataDirectory = data,
                 OutputDirectory = directory,
                 Recipe = recipe,
-                Network = Network,
+                Network = network,
                 Name = $"{dataset.Name}-{name}",
                 Epochs = epochCount,
                 Seed = parseResult.GetValue(seed),
                 Threads = threadCount,
                 Limit = count,
                 PriorComponents = parseResult.GetValue(priorComponents),
+                NoveltyTerms = counted,
             };
             output.WriteLine($"novelty-report: class {name} ({normal.Train.Count:N0} training images)");
             var progress = new ConsoleProgress(output, interactive: false);

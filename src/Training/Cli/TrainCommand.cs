@@ -4,6 +4,7 @@ using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Export;
 using Autoencoder.Training.Models;
+using Autoencoder.Training.Novelty;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
 using Autoencoder.Training.Fitting;
@@ -71,6 +72,9 @@ internal sealed class TrainCommand : Command
         1,
         "fc and conv: Gaussians in the prior fitted to the training images' codes (a vae's prior is N(0, I))");
 
+    private readonly Option<string> noveltyTerms = TypedOptions.Text(
+        "--novelty-terms", "LIST", "the novelty terms the model's scorer adds up, comma-separated (mse, structural, local, prior); default: local,prior");
+
     private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",
         ImageHandlingNames.Values.ToDictionary(StringComparer.OrdinalIgnoreCase),
@@ -108,7 +112,7 @@ internal sealed class TrainCommand : Command
     {
         Option[] options =
         [
-            dataFolder, outputFolder, version, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, imageHandling, imageSize,
+            dataFolder, outputFolder, version, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, noveltyTerms, imageHandling, imageSize,
             seed, threads, classes, limit, device, download, mirror, checksums,
         ];
         this.AddOptions(options);
@@ -134,6 +138,11 @@ internal sealed class TrainCommand : Command
             if (variational && result.GetResult(priorComponents) is { Implicit: false })
             {
                 result.AddError("--prior-components is for fc and conv: a vae's prior is N(0, I) (fit-prior can fit one to its codes)");
+            }
+
+            if (result.GetValue(noveltyTerms) is { } terms && NoveltyCalibration.ParseTerms(terms).Problem is { } problem)
+            {
+                result.AddError($"--novelty-terms: {problem}");
             }
 
             if (!variational && result.GetResult(klWarmup) is { Implicit: false })
@@ -164,6 +173,7 @@ internal sealed class TrainCommand : Command
             Noise = parseResult.GetValue(noise),
             KlWarmupEpochs = parseResult.GetValue(klWarmup),
             PriorComponents = parseResult.GetValue(priorComponents),
+            NoveltyTerms = parseResult.GetValue(noveltyTerms) is { } terms ? NoveltyCalibration.ParseTerms(terms).Terms : null,
             Device = parseResult.GetValue(device) ?? DeviceChoice.Auto,
         };
 

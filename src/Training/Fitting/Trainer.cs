@@ -231,7 +231,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 options.Seed,
                 GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
         var (pixels, reconstructions, codes) = ContractOutputs(model, validationImages);
-        var scorer = NoveltyCalibration.Calibrate(image, prior, pixels, reconstructions, codes, validation.Count);
+        var scorer = NoveltyCalibration.Calibrate(image, prior, pixels, reconstructions, codes, validation.Count, counted: options.NoveltyTerms);
 
         return new TrainingOutcome(
             model,

@@ -54,6 +54,9 @@ internal sealed record TrainingOptions
     /// <summary>A plain autoencoder's prior: Gaussians fitted to its training images' codes (1: a single Gaussian).</summary>
     public int PriorComponents { get; init; } = 1;
 
+    /// <summary>The novelty terms the model's scorer adds up (null: the default, see NoveltyCalibration.DefaultTerms).</summary>
+    public IReadOnlyList<string>? NoveltyTerms { get; init; }
+
     public int EffectiveEpochs => Epochs ?? Recipe.Epochs;
 
     public int EffectiveBatchSize => BatchSize ?? Recipe.BatchSize;

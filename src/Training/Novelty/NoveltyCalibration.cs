@@ -13,28 +13,46 @@ internal static class NoveltyCalibration
     public const string Split = "validation";
 
     /// <summary>
-    /// The default weight of each term: the worst window's error and the code's density, each normalised, count
-    /// equally; the others are reported beside them. Chosen among four combinations on MNIST digits 8, 5 and 1
-    /// (docs/novelty.md has the figures behind the choice).
+    /// The terms that count by default, each normalised and weighted 1; the others are reported beside them with weight
+    /// 0. Chosen among the combinations novelty-report compares (docs/novelty.md has the figures behind the choice).
     /// </summary>
-    public static double Weight(string term) => term switch
+    public static IReadOnlyList<string> DefaultTerms { get; } = [NoveltyTerms.Local, NoveltyTerms.Prior];
+
+    /// <summary>
+    /// The terms named in <paramref name="list"/> (comma-separated), or the reason they cannot count: an unknown name,
+    /// or none at all.
+    /// </summary>
+    public static (IReadOnlyList<string>? Terms, string? Problem) ParseTerms(string list)
     {
-        NoveltyTerms.Local => 1,
-        NoveltyTerms.Prior => 1,
-        _ => 0,
-    };
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
+        if (names.Length == 0)
+        {
+            return (null, $"name at least one of {string.Join(", ", NoveltyTerms.Names)}");
+        }
+
+        var unknown = names.FirstOrDefault(name => !NoveltyTerms.Names.Contains(name));
+        return unknown is null ? (names, null) : (null, $"'{unknown}' is not a term; the terms are {string.Join(", ", NoveltyTerms.Names)}");
+    }
 
     /// <summary>
     /// The scorer for a model of <paramref name="image"/> with <paramref name="prior"/>, calibrated on
     /// <paramref name="count"/> held-out images ([0,1] pixels), their reconstructions and their codes, all row-major:
     /// with the terms and weights of <paramref name="previous"/> when given (a model whose prior changed), else every
-    /// term the model allows at its default weight.
+    /// term the model allows, those of <paramref name="counted"/> (default <see cref="DefaultTerms"/>) weighted 1.
+    /// Throws <see cref="ArgumentException"/> when a counted term is one this model cannot compute.
     /// </summary>
-    public static ScorerCalibration Calibrate(ImageShape image, LatentPrior? prior, float[] pixels, float[] reconstructions, float[] codes, int count, ScorerCalibration? previous = null)
+    public static ScorerCalibration Calibrate(
+        ImageShape image, LatentPrior? prior, float[] pixels, float[] reconstructions, float[] codes, int count, ScorerCalibration? previous = null, IReadOnlyList<string>? counted = null)
     {
         var terms = new NoveltyTerms(image, prior);
+        if (counted?.FirstOrDefault(name => terms.Problem(name) is not null) is { } impossible)
+        {
+            throw new ArgumentException($"the novelty term '{impossible}' cannot count for this model: {terms.Problem(impossible)}", nameof(counted));
+        }
+
+        var chosen = counted ?? DefaultTerms;
         (string Name, double Weight)[] weights = previous is null
-            ? [.. terms.Available.Select(name => (name, Weight(name)))]
+            ? [.. terms.Available.Select(name => (name, chosen.Contains(name) ? 1.0 : 0.0))]
             : [.. previous.Terms.Select(term => (term.Name, term.Weight))];
         var values = NoveltyScorer.ComputeTerms(terms, [.. weights.Select(term => term.Name)], pixels, reconstructions, codes, count);
         return NoveltyScorer.Calibrate(Split, weights, values);

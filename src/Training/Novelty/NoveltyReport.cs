@@ -16,6 +16,8 @@ internal sealed record TermCombination(string Name, IReadOnlyDictionary<string, 
         new("mse+prior", new Dictionary<string, double> { [NoveltyTerms.MeanSquaredError] = 1, [NoveltyTerms.Prior] = 1 }),
         new("local+prior", new Dictionary<string, double> { [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
         new("mse+local+prior", new Dictionary<string, double> { [NoveltyTerms.MeanSquaredError] = 1, [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
+        new("structural+prior", new Dictionary<string, double> { [NoveltyTerms.Structural] = 1, [NoveltyTerms.Prior] = 1 }),
+        new("structural+local+prior", new Dictionary<string, double> { [NoveltyTerms.Structural] = 1, [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
         new("all four", new Dictionary<string, double> { [NoveltyTerms.MeanSquaredError] = 1, [NoveltyTerms.Structural] = 1, [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
     ];
 }

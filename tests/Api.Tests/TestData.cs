@@ -8,6 +8,7 @@ public static class TestData
     private static readonly Lazy<byte[][]> TestDigits = new(() => ReadIdxImages(Path.Combine(Mnist, "t10k-images-idx3-ubyte.gz")));
     private static readonly Lazy<byte[][]> FashionTestItems = new(() => ReadIdxImages(Path.Combine(FashionMnist, "t10k-images-idx3-ubyte.gz")));
     private static readonly Lazy<byte[]> FashionTestLabels = new(() => ReadIdxLabels(Path.Combine(FashionMnist, "t10k-labels-idx1-ubyte.gz")));
+    private static readonly Lazy<byte[]> TestDigitLabels = new(() => ReadIdxLabels(Path.Combine(Mnist, "t10k-labels-idx1-ubyte.gz")));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -27,6 +28,9 @@ public static class TestData
 
     /// <summary>The 784 gray bytes of the Fashion-MNIST test item at <paramref name="index"/>.</summary>
     public static byte[] FashionItem(int index) => FashionTestItems.Value[index];
+
+    /// <summary>The labels of the whole t10k test set of MNIST or, for "fashion-mnist", of Fashion-MNIST.</summary>
+    public static byte[] TestLabels(string dataset) => dataset == "fashion-mnist" ? FashionTestLabels.Value : TestDigitLabels.Value;
 
     /// <summary>The index of the first Fashion-MNIST test item of a class (6 is "shirt", 0 "T-shirt/top", 7 "sneaker").</summary>
     public static int FirstFashionItemOfClass(byte label) => Array.IndexOf(FashionTestLabels.Value, label);

@@ -13,6 +13,9 @@ namespace Autoencoder.Browser.Tests;
 [Collection(SharedPlayground.Name)]
 public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHelper output)
 {
+    /// <summary>The bundled one-class model: trained on MNIST's sevens alone.</summary>
+    private const string OneClassModel = "mnist-sevens";
+
     [Fact]
     public async Task AStrokeDrawnWithTheMouseShowsTheServicesReconstructionOfThatCanvas()
     {
@@ -119,6 +122,36 @@ public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHe
         await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("src", PngPrefix + reconstructed.GetProperty("image").GetString());
         await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("aria-busy", "false"); // the verdict is in
         await Expect(badge).ToBeHiddenAsync();
+        session.AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task AOneClassModelCallsItsOwnClassNormalAndAnotherDigitAnAnomalyWithTheServicesScores()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        await page.SelectOptionAsync("#model", OneClassModel);
+        var badge = page.Locator("#unusual");
+
+        // The model was trained on sevens alone: a seven from MNIST's test set is normal, a two is not.
+        foreach (var (file, anomaly, verdict) in new[] { ("digit-0-label-7.png", false, "Normal for this model"), ("digit-1-label-2.png", true, "An anomaly for this model") })
+        {
+            var image = await File.ReadAllBytesAsync(Path.Combine(PlaygroundServer.RepositoryRoot, "samples", file));
+            var novelty = (await server.ScoreAsync(image, OneClassModel)).GetProperty("novelty");
+            Assert.Equal(anomaly, novelty.GetProperty("isAnomaly").GetBoolean());
+            var score = novelty.GetProperty("score").GetDouble().ToString("F2", CultureInfo.InvariantCulture);
+            var threshold = novelty.GetProperty("threshold").GetDouble().ToString("F2", CultureInfo.InvariantCulture);
+
+            await page.SetInputFilesAsync("#upload", new FilePayload { Name = file, MimeType = "image/png", Buffer = image });
+            await Expect(badge).ToHaveAttributeAsync("data-anomaly", anomaly ? "true" : "false");
+            await Expect(badge).ToBeVisibleAsync();
+            await Expect(badge).ToContainTextAsync($"{verdict}: novelty score {score} (threshold {threshold})");
+            foreach (var term in novelty.GetProperty("components").EnumerateArray().Where(term => term.GetProperty("weight").GetDouble() > 0))
+            {
+                await Expect(badge).ToContainTextAsync($"{term.GetProperty("name").GetString()} {term.GetProperty("normalised").GetDouble().ToString("F1", CultureInfo.InvariantCulture)}");
+            }
+        }
+
         session.AssertNoProblems();
     }
 

@@ -153,11 +153,17 @@ export class ReconstructPanel {
   }
 
   #showVerdict(score) {
+    delete this.#unusual.dataset.percentile;
+    delete this.#unusual.dataset.anomaly;
+    this.#unusual.classList.remove('normal');
+    if (score?.novelty) {
+      this.#showNovelty(score.novelty);
+      return;
+    }
     const unusual = score?.unusual === true;
     this.#unusual.hidden = !unusual;
     if (!unusual) {
       this.#unusual.textContent = '';
-      delete this.#unusual.dataset.percentile;
       return;
     }
     // Above the highest recorded percentile the percentile says only "100": the multiple of the threshold says how far.
@@ -172,6 +178,23 @@ export class ReconstructPanel {
     if (typeof percentile === 'number') {
       this.#unusual.dataset.percentile = String(percentile);
     }
+  }
+
+  // A one-class model's verdict is the point of asking it, so it is shown either way: normal or an anomaly, with the
+  // combined score against the threshold and each term that counts in it.
+  #showNovelty(novelty) {
+    const { score, percentile, threshold, isAnomaly, components } = novelty;
+    const terms = components
+      .filter((term) => term.weight > 0)
+      .map((term) => `${term.name} ${term.normalised.toFixed(1)}`)
+      .join(', ');
+    const rank = percentile >= 100 ? "above every held-out normal image's" : `above ${percentile.toFixed(1)}% of the held-out normal images'`;
+    const verdict = isAnomaly ? 'An anomaly for this model' : 'Normal for this model';
+    this.#unusual.textContent = `${verdict}: novelty score ${score.toFixed(2)} (threshold ${threshold.toFixed(2)}), ${rank}; ${terms}.`;
+    this.#unusual.classList.toggle('normal', !isAnomaly);
+    this.#unusual.dataset.anomaly = String(isAnomaly);
+    this.#unusual.dataset.percentile = String(percentile);
+    this.#unusual.hidden = false;
   }
 
   #clearViews() {

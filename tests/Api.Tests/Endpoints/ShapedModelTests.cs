@@ -4,7 +4,10 @@ using System.Text.Json;
 using Autoencoder.Api.Formats;
 using Autoencoder.Core;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Autoencoder.Api.Tests.Endpoints;
 
@@ -59,6 +62,57 @@ public sealed class ShapedModelTests(ShapedModelsFactory factory) : IClassFixtur
         Assert.Equal(new Rgb24(255, 255, 255), image[5, 0]);
         Assert.Equal(Red, image[1, 6]);
         Assert.Equal(Blue, image[8, 6]);
+    }
+
+    [Fact]
+    public async Task AColourPhotoIsTurnedUprightByItsExifOrientation()
+    {
+        // Upright 100 x 80: red above, blue below; stored turned as a camera writes orientation 6.
+        using var upright = new Image<Rgba32>(100, 80);
+        upright.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                rows.GetRowSpan(y).Fill(y < 40 ? new Rgba32(255, 0, 0) : new Rgba32(0, 0, 255));
+            }
+        });
+        using var stored = upright.Clone(context => context.Rotate(RotateMode.Rotate270));
+        stored.Metadata.ExifProfile = new ExifProfile();
+        stored.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
+        using var jpeg = new MemoryStream();
+        await stored.SaveAsJpegAsync(jpeg, new JpegEncoder { Quality = 95 });
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync("/reconstruct?model=colour", HttpExtensions.Raw(jpeg.ToArray(), "image/jpeg"));
+
+        using var image = await AssertRgbPngAsync(response, 10, 8);
+        Assert.True(image[5, 1].R > 200 && image[5, 1].B < 60, $"top: {image[5, 1]}");
+        Assert.True(image[5, 6].B > 200 && image[5, 6].R < 60, $"bottom: {image[5, 6]}");
+    }
+
+    [Fact]
+    public async Task APictureOfAnotherSizeIsRefusedByAColourModelWithoutPreparation()
+    {
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync("/encode?model=colour-bgr", HttpExtensions.PngForm("image", IdentityModels.Picture(new ImageShape(3, 9, 10), Red)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("10x8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGrayModelTakesANpyArrayAsItTakesAnIdxFile()
+    {
+        var idx = TestData.IdxFile(Path.Combine(TestData.Mnist, "t10k-images-idx3-ubyte.gz"), 3);
+        var values = PixelValues.ToUnit(idx.AsSpan(Idx.ImageHeaderLength));
+        using var client = factory.CreateClient();
+
+        using var fromIdx = await client.PostAsync("/encode?model=mnist", HttpExtensions.Raw(idx, Idx.MediaType));
+        using var fromNpy = await client.PostAsync("/encode?model=mnist", HttpExtensions.Raw(NpyFile(values, 3, 1, 28, 28), Npy.MediaType));
+
+        Assert.Equal(HttpStatusCode.OK, fromNpy.StatusCode);
+        Assert.Equal(await fromIdx.Content.ReadAsStringAsync(), await fromNpy.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -164,13 +164,33 @@ public sealed record ArchitectureInfo
     public long Parameters { get; init; }
 }
 
-/// <summary>Channels x height x width of the images the model takes and produces.</summary>
+/// <summary>
+/// Channels x height x width of the images the model takes and produces. One channel is gray; three are colour, planes
+/// in the order <see cref="ChannelOrder"/> names (red, green, blue unless it says otherwise).
+/// </summary>
 public sealed record ImageShape(int Channels, int Height, int Width)
 {
+    public const string Rgb = "RGB";
+    public const string Bgr = "BGR";
+
     public static ImageShape Mnist { get; } = new(1, 28, 28);
+
+    /// <summary>
+    /// For three channels, which colour each plane of the C x H x W tensor holds: "RGB" (the default when absent) or
+    /// "BGR". Absent for one channel.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ChannelOrder { get; init; }
 
     [JsonIgnore]
     public int PixelCount => Channels * Height * Width;
+
+    /// <summary>Pixels of one plane (one channel).</summary>
+    [JsonIgnore]
+    public int PlaneSize => Height * Width;
+
+    [JsonIgnore]
+    public bool IsColour => Channels == 3;
 }
 
 /// <summary>

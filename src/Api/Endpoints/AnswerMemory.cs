@@ -24,8 +24,8 @@ public static class AnswerMemory
     public static long Window(OnnxAutoencoder model, long count) =>
         Math.Min(count, AutoencoderService.WindowRows) * ((model.LatentSize * FloatBytes * 2L) + (model.PixelCount * ((FloatBytes * 2L) + JsonNumberBytes)));
 
-    /// <summary>A grid streamed a band at a time (<see cref="Images.PngImages.WriteGridAsync"/>): a band of gray pixels, and as much again for its compression.</summary>
-    public static long GridBand(ImageShape shape, int columns) => 2L * columns * shape.Width * shape.Height;
+    /// <summary>A grid streamed a band at a time (<see cref="Images.PngImages.WriteGridAsync"/>): a band of 8-bit samples, and as much again for its compression.</summary>
+    public static long GridBand(ImageShape shape, int columns) => 2L * columns * shape.PixelCount;
 
     /// <summary>The request's body, received, as a handler copies it to read it (a bulk file, a .npy matrix).</summary>
     public static long Body(HttpRequest request, long maxBytes) =>

@@ -17,30 +17,32 @@ public sealed record DecodeRequest(float[]? Latent);
 /// <param name="Model">The model that decoded it.</param>
 /// <param name="Width">Image width in pixels.</param>
 /// <param name="Height">Image height in pixels.</param>
-/// <param name="Pixels">Row-major gray values in [0,1], white ink (1) on black (0).</param>
-public sealed record DecodeResponse(string Model, int Width, int Height, float[] Pixels);
+/// <param name="Channels">1 (gray) or 3 (colour, planes in the order of the model's image.channelOrder, RGB by default).</param>
+/// <param name="Pixels">Values in [0,1], channels x height x width, each plane row-major; for gray, white ink (1) on black (0).</param>
+public sealed record DecodeResponse(string Model, int Width, int Height, int Channels, float[] Pixels);
 
 /// <summary>Many decoded images as numbers.</summary>
 /// <param name="Model">The model that decoded them.</param>
 /// <param name="Count">How many images.</param>
 /// <param name="Width">Image width in pixels.</param>
 /// <param name="Height">Image height in pixels.</param>
-/// <param name="Images">Each image's row-major gray values in [0,1], in the order of the latents.</param>
-public sealed record BulkDecodeResponse(string Model, int Count, int Width, int Height, float[][] Images);
+/// <param name="Channels">1 (gray) or 3 (colour).</param>
+/// <param name="Images">Each image's values in [0,1], channels x height x width, in the order of the latents.</param>
+public sealed record BulkDecodeResponse(string Model, int Count, int Width, int Height, int Channels, float[][] Images);
 
 /// <summary>An image's reconstruction.</summary>
 /// <param name="Model">The model used.</param>
 /// <param name="Latent">The latent vector of the (preprocessed) input.</param>
-/// <param name="Image">The reconstruction as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Image">The reconstruction as a base64-encoded 8-bit PNG (gray, or RGB for a colour model).</param>
 /// <param name="MeanSquaredError">Mean squared error per pixel between the model's input and its reconstruction, in [0,1] units.</param>
 /// <param name="Percentile">Share (percent) of the model's validation images that it reconstructed better; null if the model records none.</param>
-/// <param name="Input">The image as the model saw it (after preprocessing) as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Input">The image as the model saw it (after preprocessing) as a base64-encoded 8-bit PNG (gray, or RGB for a colour model).</param>
 public sealed record ReconstructResponse(string Model, float[] Latent, string Image, double MeanSquaredError, double? Percentile, string Input);
 
 /// <summary>An image's denoising.</summary>
 /// <param name="Model">The model used.</param>
-/// <param name="Image">The model's output, the cleaned image, as a base64-encoded 8-bit grayscale PNG.</param>
-/// <param name="Input">The uploaded image as the model takes it (after preprocessing, before any ?noise=), as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Image">The model's output, the cleaned image, as a base64-encoded 8-bit PNG (gray, or RGB for a colour model).</param>
+/// <param name="Input">The uploaded image as the model takes it (after preprocessing, before any ?noise=), as a base64-encoded 8-bit PNG (gray, or RGB for a colour model).</param>
 /// <param name="Noise">With ?noise=: the noise added to the input, as ?noise= takes it ("gaussian:0.3"); else null.</param>
 /// <param name="Seed">With ?noise=: the seed of that noise (also in the Noise-Seed header); the same seed gives the same noise.</param>
 /// <param name="Noisy">With ?noise=: the input with the noise added, exactly what the model denoised (base64 PNG).</param>
@@ -97,7 +99,7 @@ public sealed record InterpolateResponse(string Model, float[] Weights, float[][
 /// <param name="Temperature">How far the draws were spread around their components' means: 0 the means, 1 the prior itself.</param>
 /// <param name="Count">How many images.</param>
 /// <param name="Latents">Each image's code, in the order of the images; /decode gives the image back.</param>
-/// <param name="Images">Each image as a base64-encoded 8-bit grayscale PNG.</param>
+/// <param name="Images">Each image as a base64-encoded 8-bit PNG (gray, or RGB for a colour model).</param>
 public sealed record GenerateResponse(string Model, int Seed, double Temperature, int Count, float[][] Latents, string[] Images);
 
 /// <summary>A model's latent prior, what POST /generate samples from.</summary>

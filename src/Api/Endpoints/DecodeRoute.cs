@@ -63,7 +63,7 @@ public static class DecodeRoute
                 var shape = model.Manifest.Image;
                 var pixels = await service.DecodeAsync(model, latents, cancellationToken);
                 return ResponseFormat.PrefersJson(request)
-                    ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, pixels))
+                    ? TypedResults.Ok(new DecodeResponse(model.Name, shape.Width, shape.Height, shape.Channels, pixels))
                     : TypedResults.File(images.ToPng(pixels, shape), "image/png");
             }
 
@@ -84,13 +84,15 @@ public static class DecodeRoute
     }
 
     /// <summary>
-    /// Many latents' images: an IDX file, one PNG grid, or JSON, as the client accepts, written as they are decoded a
-    /// window at a time.
+    /// Many latents' images: an IDX file (one-channel models only), a .npy array [N, C, H, W], one PNG grid, or JSON, as
+    /// the client accepts, written as they are decoded a window at a time. A colour model's default is .npy.
     /// </summary>
     private static PushStreamHttpResult Many(LatentCall call, OnnxAutoencoder model, float[] latents, int count)
     {
         var (shape, images, service) = (model.Manifest.Image, call.Images, call.Service);
-        var format = ResponseFormat.Choose(call.Request, IdxImages.MediaType, ResponseFormat.Png, ResponseFormat.Json);
+        var format = shape.IsColour
+            ? ResponseFormat.Choose(call.Request, Npy.MediaType, ResponseFormat.Png, ResponseFormat.Json)
+            : ResponseFormat.Choose(call.Request, IdxImages.MediaType, ResponseFormat.Png, ResponseFormat.Json, Npy.MediaType);
         var columns = ImageTensors.GridColumns(count);
         call.Reserve(
             AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
@@ -102,6 +104,7 @@ public static class DecodeRoute
             output => format switch
             {
                 IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                Npy.MediaType => NpyImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
                 ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
                 _ => StreamedJson.WriteDecodedAsync(output, model.Name, count, shape, Images(call.CancellationToken), call.CancellationToken),
             },

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
-/// POST /denoise: an image, or every image of an IDX file, cleaned by a denoising model; with ?noise=, seeded noise is
+/// POST /denoise: an image, or every image of an IDX file or a .npy array, cleaned by a denoising model; with ?noise=, seeded noise is
 /// added first to show what the model removes.
 /// </summary>
 public static class DenoiseRoute
@@ -30,7 +30,7 @@ public static class DenoiseRoute
             call.Request.HttpContext.Response.Headers[NoiseSeedHeader] = added.Seed.ToString(CultureInfo.InvariantCulture);
         }
 
-        return IdxBodies.IsIdx(call.Request)
+        return BulkImageBodies.IsBulk(call.Request)
             ? await DenoiseFileAsync(call, model, added)
             : await DenoiseImageAsync(call, model, added);
     }
@@ -69,32 +69,33 @@ public static class DenoiseRoute
     }
 
     /// <summary>
-    /// Every image of the file denoised by the model, as an IDX file written a window at a time as the windows are
+    /// Every image of the file denoised by the model, as a file of the same format (IDX or .npy) written a window at a time as the windows are
     /// denoised; with <paramref name="noise"/>, each image is corrupted by it first, in file order, all from one seeded
     /// generator (so the bytes do not depend on the windows).
     /// </summary>
     private static async Task<PushStreamHttpResult> DenoiseFileAsync(ImageCall call, OnnxAutoencoder model, AddedNoise? noise)
     {
-        ResponseFormat.Require(call.Request, "an IDX file", IdxImages.MediaType);
-        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to denoise");
-        var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, call.CancellationToken);
+        var format = BulkImageBodies.IsNpy(call.Request) ? Npy.MediaType : IdxImages.MediaType;
+        ResponseFormat.Require(call.Request, format == Npy.MediaType ? "a .npy array" : "an IDX file", format);
+        call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "A file of images to denoise");
+        var body = await BulkImageBodies.OpenAsync(call, model);
         var shape = model.Manifest.Image;
         return StreamedAnswers.Stream(
             call.Request,
             async output =>
             {
-                await using (content)
+                await using (body)
                 {
-                    await IdxImages.WriteAsync(output, Denoised(call, model, content, count, noise), count, shape, call.CancellationToken);
+                    await body.WriteAsync(output, Denoised(call, model, body, noise), shape, call.CancellationToken);
                 }
             },
-            IdxImages.MediaType);
+            format);
     }
 
-    private static async IAsyncEnumerable<float[]> Denoised(ImageCall call, OnnxAutoencoder model, Stream content, int count, AddedNoise? noise)
+    private static async IAsyncEnumerable<float[]> Denoised(ImageCall call, OnnxAutoencoder model, BulkImageBody body, AddedNoise? noise)
     {
         var cancellationToken = call.CancellationToken;
-        var windows = IdxImages.ReadWindowsAsync(content, count, model.Manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+        var windows = body.ReadWindowsAsync(model.Manifest.Image, AutoencoderService.WindowRows, cancellationToken);
         if (noise is not null)
         {
             windows = noise.ApplyInOrder(windows, model.PixelCount);

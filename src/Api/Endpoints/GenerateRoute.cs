@@ -31,8 +31,8 @@ public static class GenerateRoute
     }
 
     /// <summary>
-    /// Codes drawn from the model's latent prior and their images: one PNG grid by default, an IDX file, or JSON with
-    /// the codes and each image as a PNG, as the client accepts. Written as they are made, a window at a time: the
+    /// Codes drawn from the model's latent prior and their images: one PNG grid by default, an IDX file (one-channel
+    /// models only), a .npy array [N, C, H, W], or JSON with the codes and each image as a PNG, as the client accepts. Written as they are made, a window at a time: the
     /// codes are drawn a window at a time too, so whatever the count, the answer holds one window (and one band of a
     /// grid).
     /// </summary>
@@ -42,7 +42,9 @@ public static class GenerateRoute
         var (count, shape, images, service) = (generation.Count, model.Manifest.Image, call.Images, call.Service);
         IEnumerable<float[]> Codes() => sampler.SampleInPieces(count, generation.Seed, generation.Temperature, AutoencoderService.WindowRows);
         IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) => service.DecodePiecesAsync(model, Codes(), cancellationToken);
-        var format = ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json);
+        var format = shape.IsColour
+            ? ResponseFormat.Choose(call.Request, ResponseFormat.Png, Npy.MediaType, ResponseFormat.Json)
+            : ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json, Npy.MediaType);
         var columns = ImageTensors.GridColumns(count);
         call.Reserve(
             AnswerMemory.Window(model, count) + (format == ResponseFormat.Png ? AnswerMemory.GridBand(shape, columns) : 0),
@@ -53,6 +55,7 @@ public static class GenerateRoute
             {
                 ResponseFormat.Png => images.WriteGridAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
                 IdxImages.MediaType => IdxImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
+                Npy.MediaType => NpyImages.WriteAsync(output, Images(call.CancellationToken), count, shape, call.CancellationToken),
                 _ => StreamedJson.WriteGeneratedAsync(
                     output,
                     model.Name,

@@ -11,7 +11,7 @@ namespace Autoencoder.Api.Endpoints;
 
 /// <summary>
 /// POST /score: how unusual an image is to the model (its reconstruction error among the validation images', and for a
-/// model with a scorer its novelty score), as JSON or a heat map; for an IDX file, every image's scores, or a grid of
+/// model with a scorer its novelty score), as JSON or a heat map; for an IDX file or a .npy array, every image's scores, or a grid of
 /// their heat maps.
 /// </summary>
 public static class ScoreRoute
@@ -23,9 +23,9 @@ public static class ScoreRoute
     {
         var model = call.ResolveModel();
         var limit = AnomalyScores.Threshold(model.Manifest, QueryValues.Threshold(threshold));
-        if (IdxBodies.IsIdx(call.Request))
+        if (BulkImageBodies.IsBulk(call.Request))
         {
-            return ResponseFormat.Require(call.Request, "an IDX file", ResponseFormat.Json, ResponseFormat.Png) == ResponseFormat.Png
+            return ResponseFormat.Require(call.Request, BulkImageBodies.IsNpy(call.Request) ? "a .npy array" : "an IDX file", ResponseFormat.Json, ResponseFormat.Png) == ResponseFormat.Png
                 ? await HeatMapGridAsync(call, model)
                 : await ScoreFileAsync(call, model, limit);
         }
@@ -61,17 +61,18 @@ public static class ScoreRoute
     {
         var cancellationToken = call.CancellationToken;
         call.Reserve(AnswerMemory.Body(call.Request, call.Limits.MaxBulkBodyBytes) + AnswerMemory.Window(model, AutoencoderService.WindowRows), "An IDX file to score");
-        var (content, count) = await IdxBodies.OpenAsync(call.Request, model, call.Limits, cancellationToken);
+        var body = await BulkImageBodies.OpenAsync(call, model);
+        var count = body.Count;
         var manifest = model.Manifest;
         var pixels = model.PixelCount;
         List<AnomalyScore> scores;
         BulkNovelty? novelty;
-        await using (content)
+        await using (body)
         {
             call.Reserve(AnswerMemory.Scores(count) + AnswerMemory.Novelty(model.Scorer, count), $"Scores of {count} images");
             scores = new List<AnomalyScore>(count);
             novelty = model.Scorer is { } scorer ? new BulkNovelty(scorer, count) : null;
-            var windows = IdxImages.ReadWindowsAsync(content, count, manifest.Image, AutoencoderService.WindowRows, cancellationToken);
+            var windows = body.ReadWindowsAsync(manifest.Image, AutoencoderService.WindowRows, cancellationToken);
             await foreach (var window in call.Service.ReconstructWindowsAsync(model, windows, cancellationToken))
             {
                 for (var row = 0; row < window.Rows; row++)
@@ -102,26 +103,17 @@ public static class ScoreRoute
     private static async Task<FileContentHttpResult> HeatMapGridAsync(ImageCall call, OnnxAutoencoder model)
     {
         var limits = call.Limits;
-        call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes), "An IDX file of heat maps");
-        var (content, count) = await IdxBodies.OpenAsync(call.Request, model, limits, call.CancellationToken);
+        call.Reserve(AnswerMemory.Body(call.Request, limits.MaxBulkBodyBytes), "A file of images for heat maps");
+        await using var body = await BulkImageBodies.OpenAsync(call, model);
+        var count = body.Count;
         if (count > limits.MaxHeatMapImages)
         {
-            await content.DisposeAsync();
             throw ClientInputException.TooLarge(
-                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this IDX file has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
+                $"A grid of heat maps holds at most {limits.MaxHeatMapImages} images and this {(body.MediaType == Npy.MediaType ? ".npy array" : "IDX file")} has {count}: send at most {limits.MaxHeatMapImages}, or ask for the scores as JSON (Accept: application/json).");
         }
 
-        try
-        {
-            call.Reserve(AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
-        }
-        catch
-        {
-            await content.DisposeAsync();
-            throw;
-        }
-
-        var inputs = await IdxBodies.ReadModelInputAsync(content, count, model, call.CancellationToken);
+        call.Reserve(AnswerMemory.HeatMapGrid(model, count), $"A grid of {count} heat maps");
+        var inputs = await body.ReadModelInputAsync(model, call.CancellationToken);
         var reconstructions = AutoencoderService.ReconstructMany(model, inputs, count, call.CancellationToken);
         return TypedResults.File(call.Images.ToHeatMapGrid(inputs, reconstructions, count, model.Manifest.Image), ResponseFormat.Png);
     }

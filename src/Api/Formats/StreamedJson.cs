@@ -57,7 +57,7 @@ public static class StreamedJson
         json.WriteEndObject();
     }
 
-    /// <summary>/decode's answer for many latents: {"model", "count", "width", "height", "images": [[pixels], ...]}.</summary>
+    /// <summary>/decode's answer for many latents: {"model", "count", "width", "height", "channels", "images": [[C x H x W values], ...]}.</summary>
     public static async Task WriteDecodedAsync(
         Stream output, string model, int count, ImageShape shape, IAsyncEnumerable<float[]> images, CancellationToken cancellationToken)
     {
@@ -67,6 +67,7 @@ public static class StreamedJson
         json.WriteNumber("count", count);
         json.WriteNumber("width", shape.Width);
         json.WriteNumber("height", shape.Height);
+        json.WriteNumber("channels", shape.Channels);
         json.WriteStartArray("images");
         await foreach (var piece in images.WithCancellation(cancellationToken))
         {

@@ -8,8 +8,10 @@ namespace Autoencoder.Api.Images;
 /// <summary>
 /// Where a reconstruction differs from its input, for a person to look at: one RGB PNG of three panels, the input,
 /// the reconstruction and the absolute per-pixel error in a black-red-yellow-white colour map (0 black, 1 white, on
-/// the same scale for every image, so pictures can be compared). Panels are enlarged with whole pixels to at least
-/// <see cref="MinimumPanelSide"/> pixels, so that a 28x28 digit is not a speck.
+/// the same scale for every image, so pictures can be compared). For a colour image the error is the mean of its
+/// channels' errors, and the third panel lays that colour map over the input darkened to half, as opaque as the error
+/// is large (fully from a third up), so it shows where the picture differs. Panels are enlarged with whole pixels to at
+/// least <see cref="MinimumPanelSide"/> pixels, so that a 28x28 digit is not a speck.
 /// </summary>
 public static class HeatMap
 {
@@ -21,19 +23,20 @@ public static class HeatMap
     /// <summary>White pixels between the heat maps of a grid.</summary>
     public const int TileGap = 12;
 
-    public static byte[] Encode(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, int width, int height) =>
-        EncodeGrid(input, reconstruction, 1, width, height);
+    public static byte[] Encode(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, ImageShape shape) =>
+        EncodeGrid(input, reconstruction, 1, shape);
 
     /// <summary>
-    /// The heat maps of <paramref name="count"/> images (row-major [count, height * width] each) as one PNG grid, left
+    /// The heat maps of <paramref name="count"/> images ([count, C, H, W] each) as one PNG grid, left
     /// to right, top to bottom, <see cref="TileGap"/> white pixels apart, each tile exactly the image's own heat map.
     /// Tiles are about three times as wide as high, so <see cref="GridColumns"/> makes the grid about square.
     /// </summary>
-    public static byte[] EncodeGrid(ReadOnlySpan<float> inputs, ReadOnlySpan<float> reconstructions, int count, int width, int height)
+    public static byte[] EncodeGrid(ReadOnlySpan<float> inputs, ReadOnlySpan<float> reconstructions, int count, ImageShape shape)
     {
+        var (width, height) = (shape.Width, shape.Height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(inputs.Length, count * width * height);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(reconstructions.Length, count * width * height);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(inputs.Length, count * shape.PixelCount);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(reconstructions.Length, count * shape.PixelCount);
         var (tileWidth, tileHeight) = TileSize(width, height);
         var columns = GridColumns(count);
         var rows = (count + columns - 1) / columns;
@@ -41,7 +44,7 @@ public static class HeatMap
             checked((columns * tileWidth) + ((columns - 1) * TileGap)), checked((rows * tileHeight) + ((rows - 1) * TileGap)), new Rgb24(255, 255, 255));
         var inputPixels = inputs.ToArray();
         var reconstructionPixels = reconstructions.ToArray();
-        var pixels = width * height;
+        var pixels = shape.PixelCount;
         image.ProcessPixelRows(rowAccess =>
         {
             for (var tile = 0; tile < count; tile++)
@@ -53,8 +56,7 @@ public static class HeatMap
                     row * (tileHeight + TileGap),
                     inputPixels.AsSpan(tile * pixels, pixels),
                     reconstructionPixels.AsSpan(tile * pixels, pixels),
-                    width,
-                    height);
+                    shape);
             }
         });
 
@@ -76,8 +78,9 @@ public static class HeatMap
     /// <summary>The whole-pixel enlargement that makes the shorter side at least <see cref="MinimumPanelSide"/>.</summary>
     private static int Zoom(int width, int height) => Math.Max(1, (MinimumPanelSide + Math.Min(width, height) - 1) / Math.Min(width, height));
 
-    private static void DrawTile(PixelAccessor<Rgb24> rows, int left, int top, ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, int width, int height)
+    private static void DrawTile(PixelAccessor<Rgb24> rows, int left, int top, ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, ImageShape shape)
     {
+        var (width, height) = (shape.Width, shape.Height);
         var zoom = Zoom(width, height);
         var (panelWidth, panelHeight) = (width * zoom, height * zoom);
         for (var y = 0; y < panelHeight; y++)
@@ -87,9 +90,18 @@ public static class HeatMap
             for (var x = 0; x < panelWidth; x++)
             {
                 var i = sourceRow + (x / zoom);
-                row[x] = Gray(input[i]);
-                row[panelWidth + Gap + x] = Gray(reconstruction[i]);
-                row[(2 * (panelWidth + Gap)) + x] = Heat(Math.Abs(reconstruction[i] - input[i]));
+                if (!shape.IsColour)
+                {
+                    row[x] = Gray(input[i]);
+                    row[panelWidth + Gap + x] = Gray(reconstruction[i]);
+                    row[(2 * (panelWidth + Gap)) + x] = Heat(Math.Abs(reconstruction[i] - input[i]));
+                    continue;
+                }
+
+                var original = Colour(input, shape, i);
+                row[x] = original;
+                row[panelWidth + Gap + x] = Colour(reconstruction, shape, i);
+                row[(2 * (panelWidth + Gap)) + x] = Over(original, MeanError(input, reconstruction, shape, i));
             }
         }
     }
@@ -98,6 +110,36 @@ public static class HeatMap
     {
         var level = Level(value);
         return new Rgb24(level, level, level);
+    }
+
+    /// <summary>Pixel <paramref name="i"/> of a colour image's planes.</summary>
+    private static Rgb24 Colour(ReadOnlySpan<float> image, ImageShape shape, int i)
+    {
+        var planes = ImageLayout.ColourPlanes(shape);
+        var plane = shape.PlaneSize;
+        return new Rgb24(Level(image[(planes[0] * plane) + i]), Level(image[(planes[1] * plane) + i]), Level(image[(planes[2] * plane) + i]));
+    }
+
+    private static float MeanError(ReadOnlySpan<float> input, ReadOnlySpan<float> reconstruction, ImageShape shape, int i)
+    {
+        var sum = 0f;
+        for (var channel = 0; channel < shape.Channels; channel++)
+        {
+            var at = (channel * shape.PlaneSize) + i;
+            sum += Math.Abs(reconstruction[at] - input[at]);
+        }
+
+        return sum / shape.Channels;
+    }
+
+    /// <summary>The error's colour over the picture darkened to half, as opaque as the error is large (fully from a third up).</summary>
+    private static Rgb24 Over(Rgb24 picture, float error)
+    {
+        var heat = Heat(error);
+        var opacity = Math.Clamp(float.IsNaN(error) ? 1f : error * 3f, 0f, 1f);
+        static byte Blend(byte under, byte over, float opacity) =>
+            (byte)MathF.Round(((1 - opacity) * under / 2f) + (opacity * over), MidpointRounding.AwayFromZero);
+        return new Rgb24(Blend(picture.R, heat.R, opacity), Blend(picture.G, heat.G, opacity), Blend(picture.B, heat.B, opacity));
     }
 
     /// <summary>Black to red over the first third, red to yellow over the second, yellow to white over the last.</summary>

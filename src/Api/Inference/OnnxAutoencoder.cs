@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Autoencoder.Api.Images;
 using Autoencoder.Api.Metrics;
 using Autoencoder.Core;
 using Microsoft.ML.OnnxRuntime;
@@ -114,6 +115,11 @@ public sealed class OnnxAutoencoder : IDisposable
             throw new ModelLoadException(e.FilePath, e.Problem);
         }
 
+        if (ImageLayout.Problem(manifest) is { } unservable)
+        {
+            throw new ModelLoadException(files.PathOf(ModelManifest.FileName), unservable);
+        }
+
         var latentMap = LoadLatentMap(files, manifest);
         var provider = selector.Provider;
         var encoderPath = files.PathOf(ModelManifest.EncoderFileName);
@@ -129,6 +135,7 @@ public sealed class OnnxAutoencoder : IDisposable
             try
             {
                 model.CheckSignatures(encoderPath, decoderPath);
+                model.CheckLatentMapExamples(files);
                 return model;
             }
             catch
@@ -335,14 +342,30 @@ public sealed class OnnxAutoencoder : IDisposable
     }
 
     /// <summary>
+    /// The latent map's examples are answered as they are stored: each must be a PNG of the model's own size and colour.
+    /// Checked after the ONNX files, whose disagreement with model.json says more.
+    /// </summary>
+    private void CheckLatentMapExamples(ModelFiles files)
+    {
+        var examples = LatentMap?.Examples ?? [];
+        for (var i = 0; i < examples.Length; i++)
+        {
+            if (PngHeader.Problem(examples[i].Image, Manifest.Image) is { } problem)
+            {
+                throw new ModelLoadException(files.PathOf(LatentMap.FileName), $"does not fit model.json: examples[{i}].image {problem}");
+            }
+        }
+    }
+
+    /// <summary>
     /// The files must have exactly the inputs and outputs model.json names, with its sizes. A variational autoencoder's
     /// encoder has a second output, the log-variance, named in model.json's <c>variational</c>; the service uses only
     /// the latent (the mean), but an encoder and a model.json that disagree about it are not the same model.
     /// </summary>
     private void CheckSignatures(string encoderPath, string decoderPath)
     {
-        long[] image = [-1, .. imageShape];
-        long[] latent = [-1, LatentSize];
+        var image = new ExpectedShape([-1, .. imageShape], "image.channels, image.height and image.width");
+        var latent = new ExpectedShape([-1, LatentSize], "latentSize");
         Expect(encoderPath, "input", encoder.InputMetadata, [(encoderInput[0], image)]);
         Expect(
             encoderPath,
@@ -353,7 +376,7 @@ public sealed class OnnxAutoencoder : IDisposable
         Expect(decoderPath, "output", decoder.OutputMetadata, [(decoderOutput[0], image)]);
     }
 
-    private static void Expect(string path, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, (string Name, long[] Shape)[] expected)
+    private static void Expect(string path, string kind, IReadOnlyDictionary<string, NodeMetadata> metadata, (string Name, ExpectedShape Shape)[] expected)
     {
         var names = expected.Select(entry => entry.Name).ToArray();
         if (metadata.Count != expected.Length || !names.All(metadata.ContainsKey))
@@ -370,15 +393,19 @@ public sealed class OnnxAutoencoder : IDisposable
         }
     }
 
-    private static void ExpectShape(string path, string kind, NodeMetadata node, string name, long[] shape)
+    private static void ExpectShape(string path, string kind, NodeMetadata node, string name, ExpectedShape expected)
     {
-        if (node.ElementType != typeof(float) || !node.Dimensions.SequenceEqual(shape.Select(dimension => (int)dimension)))
+        if (node.ElementType != typeof(float) || !node.Dimensions.SequenceEqual(expected.Dimensions.Select(dimension => (int)dimension)))
         {
             throw new ModelLoadException(
                 path,
-                $"{kind} '{name}' is {node.ElementType.Name}[{string.Join(",", node.Dimensions)}], but model.json implies float32[{string.Join(",", shape)}] (-1: any batch size)");
+                $"{kind} '{name}' is {node.ElementType.Name}[{string.Join(",", node.Dimensions)}], but model.json implies float32[{string.Join(",", expected.Dimensions)}] "
+                + $"(from its {expected.Fields}; -1: any batch size)");
         }
     }
+
+    /// <summary>A tensor's shape as model.json implies it, and the model.json fields it comes from.</summary>
+    private sealed record ExpectedShape(long[] Dimensions, string Fields);
 
     /// <summary>The metric series of one model stage, resolved once.</summary>
     private sealed class StageMetrics(ApiMetrics metrics, string model, string stage)

@@ -247,8 +247,9 @@ public sealed class DenoiseTests(DenoiserModelsFactory factory) : IClassFixture<
         var upload = denoise.GetProperty("requestBody").GetProperty("content");
         Assert.True(upload.TryGetProperty("multipart/form-data", out _));
         Assert.True(upload.TryGetProperty("application/x-idx", out _));
+        Assert.True(upload.TryGetProperty("application/x-npy", out _));
         var ok = denoise.GetProperty("responses").GetProperty("200").GetProperty("content");
-        Assert.Equal(["application/json", "application/x-idx", "image/png"], ok.EnumerateObject().Select(type => type.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["application/json", "application/x-idx", "application/x-npy", "image/png"], ok.EnumerateObject().Select(type => type.Name).Order(StringComparer.Ordinal));
     }
 
     private static byte[] PngPixels(JsonElement body, string field) => Digits.Decode(Convert.FromBase64String(body.GetProperty(field).GetString()!)).Pixels;

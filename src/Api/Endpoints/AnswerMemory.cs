@@ -1,3 +1,4 @@
+using Autoencoder.Api.Http;
 using Autoencoder.Api.Inference;
 using Autoencoder.Api.Limits;
 using Autoencoder.Core;
@@ -30,6 +31,17 @@ public static class AnswerMemory
     /// <summary>The request's body, received, as a handler copies it to read it (a bulk file, a .npy matrix).</summary>
     public static long Body(HttpRequest request, long maxBytes) =>
         request.HttpContext.Features.Get<IReceivedBodyFeature>()?.Length ?? request.ContentLength ?? maxBytes;
+
+    /// <summary>
+    /// A .npy body read whole, then its values as floats: the body and about as much again. A gzip body (declared, or
+    /// starting as gzip) can inflate to <paramref name="maxBytes"/> whatever its own size, so it is reserved for that:
+    /// the body as received, the inflated file, and its floats.
+    /// </summary>
+    public static long NpyBody(HttpRequest request, long maxBytes)
+    {
+        var received = Body(request, maxBytes);
+        return RequestBodies.MayBeGzip(request) ? received + (2 * maxBytes) : 2 * received;
+    }
 
     /// <summary>Latents read from a body: <paramref name="rows"/> of the model's latent size as floats.</summary>
     public static long Latents(OnnxAutoencoder model, long rows) => rows * model.LatentSize * FloatBytes;

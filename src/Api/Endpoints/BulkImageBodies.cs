@@ -36,8 +36,7 @@ public static class BulkImageBodies
             return new BulkImageBody(IdxImages.MediaType, count, content, null);
         }
 
-        // The file inflated, and its images as floats: about as large again (or half, from float64).
-        call.Reserve(2 * AnswerMemory.Body(request, limits.MaxBulkBodyBytes), "A .npy array of images");
+        call.Reserve(AnswerMemory.NpyBody(request, limits.MaxBulkBodyBytes), "A .npy array of images");
         var file = await RequestBodies.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var (values, images) = NpyImages.Read(file, shape, limits.MaxBulkImages);
         AutoencoderService.RequirePixels(model, values);

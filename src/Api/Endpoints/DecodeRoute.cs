@@ -75,8 +75,7 @@ public static class DecodeRoute
     {
         var (request, limits, cancellationToken) = (call.Request, call.Limits, call.CancellationToken);
 
-        // The body as read, and its latents as floats: as large again, or twice for a float64 matrix's half.
-        call.Reserve(2 * AnswerMemory.Body(request, limits.MaxBulkBodyBytes), "A .npy body of latents");
+        call.Reserve(AnswerMemory.NpyBody(request, limits.MaxBulkBodyBytes), "A .npy body of latents");
         var file = await RequestBodies.ReadBodyAsync(request, limits.MaxBulkBodyBytes, cancellationToken);
         var latents = Npy.ReadMatrix(file, out var rows, out var columns);
         Validate(latents, rows, columns, model, limits);

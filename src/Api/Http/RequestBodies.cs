@@ -51,6 +51,31 @@ public static class RequestBodies
         Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
         && contentType.MediaType.Equals(mediaType, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether the request's body may be gzip: it says so, or its first bytes are gzip's. A body not received yet
+    /// cannot be looked at, so it may be.
+    /// </summary>
+    public static bool MayBeGzip(HttpRequest request)
+    {
+        if (DeclaresGzip(request))
+        {
+            return true;
+        }
+
+        if (request.HttpContext.Features.Get<Limits.IReceivedBodyFeature>() is null || !request.BodyReader.TryRead(out var result))
+        {
+            return true;
+        }
+
+        // A look, not a read: the handler reads the body from its start.
+        var start = result.Buffer.Slice(0, Math.Min(2, result.Buffer.Length));
+        Span<byte> first = stackalloc byte[2];
+        start.CopyTo(first);
+        var gzip = start.Length < 2 || StartsAsGzip(first);
+        request.BodyReader.AdvanceTo(result.Buffer.Start);
+        return gzip;
+    }
+
     /// <summary>Whether a body begins with gzip's magic bytes.</summary>
     public static bool StartsAsGzip(ReadOnlySpan<byte> body) => body.Length >= 2 && body[0] == 0x1f && body[1] == 0x8b;
 

@@ -72,6 +72,36 @@ public sealed class WorkMemoryTests
     }
 
     /// <summary>
+    /// A gzip .npy body can inflate to the bulk body limit whatever its own size, so it is reserved for that before it is
+    /// inflated: where that cannot fit it is a 413 naming the limit, while the same array sent plain is reserved for its
+    /// own size and answered.
+    /// </summary>
+    [Fact]
+    public async Task AGzipNpyBodyIsReservedForWhatItMayInflateTo()
+    {
+        using var factory = new ConfiguredApiFactory(new Dictionary<string, string?>
+        {
+            ["Limits:WorkMemoryBytes"] = $"{64 * 1024 * 1024}",
+            ["Limits:MaxBulkBodyBytes"] = $"{48 * 1024 * 1024}",
+        });
+        var client = factory.CreateClient();
+        var images = Enumerable.Range(0, 100 * 784).Select(i => (i % 784) < 392 ? 0f : 1f).ToArray();
+        var plain = Endpoints.ShapedModelTests.NpyFile(images, 100, 1, 28, 28);
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            await gzip.WriteAsync(plain);
+        }
+
+        using var answered = await client.PostAsync("/encode", Raw(plain, "application/x-npy"));
+        using var refused = await client.PostAsync("/encode", Raw(compressed.ToArray(), "application/x-npy"));
+
+        Assert.True(compressed.Length < plain.Length / 10, "the test array compresses");
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        await refused.AssertProblemAsync(413, "(Limits:WorkMemoryBytes");
+    }
+
+    /// <summary>
     /// Maximal requests of every kind at once, more than the memory for answers holds: each is answered 200, 413 or 503
     /// (never a 500 or a dropped connection), every 200 is complete, and the memory all comes back.
     /// </summary>

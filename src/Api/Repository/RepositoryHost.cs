@@ -24,10 +24,18 @@ public sealed partial class RepositoryHost(ModelRepository repository, ModelRegi
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host disposed without being stopped (a test server torn down) has cancelled the polling already, and one
+        // disposed while this runs cancels it as it goes.
         if (Volatile.Read(ref disposed) == 0)
         {
-            // A host disposed without being stopped (a test server torn down) has cancelled the polling already.
-            await stopping.CancelAsync();
+            try
+            {
+                await stopping.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed between the check and the call: cancelled by Dispose.
+            }
         }
 
         await polling.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+
 namespace Autoencoder.Core;
 
 /// <summary>
@@ -27,67 +30,91 @@ public static class StructuralSimilarity
             throw new ArgumentException($"a {height}x{width} image is smaller than the {WindowSize}x{WindowSize} window");
         }
 
-        // The five local statistics, each filtered along rows first: columns reduce to width - WindowSize + 1.
+        // The five local statistics (means, squares and product of the two images), each filtered along rows first
+        // (columns reduce to width - WindowSize + 1), then along columns: each filter step is one weighted row added to
+        // another, in the window's order, so every position sums its terms in the same order as a direct 2-D sum.
         var outWidth = width - WindowSize + 1;
         var outHeight = height - WindowSize + 1;
-        var rowFiltered = new double[5][];
-        for (var statistic = 0; statistic < 5; statistic++)
+        var (planeSize, rowSize, outSize) = (height * width, height * outWidth, outHeight * outWidth);
+        var buffer = ArrayPool<double>.Shared.Rent(5 * (planeSize + rowSize + outSize));
+        try
         {
-            rowFiltered[statistic] = new double[height * outWidth];
-        }
-
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < outWidth; x++)
+            var planes = buffer.AsSpan(0, 5 * planeSize);
+            var rowFiltered = buffer.AsSpan(5 * planeSize, 5 * rowSize);
+            var local = buffer.AsSpan(5 * (planeSize + rowSize), 5 * outSize);
+            rowFiltered.Clear();
+            local.Clear();
+            for (var i = 0; i < planeSize; i++)
             {
-                double meanFirst = 0, meanSecond = 0, squareFirst = 0, squareSecond = 0, product = 0;
-                for (var k = 0; k < WindowSize; k++)
-                {
-                    var weight = Weights[k];
-                    double a = first[(y * width) + x + k];
-                    double b = second[(y * width) + x + k];
-                    meanFirst += weight * a;
-                    meanSecond += weight * b;
-                    squareFirst += weight * a * a;
-                    squareSecond += weight * b * b;
-                    product += weight * a * b;
-                }
-
-                var index = (y * outWidth) + x;
-                rowFiltered[0][index] = meanFirst;
-                rowFiltered[1][index] = meanSecond;
-                rowFiltered[2][index] = squareFirst;
-                rowFiltered[3][index] = squareSecond;
-                rowFiltered[4][index] = product;
+                double a = first[i];
+                double b = second[i];
+                planes[i] = a;
+                planes[planeSize + i] = b;
+                planes[(2 * planeSize) + i] = a * a;
+                planes[(3 * planeSize) + i] = b * b;
+                planes[(4 * planeSize) + i] = a * b;
             }
-        }
 
-        double sum = 0;
-        Span<double> local = stackalloc double[5];
-        for (var y = 0; y < outHeight; y++)
-        {
-            for (var x = 0; x < outWidth; x++)
+            for (var statistic = 0; statistic < 5; statistic++)
             {
-                local.Clear();
-                for (var k = 0; k < WindowSize; k++)
+                var plane = planes.Slice(statistic * planeSize, planeSize);
+                var rows = rowFiltered.Slice(statistic * rowSize, rowSize);
+                for (var y = 0; y < height; y++)
                 {
-                    var index = ((y + k) * outWidth) + x;
-                    for (var statistic = 0; statistic < 5; statistic++)
+                    var destination = rows.Slice(y * outWidth, outWidth);
+                    for (var k = 0; k < WindowSize; k++)
                     {
-                        local[statistic] += Weights[k] * rowFiltered[statistic][index];
+                        MultiplyAdd(plane.Slice((y * width) + k, outWidth), Weights[k], destination);
                     }
                 }
 
-                var (muFirst, muSecond) = (local[0], local[1]);
-                var varianceFirst = local[2] - (muFirst * muFirst);
-                var varianceSecond = local[3] - (muSecond * muSecond);
-                var covariance = local[4] - (muFirst * muSecond);
+                var columns = local.Slice(statistic * outSize, outSize);
+                for (var y = 0; y < outHeight; y++)
+                {
+                    var destination = columns.Slice(y * outWidth, outWidth);
+                    for (var k = 0; k < WindowSize; k++)
+                    {
+                        MultiplyAdd(rows.Slice((y + k) * outWidth, outWidth), Weights[k], destination);
+                    }
+                }
+            }
+
+            double sum = 0;
+            for (var i = 0; i < outSize; i++)
+            {
+                var (muFirst, muSecond) = (local[i], local[outSize + i]);
+                var varianceFirst = local[(2 * outSize) + i] - (muFirst * muFirst);
+                var varianceSecond = local[(3 * outSize) + i] - (muSecond * muSecond);
+                var covariance = local[(4 * outSize) + i] - (muFirst * muSecond);
                 sum += ((2 * muFirst * muSecond) + C1) * ((2 * covariance) + C2)
                     / (((muFirst * muFirst) + (muSecond * muSecond) + C1) * (varianceFirst + varianceSecond + C2));
             }
+
+            return sum / outSize;
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>destination += weight * source, element by element.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<double> source, double weight, Span<double> destination)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var weights = new Vector<double>(weight);
+            for (; i <= source.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                (new Vector<double>(destination[i..]) + (new Vector<double>(source[i..]) * weights)).CopyTo(destination[i..]);
+            }
         }
 
-        return sum / (outHeight * outWidth);
+        for (; i < source.Length; i++)
+        {
+            destination[i] += weight * source[i];
+        }
     }
 
     private static double[] GaussianWeights()

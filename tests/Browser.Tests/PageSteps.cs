@@ -124,6 +124,16 @@ internal static class PageSteps
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
+    internal static async Task<byte[]> HeatMapAsync(this PlaygroundServer server, byte[] image, string model)
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(image) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, "image", "image.png" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/score?model={model}") { Content = form };
+        request.Headers.Accept.ParseAdd("image/png");
+        using var response = await server.Client.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
     internal static async Task<int> DecodesAsync(IPage page) =>
         int.Parse(await page.GetAttributeAsync("#slider-view", "data-decodes") ?? "0", CultureInfo.InvariantCulture);
 

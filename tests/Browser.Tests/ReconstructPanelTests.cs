@@ -150,7 +150,19 @@ public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHe
             {
                 await Expect(badge).ToContainTextAsync($"{term.GetProperty("name").GetString()} {term.GetProperty("normalised").GetDouble().ToString("F1", CultureInfo.InvariantCulture)}");
             }
+
+            // Beside the verdict, the service's heat map of the same image.
+            var heatMap = await server.HeatMapAsync(image, OneClassModel);
+            await Expect(page.Locator("#heat-map-view")).ToHaveAttributeAsync("src", PngPrefix + Convert.ToBase64String(heatMap));
+            await Expect(page.Locator("#heat-map-figure")).ToBeVisibleAsync();
         }
+
+        // A model without a scorer shows no heat map.
+        await page.SelectOptionAsync("#model", "mnist");
+        var seven = await File.ReadAllBytesAsync(Path.Combine(PlaygroundServer.RepositoryRoot, "samples", "digit-0-label-7.png"));
+        await page.SetInputFilesAsync("#upload", new FilePayload { Name = "seven.png", MimeType = "image/png", Buffer = seven });
+        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("aria-busy", "false");
+        await Expect(page.Locator("#heat-map-figure")).ToBeHiddenAsync();
 
         session.AssertNoProblems();
     }

@@ -50,6 +50,14 @@ export async function score(model, image) {
   return response.json();
 }
 
+/** The image's heat map (input, reconstruction, per-pixel error side by side) as a data: URL of the service's PNG. */
+export async function heatMap(model, image) {
+  const form = new FormData();
+  form.append('image', image, image.name ?? 'image.png');
+  const response = await send(withModel('/score', model), { method: 'POST', body: form, headers: { Accept: 'image/png' } });
+  return blobToDataUrl(await response.blob());
+}
+
 /** The decoded latent as a data: URL of the service's PNG. */
 export async function decode(model, latent) {
   const response = await send(withModel('/decode', model), {

@@ -20,6 +20,7 @@ export class ReconstructPanel {
   #views = { input: byId('input-view'), reconstruction: byId('reconstruction-view') };
   #facts = byId('reconstruct-facts');
   #unusual = byId('unusual');
+  #heatMap = { figure: byId('heat-map-figure'), view: byId('heat-map-view') };
   #error = byId('reconstruct-error');
 
   /**
@@ -147,12 +148,29 @@ export class ReconstructPanel {
     this.#showVerdict(null);
     await this.#onEncoded({ latent: result.latent, image: api.pngDataUrl(result.image) });
     const score = await scoring;
-    if (model === this.#model) {
-      this.#showVerdict(score);
+    if (model !== this.#model) {
+      return;
+    }
+    this.#showVerdict(score);
+    // A one-class model's verdict comes with where the image differs from what the model knows.
+    if (score?.novelty) {
+      const map = await api.heatMap(model.name, image);
+      if (model === this.#model) {
+        await setImage(this.#heatMap.view, map);
+        this.#heatMap.figure.hidden = false;
+      }
     }
   }
 
+  #hideHeatMap() {
+    this.#heatMap.figure.hidden = true;
+    this.#heatMap.view.removeAttribute('src');
+  }
+
   #showVerdict(score) {
+    if (!score?.novelty) {
+      this.#hideHeatMap();
+    }
     delete this.#unusual.dataset.percentile;
     delete this.#unusual.dataset.anomaly;
     this.#unusual.classList.remove('normal');
@@ -198,6 +216,7 @@ export class ReconstructPanel {
   }
 
   #clearViews() {
+    this.#hideHeatMap();
     this.#views.input.removeAttribute('src');
     this.#views.reconstruction.removeAttribute('src');
     this.#facts.textContent = Prompt;

@@ -245,14 +245,5 @@ public sealed class BundledModelTests
     private static double MeanSquaredError(string folder, float[] images, long[] shape) =>
         PixelValues.MeanSquaredError(images, Reconstruct(folder, images, shape));
 
-    private static float[] Reconstruct(string folder, float[] images, long[] shape)
-    {
-        using var encoder = new InferenceSession(Path.Combine(folder, "encoder.onnx"));
-        using var decoder = new InferenceSession(Path.Combine(folder, "decoder.onnx"));
-        using var input = OrtValue.CreateTensorValueFromMemory(images, shape);
-        using var runOptions = new RunOptions();
-        using var latents = encoder.Run(runOptions, ["image"], [input], ["latent"]);
-        using var outputs = decoder.Run(runOptions, ["latent"], [latents[0]], ["image"]);
-        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
+    private static float[] Reconstruct(string folder, float[] images, long[] shape) => EncodeAndDecode(folder, images, shape).Reconstructions;
 }

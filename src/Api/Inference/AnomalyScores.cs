@@ -67,12 +67,17 @@ public sealed class BulkNovelty
         normalised = [.. scorer.Calibration.Terms.Select(_ => new double[count])];
     }
 
-    /// <summary>Scores the window's images (row-major, as <see cref="ReconstructedWindow"/> has them), the next ones in file order, in parallel.</summary>
+    /// <summary>
+    /// Scores the window's images (row-major, as <see cref="ReconstructedWindow"/> has them), the next ones in file
+    /// order, on the request's own thread: a request holds one inference slot, so it takes one core's time, as its
+    /// model runs do.
+    /// </summary>
     public void Add(ReconstructedWindow window, int pixels, int latentSize, CancellationToken cancellationToken)
     {
         var start = scored;
-        Parallel.For(0, window.Rows, new ParallelOptions { CancellationToken = cancellationToken }, row =>
+        for (var row = 0; row < window.Rows; row++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var score = scorer.Score(
                 window.Input.AsSpan(row * pixels, pixels), window.Output.AsSpan(row * pixels, pixels), window.Latents.AsSpan(row * latentSize, latentSize));
             var image = start + row;
@@ -83,7 +88,8 @@ public sealed class BulkNovelty
                 values[term][image] = score.Terms[term].Value;
                 normalised[term][image] = score.Terms[term].Normalised;
             }
-        });
+        }
+
         scored += window.Rows;
     }
 

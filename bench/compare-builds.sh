@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Two builds of the service side by side (run by hand; not part of the tests): another commit's build (BEFORE, the path
 # of its Autoencoder.Api.dll) and this checkout's, started together and driven in turn, in alternating order, with the
-# same wrk requests: a digit's PNG to /reconstruct at concurrency 64, and the Open Inference Protocol's binary request
-# of 64 t10k digits at concurrency 16. Prints requests/s, p50 and p99 and the server's CPU time a request for each.
+# same wrk requests: a digit's PNG to /reconstruct as multipart/form-data (as browsers and Swagger UI send it) at
+# concurrency 64, and the Open Inference Protocol's binary request of 64 t10k digits at concurrency 16, each warmed up
+# at that load first. Prints requests/s, p50 and p99 and the server's CPU time a request for each.
+# BEFORE_DLL "same" compares settings on this checkout's build instead: BENCH_BEFORE_ENV and BENCH_AFTER_ENV
+# ("NAME=value ...") go into the two services' environments, e.g. BENCH_AFTER_ENV="Batching__Enabled=false".
 # Needs wrk (apt-get install wrk).
-# Usage: bench/compare-builds.sh BEFORE_DLL [seconds per run (10)] [runs (3)]
+# Usage: bench/compare-builds.sh BEFORE_DLL|same [seconds per run (10)] [runs (3)] [warm-up seconds (10)]
 #   e.g. git worktree add /tmp/before HEAD~3 && (cd /tmp/before && dotnet build src/Api -c Release)
 #        bench/compare-builds.sh /tmp/before/src/Api/bin/Release/net10.0/Autoencoder.Api.dll
 set -euo pipefail

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Microsoft.Playwright;
@@ -70,7 +71,13 @@ public sealed class ColourModelTests(PlaygroundServer server, ITestOutputHelper 
         await shown.WaitForAsync();
 
         // What went to the service: a colour PNG of the model's size, red ink on white paper.
-        var sent = await ImageSentAsync(sentBodies[^1]);
+        (string ContentType, byte[] Body) last;
+        lock (sentBodies)
+        {
+            last = sentBodies[^1];
+        }
+
+        var sent = await ImageSentAsync(last);
         var format = Image.Identify(sent);
         Assert.Equal((Width, Height), (format.Width, format.Height));
         Assert.Contains(format.Metadata.GetPngMetadata().ColorType, new PngColorType?[] { PngColorType.Rgb, PngColorType.RgbWithAlpha });
@@ -111,7 +118,7 @@ public sealed class ColourModelTests(PlaygroundServer server, ITestOutputHelper 
         using var file = new MemoryStream();
         await upload.SaveAsPngAsync(file);
         await page.SetInputFilesAsync("#upload", new FilePayload { Name = "halves.png", MimeType = "image/png", Buffer = file.ToArray() });
-        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^data:"));
+        await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("src", new Regex("^data:"));
         await Expect(page.Locator("#reconstruction-view")).ToHaveAttributeAsync("aria-busy", "false");
 
         // The pad shows the upload in its colours, and so do the model's input and its reconstruction.
@@ -166,7 +173,7 @@ public sealed class ColourModelTests(PlaygroundServer server, ITestOutputHelper 
         await Expect(page.Locator("#strip img")).ToHaveCountAsync(8);
         await Expect(page.Locator("#strip")).ToHaveAttributeAsync("aria-busy", "false");
         await Expect(page.Locator("#denoise-source")).ToHaveValueAsync("0");
-        await Expect(page.Locator("#denoised-view")).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^data:"));
+        await Expect(page.Locator("#denoised-view")).ToHaveAttributeAsync("src", new Regex("^data:"));
         await Expect(page.Locator("#denoise-views")).ToHaveAttributeAsync("aria-busy", "false");
 
         var views = page.Locator("#input-view, #reconstruction-view, #slider-view, #map-view, #samples img, #strip img, #denoise-views img");

@@ -6,7 +6,7 @@ namespace Autoencoder.Training.Tests.Evaluation;
 
 public sealed class JpegCodecTests
 {
-    private static readonly Lazy<GrayImageStack> Digits = new(() => IdxReader.ReadImages(MnistFiles.Locate(TestData.Mnist, MnistFiles.TestImages)).Take(50));
+    private static readonly Lazy<ImageStack> Digits = new(() => IdxReader.ReadImages(MnistFiles.Locate(TestData.Mnist, MnistFiles.TestImages)).Take(50));
 
     [Theory]
     [InlineData(1)]

@@ -112,13 +112,14 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "colour-dataset", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --novelty-terms --image-handling --image-size --image-channels --seed --threads --classes --limit --device --download --mirror --checksums")]
+    [InlineData("colour-dataset", "--data --out --pad --seed --limit")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]

@@ -68,6 +68,27 @@ public sealed class JpegCodecTests
     }
 
     [Fact]
+    public void ColourImagesRoundTripAsRedGreenAndBluePlanesWithOneScan()
+    {
+        // 16x16: a red left half and a blue right half, planes red, green, blue.
+        const int side = 16;
+        var planes = new byte[3 * side * side];
+        for (var i = 0; i < side * side; i++)
+        {
+            planes[(i % side < side / 2 ? 0 : 2 * side * side) + i] = 255;
+        }
+
+        var jpeg = JpegCodec.Encode(planes, 3, side, side, 95);
+        var decoded = new byte[planes.Length];
+        JpegCodec.Decode(jpeg, 3, decoded);
+
+        Assert.True(JpegCodec.EntropyCodedData(jpeg).GetOffsetAndLength(jpeg.Length).Length > 0);
+        Assert.InRange(Enumerable.Range(0, planes.Length).Max(i => Math.Abs(decoded[i] - planes[i])), 0, 60);
+        Assert.True(decoded[0] > 200 && decoded[(2 * side * side) + 0] < 60, "red stays red on the left");
+        Assert.True(decoded[side - 1] < 60 && decoded[(2 * side * side) + side - 1] > 200, "blue stays blue on the right");
+    }
+
+    [Fact]
     public void AJpegWithoutEndOfImageIsRejected()
     {
         var digit = Digits.Value;

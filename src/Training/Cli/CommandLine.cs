@@ -16,6 +16,7 @@ internal static class CommandLine
         var root = new RootCommand("Trains image autoencoders with TorchSharp, exports them as ONNX, and measures them.")
         {
             new TrainCommand(),
+            new ColourDatasetCommand(),
             new BenchmarkCommand(),
             new RateDistortionCommand(),
             new AnomalyReportCommand(),

@@ -63,7 +63,7 @@ internal sealed class FitPriorCommand : Command
 
         using var _ = model;
         var manifest = model.Manifest;
-        var dataset = TrainCommand.LoadData(data, (manifest.Image.Height, manifest.Image.Width), randomSeed);
+        var dataset = TrainCommand.LoadData(data, manifest.Image, randomSeed);
 
         // A model of some classes has its prior fitted to their codes alone, as train fits it.
         dataset = manifest.Dataset.Classes is { } classes ? dataset.OnlyClasses(classes) : dataset;

@@ -71,7 +71,7 @@ internal sealed class NoveltyReportCommand : Command
         var outputDirectory = parseResult.GetRequiredValue(outputFolder);
         var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
         var count = parseResult.GetValue(limit);
-        var dataset = TrainCommand.LoadData(data, (ImageShape.Mnist.Height, ImageShape.Mnist.Width), parseResult.GetValue(seed));
+        var dataset = TrainCommand.LoadData(data, ImageShape.Mnist, parseResult.GetValue(seed));
         var labels = dataset.Train.Labels.Concat(dataset.Test.Labels).Distinct().Order().ToArray();
         IReadOnlyList<string> wanted = parseResult.GetValue(classes) is { } list
             ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()]
@@ -120,7 +120,7 @@ internal sealed class NoveltyReportCommand : Command
             var outcome = new Trainer(options, progress).Run(normal, cancellationToken);
             using (outcome.Model)
             {
-                var handling = DatasetConventions.DefaultImageHandling(dataset.Name);
+                var handling = DatasetConventions.DefaultImageHandling(dataset.Name, dataset.Train.Images.Channels);
                 ModelFolder.Write(directory, staging => TrainCommand.Save(staging, options, normal, outcome, handling, progress));
             }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Autoencoder.Training.Data;
 using Autoencoder.Training.Reports;
 
 namespace Autoencoder.Training.Cli;
@@ -11,7 +10,11 @@ internal sealed class RateDistortionCommand : Command
         "--model", "DIR", "a model folder (encoder.onnx, decoder.onnx, model.json); repeat for more models");
 
     private readonly Option<string> dataFolder = TypedOptions.Text(
-        "--data", "DIR", "MNIST-format IDX files: the test images are measured; the training images fit PCA and choose the int8 scales", required: true);
+        "--data",
+        "DIR",
+        "MNIST-format IDX files, or a folder of pictures read at the models' channels and size (colour-dataset writes one): " +
+        "the test images are measured; the training images fit PCA and choose the int8 scales",
+        required: true);
 
     private readonly Option<string> outputFolder = TypedOptions.Text(
         "--out", "DIR", "where rate-distortion.csv, rate-distortion.md and rate-distortion.png go", required: true);
@@ -37,18 +40,19 @@ internal sealed class RateDistortionCommand : Command
         var outputDirectory = parseResult.GetRequiredValue(outputFolder);
         var threadCount = parseResult.GetValue(threads) ?? Environment.ProcessorCount;
 
-        var dataset = ImageDataset.LoadIdx(dataDirectory);
-        if (parseResult.GetValue(limit) is { } count)
-        {
-            dataset = dataset with { Train = dataset.Train.Take(count), Test = dataset.Test.Take(count) };
-        }
-
         var models = new List<ExportedAutoencoder>();
         try
         {
             foreach (var directory in modelDirectories)
             {
                 models.Add(ExportedAutoencoder.Open(directory, threadCount));
+            }
+
+            // Pictures are read as the first model takes them; a model that takes other images is named when measured.
+            var dataset = TrainCommand.LoadData(dataDirectory, models[0].Manifest.Image, seed: 1);
+            if (parseResult.GetValue(limit) is { } count)
+            {
+                dataset = dataset with { Train = dataset.Train.Take(count), Test = dataset.Test.Take(count) };
             }
 
             var result = RateDistortion.Measure(models, dataset, threadCount, output.WriteLine);

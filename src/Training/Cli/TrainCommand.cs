@@ -20,7 +20,7 @@ internal sealed class TrainCommand : Command
         "--data",
         "DIR",
         "MNIST-format IDX files (.gz or raw), or a folder of PNG/JPEG pictures (class sub-folders become labels; " +
-        "\"train\" and \"test\" sub-folders become the splits, else a tenth is the test split)",
+        "\"train\" and \"test\" sub-folders become the splits, else a tenth is the test split; colour-dataset writes one)",
         required: true);
 
     private readonly Option<string> outputFolder = TypedOptions.Text(
@@ -84,7 +84,15 @@ internal sealed class TrainCommand : Command
         "--image-size",
         4,
         4096,
-        TypedOptions.WithDefault("size pictures from a folder are resized to", $"{ImageShape.Mnist.Height}x{ImageShape.Mnist.Width}"));
+        TypedOptions.WithDefault(
+            "size pictures from a folder are resized to",
+            $"{ImageShape.Mnist.Height}x{ImageShape.Mnist.Width} for gray pictures, their own size (which they must share) for colour"));
+
+    private readonly Option<int> imageChannels = TypedOptions.OneOfNumbers(
+        "--image-channels",
+        [1, 3],
+        1,
+        "read pictures from a folder as 1 channel (gray: light objects on black) or 3 (colour: red, green, blue, as they are)");
 
     private readonly Option<int> seed = TypedOptions.WholeNumber("--seed", 0, int.MaxValue, 1, "random seed");
 
@@ -113,7 +121,7 @@ internal sealed class TrainCommand : Command
         Option[] options =
         [
             dataFolder, outputFolder, version, recipe, .. network.Options, name, epochs, batchSize, validation, augment, noise, klWarmup, priorComponents, noveltyTerms, imageHandling, imageSize,
-            seed, threads, classes, limit, device, download, mirror, checksums,
+            imageChannels, seed, threads, classes, limit, device, download, mirror, checksums,
         ];
         this.AddOptions(options);
 
@@ -188,7 +196,28 @@ internal sealed class TrainCommand : Command
             await new MnistDownloader(http, output).DownloadAsync(parseResult.GetRequiredValue(mirror), options.DataDirectory, digests, cancellationToken);
         }
 
-        var dataset = LoadData(options, parseResult.GetValue(imageSize));
+        var channels = parseResult.GetValue(imageChannels);
+        var requestedSize = parseResult.GetValue(imageSize);
+        if (requestedSize is { } size && options.Network.SizeProblem(size.Height, size.Width) is { } sizeProblem)
+        {
+            throw new UsageException($"--image-size {size.Height}x{size.Width}: {sizeProblem}");
+        }
+
+        var handling = parseResult.GetValue(imageHandling);
+        if (channels == 3 && handling == ImageHandling.MnistDigit)
+        {
+            throw new UsageException(
+                $"--image-handling {ImageHandling.MnistDigit.Name()} prepares gray digits; a colour model's is {ImageHandling.Fit.Name()} or {ImageHandling.None.Name()}");
+        }
+
+        var dataset = LoadData(options, channels, requestedSize);
+        if (options.Network.SizeProblem(dataset.Train.Images.Rows, dataset.Train.Images.Columns) is { } ownSizeProblem)
+        {
+            throw new UsageException(
+                $"the images are {dataset.Train.Images.Rows}x{dataset.Train.Images.Columns}: {ownSizeProblem}" +
+                (ImageFolderDataset.HoldsIdxFiles(options.DataDirectory) ? "; use fewer --channels stages" : "; resize them with --image-size"));
+        }
+
         IReadOnlyList<string>? onlyClasses = parseResult.GetValue(classes) is { } list
             ? [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()]
             : null;
@@ -215,8 +244,8 @@ internal sealed class TrainCommand : Command
 
         using (outcome.Model)
         {
-            var handling = parseResult.GetValue(imageHandling) ?? DatasetConventions.DefaultImageHandling(dataset.Name);
-            var manifest = ModelFolder.Write(destination, staging => Save(staging, options, dataset, outcome, handling, progress));
+            var chosenHandling = handling ?? DatasetConventions.DefaultImageHandling(dataset.Name, channels);
+            var manifest = ModelFolder.Write(destination, staging => Save(staging, options, dataset, outcome, chosenHandling, progress));
             output.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
                 $"done: {destination}  best epoch {outcome.Best.Epoch}  val mse {manifest.Metrics.BestValidation.Unit:F5}  " +
@@ -226,7 +255,7 @@ internal sealed class TrainCommand : Command
         return outcome.Interrupted ? 130 : 0;
     }
 
-    private static ImageDataset LoadData(TrainingOptions options, (int Height, int Width)? imageSize)
+    private static ImageDataset LoadData(TrainingOptions options, int channels, (int Height, int Width)? imageSize)
     {
         if (ImageFolderDataset.HoldsIdxFiles(options.DataDirectory))
         {
@@ -235,17 +264,24 @@ internal sealed class TrainCommand : Command
                 throw new UsageException("--image-size is for a folder of pictures; IDX files have their own size");
             }
 
+            if (channels != 1)
+            {
+                throw new UsageException($"--image-channels {channels} is for a folder of colour pictures; IDX files are gray (colour-dataset writes coloured pictures of them)");
+            }
+
             return ImageDataset.LoadIdx(options.DataDirectory);
         }
 
-        return LoadData(options.DataDirectory, imageSize ?? (ImageShape.Mnist.Height, ImageShape.Mnist.Width), options.Seed);
+        // Gray pictures are resized to MNIST's size unless told otherwise, as they always were; colour ones keep their own.
+        var size = imageSize ?? (channels == 1 ? (ImageShape.Mnist.Height, ImageShape.Mnist.Width) : null);
+        return ImageFolderDataset.Load(options.DataDirectory, channels, size, options.Seed);
     }
 
-    /// <summary>IDX files as they are, or a folder of pictures resized to <paramref name="imageSize"/> (its test split chosen by <paramref name="seed"/> when it has none).</summary>
-    public static ImageDataset LoadData(string directory, (int Height, int Width) imageSize, int seed) =>
+    /// <summary>IDX files as they are, or a folder of pictures read as <paramref name="image"/> says (its test split chosen by <paramref name="seed"/> when it has none).</summary>
+    public static ImageDataset LoadData(string directory, ImageShape image, int seed) =>
         ImageFolderDataset.HoldsIdxFiles(directory)
             ? ImageDataset.LoadIdx(directory)
-            : ImageFolderDataset.Load(directory, imageSize.Height, imageSize.Width, seed);
+            : ImageFolderDataset.Load(directory, image.Channels, (image.Height, image.Width), seed);
 
     public static ModelManifest Save(string directory, TrainingOptions options, ImageDataset dataset, TrainingOutcome outcome, ImageHandling imageHandling, ConsoleProgress progress)
     {

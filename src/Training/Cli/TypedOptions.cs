@@ -40,6 +40,16 @@ internal static class TypedOptions
         return option;
     }
 
+    /// <summary>One of a few whole numbers, with a default, which help shows.</summary>
+    public static Option<int> OneOfNumbers(string name, IReadOnlyList<int> choices, int defaultValue, string description)
+    {
+        var words = string.Join('|', choices.Select(choice => choice.ToString(CultureInfo.InvariantCulture)));
+        var option = Parsed(name, words, $"one of {string.Join(", ", choices.Select(choice => choice.ToString(CultureInfo.InvariantCulture)))}", (string text, out int value) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && choices.Contains(value), description);
+        option.DefaultValueFactory = _ => defaultValue;
+        return option;
+    }
+
     /// <summary>A number with a default, which help shows.</summary>
     public static Option<double> Number(string name, string helpName, double min, double max, double defaultValue, string description)
     {

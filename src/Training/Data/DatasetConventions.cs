@@ -24,8 +24,9 @@ internal static class DatasetConventions
     public static Augmentation DefaultAugmentation(string datasetName) =>
         IsMnistDigits(datasetName) ? Augmentation.Shift : Augmentation.None;
 
-    public static ImageHandling DefaultImageHandling(string datasetName) =>
-        IsMnistDigits(datasetName) ? ImageHandling.MnistDigit : ImageHandling.Fit;
+    /// <summary>MNIST's digit centring for gray MNIST digits; fit for anything else, colour digits included (the centring is for gray ink).</summary>
+    public static ImageHandling DefaultImageHandling(string datasetName, int channels) =>
+        channels == 1 && IsMnistDigits(datasetName) ? ImageHandling.MnistDigit : ImageHandling.Fit;
 
     public static string Describe(Augmentation augmentation) => augmentation switch
     {

@@ -9,10 +9,10 @@ namespace Autoencoder.Training.Data;
 /// </summary>
 internal static class IdxReader
 {
-    public static GrayImageStack ReadImages(string path)
+    public static ImageStack ReadImages(string path)
     {
         var (header, pixels) = Read(path, Idx.ReadImages);
-        return new GrayImageStack(header.Count, header.Rows, header.Columns, pixels);
+        return ImageStack.Gray(header.Count, header.Rows, header.Columns, pixels);
     }
 
     public static byte[] ReadLabels(string path) => Read(path, Idx.ReadLabels);

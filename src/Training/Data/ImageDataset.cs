@@ -1,7 +1,7 @@
 namespace Autoencoder.Training.Data;
 
 /// <summary>Images and labels of one split.</summary>
-internal sealed record LabelledImages(GrayImageStack Images, byte[] Labels)
+internal sealed record LabelledImages(ImageStack Images, byte[] Labels)
 {
     public int Count => Images.Count;
 
@@ -42,7 +42,7 @@ internal sealed record LabelledImages(GrayImageStack Images, byte[] Labels)
     }
 }
 
-/// <summary>A training split and a test split of labelled grayscale images: MNIST-format IDX files (MNIST, Fashion-MNIST, ...) or a folder of pictures.</summary>
+/// <summary>A training split and a test split of labelled images: gray MNIST-format IDX files (MNIST, Fashion-MNIST, ...) or a folder of gray or colour pictures.</summary>
 internal sealed record ImageDataset(string Name, LabelledImages Train, LabelledImages Test)
 {
     /// <summary>Each label's name, by label: a folder of pictures' class folders; null for IDX files, whose labels are their numbers.</summary>

@@ -6,11 +6,15 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Autoencoder.Training.Evaluation;
 
 /// <summary>
-/// Grayscale baseline JPEG through ImageSharp, and the part of a file that is the picture itself: the entropy-coded
-/// scan, without the markers, quantisation and Huffman tables every file repeats.
+/// Baseline JPEG through ImageSharp, grayscale or colour (YCbCr with 4:2:0 chroma subsampling, as most encoders write
+/// it), and the part of a file that is the picture itself: the entropy-coded scan, without the markers, quantisation
+/// and Huffman tables every file repeats.
 /// </summary>
 internal static class JpegCodec
 {
+    /// <summary>How colour is stored: YCbCr, the two chroma planes at half the resolution in both directions.</summary>
+    public const JpegColorType ColourType = JpegColorType.YCbCrRatio420;
+
     private const byte MarkerPrefix = 0xFF;
     private const byte StartOfImage = 0xD8;
     private const byte StartOfScan = 0xDA;
@@ -21,6 +25,55 @@ internal static class JpegCodec
         using var image = Image.LoadPixelData<L8>(gray, width, height);
         using var stream = new MemoryStream();
         image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality, ColorType = JpegColorType.Luminance });
+        return stream.ToArray();
+    }
+
+    /// <summary>An image of <paramref name="channels"/> planes (1 gray, 3 red, green and blue), width x height bytes each.</summary>
+    public static byte[] Encode(ReadOnlySpan<byte> planes, int channels, int width, int height, int quality) =>
+        channels == 1 ? Encode(planes, width, height, quality) : EncodeColour(planes, width, height, quality);
+
+    /// <summary>Decodes into <paramref name="planes"/>, <paramref name="channels"/> planes of the image's size.</summary>
+    public static void Decode(byte[] jpeg, int channels, Span<byte> planes)
+    {
+        if (channels == 1)
+        {
+            Decode(jpeg, planes);
+            return;
+        }
+
+        using var image = Image.Load<Rgb24>(jpeg, new JpegDecoder { IgnoreMetadata = true });
+        var plane = image.Width * image.Height;
+        if (3 * plane != planes.Length)
+        {
+            throw new InvalidDataException($"the JPEG decoded to 3x{image.Height}x{image.Width} values, not {planes.Length}");
+        }
+
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var pixel = image[x, y];
+                var at = (y * image.Width) + x;
+                (planes[at], planes[plane + at], planes[(2 * plane) + at]) = (pixel.R, pixel.G, pixel.B);
+            }
+        }
+    }
+
+    private static byte[] EncodeColour(ReadOnlySpan<byte> planes, int width, int height, int quality)
+    {
+        var plane = width * height;
+        using var image = new Image<Rgb24>(width, height);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var at = (y * width) + x;
+                image[x, y] = new Rgb24(planes[at], planes[plane + at], planes[(2 * plane) + at]);
+            }
+        }
+
+        using var stream = new MemoryStream();
+        image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality, ColorType = ColourType });
         return stream.ToArray();
     }
 

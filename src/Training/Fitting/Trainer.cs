@@ -67,7 +67,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         var test = options.Limit is { } testLimit ? dataset.Test.Take(testLimit) : dataset.Test;
         var (train, validation) = all.Split(options.ValidationFraction, options.Seed);
         var augmentation = options.Augmentation ?? DatasetConventions.DefaultAugmentation(dataset.Name);
-        var image = new ImageShape(1, train.Images.Rows, train.Images.Columns);
+        var image = train.Images.Shape;
         var network = options.Network.Create(recipe, image);
         network.to(device);
         var model = new AutoencoderModel(network, recipe.PixelScale);
@@ -368,10 +368,10 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         return [.. errors];
     }
 
-    /// <summary>[N,1,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>
-    public static Tensor ToTensor(GrayImageStack images, float pixelScale, Device device)
+    /// <summary>[N,C,H,W] float32 pixels scaled from 0..255 bytes to 0..<paramref name="pixelScale"/>.</summary>
+    public static Tensor ToTensor(ImageStack images, float pixelScale, Device device)
     {
-        using var bytes = tensor(images.Pixels, [images.Count, 1, images.Rows, images.Columns], ScalarType.Byte);
+        using var bytes = tensor(images.Pixels, [images.Count, images.Channels, images.Rows, images.Columns], ScalarType.Byte);
         using var floats = bytes.to_type(ScalarType.Float32);
         return floats.mul(pixelScale / 255f).to(device);
     }

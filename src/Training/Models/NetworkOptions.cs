@@ -35,6 +35,23 @@ internal sealed record NetworkOptions
     /// <summary>conv and vae: 3x3 convolutions a stage, the last strided.</summary>
     public int ConvolutionsPerStage { get; init; } = 2;
 
+    /// <summary>
+    /// Why this layout cannot take images of <paramref name="height"/> x <paramref name="width"/>, or null when it can:
+    /// conv and vae halve both at every stage of <see cref="Channels"/>, exactly, so each must divide by 2^stages.
+    /// </summary>
+    public string? SizeProblem(int height, int width)
+    {
+        if (Kind == ArchitectureKind.Fc || Channels.Count == 0)
+        {
+            return null;
+        }
+
+        var divisor = 1L << Math.Min(Channels.Count, 62);
+        return height % divisor == 0 && width % divisor == 0
+            ? null
+            : $"--arch {Kind.ToString().ToLowerInvariant()} halves height and width at each of its {Channels.Count} stage(s) (--channels {string.Join(',', Channels)}), so both must be divisible by {divisor}";
+    }
+
     /// <summary>The one place a network is constructed: everything downstream sees only <see cref="AutoencoderNetwork"/>.</summary>
     public AutoencoderNetwork Create(Recipe recipe, ImageShape image) => Kind switch
     {

@@ -28,7 +28,7 @@ internal static class AnomalyReport
 {
     public const string MarkdownFileName = "anomaly.md";
 
-    public static AnomalyResult Measure(ExportedAutoencoder model, GrayImageStack inDistribution, string inName, GrayImageStack outOfDistribution, string outName)
+    public static AnomalyResult Measure(ExportedAutoencoder model, ImageStack inDistribution, string inName, ImageStack outOfDistribution, string outName)
     {
         var inErrors = Errors(model, inDistribution, inName);
         var outErrors = Errors(model, outOfDistribution, outName);
@@ -69,7 +69,7 @@ internal static class AnomalyReport
         return text.ToString();
     }
 
-    private static double[] Errors(ExportedAutoencoder model, GrayImageStack images, string name)
+    private static double[] Errors(ExportedAutoencoder model, ImageStack images, string name)
     {
         var pixels = model.Pixels(images, name);
         var reconstructions = model.Decode(model.Encode(pixels, images.Count), images.Count);

@@ -61,12 +61,12 @@ internal sealed class ExportedAutoencoder : IDisposable
     }
 
     /// <summary>[0,1] pixels of the images, checked against the model's image size.</summary>
-    public float[] Pixels(GrayImageStack images, string source)
+    public float[] Pixels(ImageStack images, string source)
     {
         var image = Manifest.Image;
-        if (image.Channels != 1 || images.Rows != image.Height || images.Columns != image.Width)
+        if (images.Channels != image.Channels || images.Rows != image.Height || images.Columns != image.Width)
         {
-            throw new DataFileException(source, $"images are 1x{images.Rows}x{images.Columns} but model '{Name}' takes {image.Channels}x{image.Height}x{image.Width}");
+            throw new DataFileException(source, $"images are {images.Describe()} but model '{Name}' takes {image.Channels}x{image.Height}x{image.Width}");
         }
 
         return PixelValues.ToUnit(images.Pixels);

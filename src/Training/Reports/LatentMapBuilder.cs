@@ -43,7 +43,7 @@ internal static class LatentMapBuilder
     }
 
     /// <summary>The map of <paramref name="count"/> encoded images: fitted on all of them, keeping the first <paramref name="maxPoints"/> as points.</summary>
-    public static LatentMap Build(string dataset, float[] latents, int count, int size, GrayImageStack images, byte[] labels, int maxPoints)
+    public static LatentMap Build(string dataset, float[] latents, int count, int size, ImageStack images, byte[] labels, int maxPoints)
     {
         var plane = Fit(latents, count, size);
         var points = new LatentMapPoint[Math.Min(maxPoints, count)];

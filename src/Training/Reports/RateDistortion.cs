@@ -16,6 +16,9 @@ internal sealed record JpegResult(int Quality, double FileBytes, double EntropyC
 
 internal sealed record RateDistortionResult(int TestImages, int TrainImages, IReadOnlyList<CodeResult> Codes, IReadOnlyList<JpegResult> Jpeg)
 {
+    /// <summary>The images' channels: 1 gray, 3 colour (JPEG then stores YCbCr 4:2:0).</summary>
+    public int Channels { get; init; } = 1;
+
     public const string JpegFile = "JPEG whole file";
     public const string JpegEntropyCoded = "JPEG entropy-coded part";
 
@@ -29,11 +32,13 @@ internal sealed record RateDistortionResult(int TestImages, int TrainImages, IRe
 
 /// <summary>
 /// Learned code versus JPEG: for each model, the test images' error when their latents are stored as float32,
-/// float16 or int8, beside PCA with as many components and JPEG at qualities 1..95.
+/// float16 or int8, beside PCA with as many components (the largest model's latent) and JPEG at qualities 1..95 (for
+/// colour images, YCbCr 4:2:0). Gray or colour, every image is measured in [0,1] units over all its channels.
 /// </summary>
 internal static class RateDistortion
 {
-    public const int PcaComponents = 20;
+    /// <summary>PCA's components when no model says otherwise.</summary>
+    public const int DefaultPcaComponents = 20;
 
     public static IReadOnlyList<int> JpegQualities { get; } = [.. Enumerable.Range(1, 95)];
 
@@ -58,10 +63,11 @@ internal static class RateDistortion
 
         var train01 = PixelValues.ToUnit(train.Pixels);
         var test01 = PixelValues.ToUnit(test.Pixels);
-        var pca = PrincipalComponents.Fit(train01, train.Count, train.PixelsPerImage, PcaComponents);
+        var pcaComponents = models.Count == 0 ? DefaultPcaComponents : models.Max(model => model.LatentSize);
+        var pca = PrincipalComponents.Fit(train01, train.Count, train.PixelsPerImage, pcaComponents);
         var pcaResult = MeasureCode(
-            $"PCA ({PcaComponents} components)",
-            PcaComponents,
+            $"PCA ({pcaComponents} components)",
+            pcaComponents,
             pca.Encode(train01, train.Count),
             pca.Encode(test01, test.Count),
             coefficients => pca.Decode(coefficients, test.Count),
@@ -71,7 +77,7 @@ internal static class RateDistortion
 
         var jpeg = JpegQualities.Select(quality => MeasureJpeg(test, quality, threads)).ToArray();
         progress(string.Create(CultureInfo.InvariantCulture, $"JPEG: qualities {JpegQualities[0]}..{JpegQualities[^1]}, files {jpeg.Min(j => j.FileBytes):F0}..{jpeg.Max(j => j.FileBytes):F0} B, entropy-coded {jpeg.Min(j => j.EntropyCodedBytes):F1}..{jpeg.Max(j => j.EntropyCodedBytes):F1} B"));
-        return new RateDistortionResult(test.Count, train.Count, codes, jpeg);
+        return new RateDistortionResult(test.Count, train.Count, codes, jpeg) { Channels = test.Channels };
     }
 
     private static CodeResult MeasureCode(string method, int codeSize, float[] trainCodes, float[] testCodes, Func<float[], float[]> decode, float[] originals)
@@ -87,7 +93,7 @@ internal static class RateDistortion
         return new CodeResult(method, codeSize, int8.Scale, points);
     }
 
-    private static JpegResult MeasureJpeg(GrayImageStack images, int quality, int threads)
+    private static JpegResult MeasureJpeg(ImageStack images, int quality, int threads)
     {
         var fileBytes = new long[images.Count];
         var entropyBytes = new long[images.Count];
@@ -95,10 +101,10 @@ internal static class RateDistortion
         Parallel.For(0, images.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new byte[images.PixelsPerImage], (index, _, decoded) =>
         {
             var original = images.Image(index);
-            var jpeg = JpegCodec.Encode(original, images.Columns, images.Rows, quality);
+            var jpeg = JpegCodec.Encode(original, images.Channels, images.Columns, images.Rows, quality);
             fileBytes[index] = jpeg.Length;
             entropyBytes[index] = JpegCodec.EntropyCodedData(jpeg).GetOffsetAndLength(jpeg.Length).Length;
-            JpegCodec.Decode(jpeg, decoded);
+            JpegCodec.Decode(jpeg, images.Channels, decoded);
             errors[index] = PixelValues.MeanSquaredError(original, decoded);
             return decoded;
         }, _ => { });

@@ -43,6 +43,11 @@ internal static class RateDistortionReport
     {
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Mean squared error ([0,1] units) over {result.TestImages:N0} test images against bytes per image.\n\n");
+        if (result.Channels == 3)
+        {
+            text.Append("Colour images: the error is over all three channels; JPEG stores them as YCbCr with 4:2:0 chroma subsampling.\n\n");
+        }
+
         text.Append("| code | stored as | bytes per image | MSE |\n| --- | --- | ---: | ---: |\n");
         foreach (var code in result.Codes)
         {

@@ -11,7 +11,7 @@ internal static class ReconstructionReport
 
     private const int CellSize = 84;
 
-    /// <summary>Random test digits (seeded), each original above its reconstruction.</summary>
+    /// <summary>Random test images (seeded), each original above its reconstruction.</summary>
     public static void SaveReconstructions(string path, AutoencoderModel model, Tensor testImages, int count, int seed)
     {
         var picks = Pick(testImages.shape[0], count, seed);
@@ -19,14 +19,14 @@ internal static class ReconstructionReport
         using var scope = NewDisposeScope();
         var originals = testImages.index_select(0, tensor(picks));
         var reconstructions = model.ContractDecoder.forward(model.ContractEncoder.forward(originals));
-        var (height, width) = ((int)originals.shape[2], (int)originals.shape[3]);
+        var (channels, height, width) = ((int)originals.shape[1], (int)originals.shape[2], (int)originals.shape[3]);
 
         using var sheet = new DigitSheet(picks.Length, rows: 2, CellSize);
         for (var i = 0; i < picks.Length; i++)
         {
             var error = reconstructions[i].sub(originals[i]).square().mean().item<float>();
-            sheet.Draw(i, 0, Pixels(originals[i]), width, height, $"#{picks[i]}");
-            sheet.Draw(i, 1, Pixels(reconstructions[i]), width, height, $"mse {error:F4}");
+            sheet.Draw(i, 0, Pixels(originals[i]), width, height, $"#{picks[i]}", channels);
+            sheet.Draw(i, 1, Pixels(reconstructions[i]), width, height, $"mse {error:F4}", channels);
         }
 
         sheet.Save(path);
@@ -43,16 +43,16 @@ internal static class ReconstructionReport
         var weights = tensor(InterpolationWeights.ToArray()).unsqueeze(1);
         var blended = latents[0].unsqueeze(0).mul(weights.neg().add(1)).add(latents[1].unsqueeze(0).mul(weights));
         var frames = model.ContractDecoder.forward(blended);
-        var (height, width) = ((int)pair.shape[2], (int)pair.shape[3]);
+        var (channels, height, width) = ((int)pair.shape[1], (int)pair.shape[2], (int)pair.shape[3]);
 
         using var sheet = new DigitSheet(InterpolationWeights.Count + 2, rows: 1, CellSize);
-        sheet.Draw(0, 0, Pixels(pair[0]), width, height, $"#{picks[0]}");
+        sheet.Draw(0, 0, Pixels(pair[0]), width, height, $"#{picks[0]}", channels);
         for (var i = 0; i < InterpolationWeights.Count; i++)
         {
-            sheet.Draw(i + 1, 0, Pixels(frames[i]), width, height, $"w = {InterpolationWeights[i]:F2}");
+            sheet.Draw(i + 1, 0, Pixels(frames[i]), width, height, $"w = {InterpolationWeights[i]:F2}", channels);
         }
 
-        sheet.Draw(InterpolationWeights.Count + 1, 0, Pixels(pair[1]), width, height, $"#{picks[1]}");
+        sheet.Draw(InterpolationWeights.Count + 1, 0, Pixels(pair[1]), width, height, $"#{picks[1]}", channels);
         sheet.Save(path);
     }
 

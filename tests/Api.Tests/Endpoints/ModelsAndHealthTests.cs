@@ -15,7 +15,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var models = (await response.JsonAsync()).EnumerateArray().ToDictionary(model => model.GetProperty("name").GetString()!);
-        Assert.Equal(["fashion", "fashion-denoise", "fashion-sneakers", "fashion-vae", "mnist", "mnist-conv", "mnist-denoise", "mnist-sevens", "mnist-vae"], models.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["fashion", "fashion-denoise", "fashion-sneakers", "fashion-vae", "mnist", "mnist-colour", "mnist-conv", "mnist-denoise", "mnist-sevens", "mnist-vae"], models.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(("conv", "fit", "fashion-mnist"), Describe(models["fashion"]));
         Assert.Equal(("conv", "mnist-digit", "mnist"), Describe(models["mnist-conv"]));
         Assert.Equal(("fc", "mnist-digit", "mnist"), Describe(models["mnist"]));
@@ -77,7 +77,7 @@ public sealed class ModelsAndHealthTests(AutoencoderApiFactory factory) : IClass
         var body = await response.JsonAsync();
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
         var models = body.GetProperty("models").EnumerateArray().ToArray();
-        Assert.Equal(["fashion", "fashion-denoise", "fashion-sneakers", "fashion-vae", "mnist", "mnist-conv", "mnist-denoise", "mnist-sevens", "mnist-vae"], models.Select(model => model.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["fashion", "fashion-denoise", "fashion-sneakers", "fashion-vae", "mnist", "mnist-colour", "mnist-conv", "mnist-denoise", "mnist-sevens", "mnist-vae"], models.Select(model => model.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
         Assert.All(models, model => Assert.Equal("CPUExecutionProvider", model.GetProperty("executionProvider").GetString()));
     }
 

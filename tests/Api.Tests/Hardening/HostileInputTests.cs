@@ -324,7 +324,7 @@ internal static class HostileCases
             DecodeContentType("application/x-www-form-urlencoded"),
 
             // Query strings: models that do not exist, or try to reach outside the models folder.
-            Everywhere("model=nope", Answer.Problem(404, "There is no model 'nope'. Models: fashion, fashion-denoise, fashion-sneakers, fashion-vae, mnist, mnist-conv, mnist-denoise, mnist-sevens, mnist-vae.")),
+            Everywhere("model=nope", Answer.Problem(404, "There is no model 'nope'. Models: fashion, fashion-denoise, fashion-sneakers, fashion-vae, mnist, mnist-colour, mnist-conv, mnist-denoise, mnist-sevens, mnist-vae.")),
             Everywhere("model=MNIST", Answer.Problem(404, "There is no model 'MNIST'")),
             Everywhere("model=../../etc/passwd", Answer.Problem(404, "There is no model '../../etc/passwd'")),
             Everywhere("model=..%2F..%2Fetc%2Fpasswd", Answer.Problem(404, "There is no model '../../etc/passwd'")),

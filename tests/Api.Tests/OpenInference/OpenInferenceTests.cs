@@ -68,7 +68,7 @@ public sealed class OpenInferenceTests(AutoencoderApiFactory factory) : IClassFi
     }
 
     [Theory]
-    [InlineData("GET", "/v2/models/mnist", "There is no model 'mnist'. Models: fashion-decoder, fashion-denoise-decoder, fashion-denoise-encoder, fashion-encoder, fashion-sneakers-decoder, fashion-sneakers-encoder, fashion-vae-decoder, fashion-vae-encoder, mnist-conv-decoder, mnist-conv-encoder, mnist-decoder, mnist-denoise-decoder, mnist-denoise-encoder, mnist-encoder, mnist-sevens-decoder, mnist-sevens-encoder, mnist-vae-decoder, mnist-vae-encoder.")]
+    [InlineData("GET", "/v2/models/mnist", "There is no model 'mnist'. Models: fashion-decoder, fashion-denoise-decoder, fashion-denoise-encoder, fashion-encoder, fashion-sneakers-decoder, fashion-sneakers-encoder, fashion-vae-decoder, fashion-vae-encoder, mnist-colour-decoder, mnist-colour-encoder, mnist-conv-decoder, mnist-conv-encoder, mnist-decoder, mnist-denoise-decoder, mnist-denoise-encoder, mnist-encoder, mnist-sevens-decoder, mnist-sevens-encoder, mnist-vae-decoder, mnist-vae-encoder.")]
     [InlineData("GET", "/v2/models/cifar-encoder/ready", "There is no model 'cifar-encoder'")]
     [InlineData("POST", "/v2/models/-encoder/infer", "There is no model '-encoder'")]
     [InlineData("GET", "/v2/models/mnist-encoder/versions/2", "Model 'mnist-encoder' has no version '2'; it has version 1.")]

@@ -112,13 +112,14 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.Empty(error);
         Assert.Contains("autoencoder-train [command] [options]", output, StringComparison.Ordinal);
-        Assert.Equal(["train", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
+        Assert.Equal(["train", "colour-dataset", "benchmark", "rate-distortion", "anomaly-report", "denoise-report", "generation-report", "latent-map", "fit-prior", "novelty-report"], commands.Select(command => command.Name));
         var help = Words(output);
         Assert.All(commands, command => Assert.Contains($" {command.Name} {Words(command.Description!)}", help, StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --novelty-terms --image-handling --image-size --seed --threads --classes --limit --device --download --mirror --checksums")]
+    [InlineData("train", "--data --out --version --recipe --arch --hidden --channels --convolutions --latent --name --epochs --batch-size --validation --augment --noise --kl-warmup --prior-components --novelty-terms --image-handling --image-size --image-channels --seed --threads --classes --limit --device --download --mirror --checksums")]
+    [InlineData("colour-dataset", "--data --out --pad --seed --limit")]
     [InlineData("benchmark", "--data --recipe --arch --hidden --channels --convolutions --latent --epochs --batch-size --threads --seed")]
     [InlineData("rate-distortion", "--model --data --out --limit --threads")]
     [InlineData("anomaly-report", "--model --in-distribution --out-of-distribution --out --limit --threads")]
@@ -156,7 +157,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("train", "--convolutions <N>", "2")]
     [InlineData("train", "--latent <N>", "20")]
     [InlineData("train", "--validation <F>", "0.1")]
-    [InlineData("train", "--image-size <HxW>", "28x28")]
+    [InlineData("train", "--image-size <HxW>", "28x28 for gray pictures, their own size (which they must share) for colour")]
+    [InlineData("train", "--image-channels <1|3>", "1")]
     [InlineData("train", "--seed <N>", "1")]
     [InlineData("train", "--device <auto|cpu|cuda>", "auto")]
     [InlineData("train", "--mirror <URL>", "https://storage.googleapis.com/cvdf-datasets/mnist/")]

@@ -98,7 +98,7 @@ public sealed class ImageDatasetTests : IDisposable
     [Fact]
     public void HoldingOutAValidationShareGivesDisjointSplitsThatDependOnlyOnTheSeed()
     {
-        var images = new GrayImageStack(100, 1, 1, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
+        var images = ImageStack.Gray(100, 1, 1, [.. Enumerable.Range(0, 100).Select(i => (byte)i)]);
         var all = new LabelledImages(images, [.. Enumerable.Range(0, 100).Select(i => (byte)(i % 10))]);
 
         var (train, validation) = all.Split(0.1, seed: 5);

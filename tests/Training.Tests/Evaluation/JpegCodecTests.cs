@@ -6,7 +6,7 @@ namespace Autoencoder.Training.Tests.Evaluation;
 
 public sealed class JpegCodecTests
 {
-    private static readonly Lazy<GrayImageStack> Digits = new(() => IdxReader.ReadImages(MnistFiles.Locate(TestData.Mnist, MnistFiles.TestImages)).Take(50));
+    private static readonly Lazy<ImageStack> Digits = new(() => IdxReader.ReadImages(MnistFiles.Locate(TestData.Mnist, MnistFiles.TestImages)).Take(50));
 
     [Theory]
     [InlineData(1)]
@@ -65,6 +65,27 @@ public sealed class JpegCodecTests
 
         Assert.InRange(Average(3), 33, 50);
         Assert.InRange(Average(15), 72, 102);
+    }
+
+    [Fact]
+    public void ColourImagesRoundTripAsRedGreenAndBluePlanesWithOneScan()
+    {
+        // 16x16: a red left half and a blue right half, planes red, green, blue.
+        const int side = 16;
+        var planes = new byte[3 * side * side];
+        for (var i = 0; i < side * side; i++)
+        {
+            planes[(i % side < side / 2 ? 0 : 2 * side * side) + i] = 255;
+        }
+
+        var jpeg = JpegCodec.Encode(planes, 3, side, side, 95);
+        var decoded = new byte[planes.Length];
+        JpegCodec.Decode(jpeg, 3, decoded);
+
+        Assert.True(JpegCodec.EntropyCodedData(jpeg).GetOffsetAndLength(jpeg.Length).Length > 0);
+        Assert.InRange(Enumerable.Range(0, planes.Length).Max(i => Math.Abs(decoded[i] - planes[i])), 0, 60);
+        Assert.True(decoded[0] > 200 && decoded[(2 * side * side) + 0] < 60, "red stays red on the left");
+        Assert.True(decoded[side - 1] < 60 && decoded[(2 * side * side) + side - 1] > 200, "blue stays blue on the right");
     }
 
     [Fact]

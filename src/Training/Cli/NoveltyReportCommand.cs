@@ -37,7 +37,7 @@ internal sealed class NoveltyReportCommand : Command
         "--prior-components", 1, 1000, 1, "Gaussians in each model's prior, fitted to its class's codes");
 
     private readonly Option<string> noveltyTerms = TypedOptions.Text(
-        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior); default: local,prior");
+        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior, joint); default: local,prior");
 
     private readonly Option<int> latent = TypedOptions.WholeNumber("--latent", 1, 4096, Network.Latent, "latent dimensions of each class's model");
 

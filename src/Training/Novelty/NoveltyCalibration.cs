@@ -27,24 +27,34 @@ internal static class NoveltyCalibration
         var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
         if (names.Length == 0)
         {
-            return (null, $"name at least one of {string.Join(", ", NoveltyTerms.Names)}");
+            return (null, $"name at least one of {string.Join(", ", NoveltyTerms.AllNames)}");
         }
 
-        var unknown = names.FirstOrDefault(name => !NoveltyTerms.Names.Contains(name));
-        return unknown is null ? (names, null) : (null, $"'{unknown}' is not a term; the terms are {string.Join(", ", NoveltyTerms.Names)}");
+        var unknown = names.FirstOrDefault(name => !NoveltyTerms.AllNames.Contains(name));
+        return unknown is null ? (names, null) : (null, $"'{unknown}' is not a term; the terms are {string.Join(", ", NoveltyTerms.AllNames)}");
     }
 
     /// <summary>
     /// The scorer for a model of <paramref name="image"/> with <paramref name="prior"/>, calibrated on
     /// <paramref name="count"/> held-out images ([0,1] pixels), their reconstructions and their codes, all row-major:
-    /// with the terms and weights of <paramref name="previous"/> when given (a model whose prior changed), else every
-    /// term the model allows, those of <paramref name="counted"/> (default <see cref="DefaultTerms"/>) weighted 1.
-    /// Throws <see cref="ArgumentException"/> when a counted term is one this model cannot compute.
+    /// with the terms, weights and joint density of <paramref name="previous"/> when given (a model whose prior changed),
+    /// else every term the model and <paramref name="joint"/> allow, those of <paramref name="counted"/> (default
+    /// <see cref="DefaultTerms"/>) weighted 1. Throws <see cref="ArgumentException"/> when a counted term is one this
+    /// model cannot compute.
     /// </summary>
     public static ScorerCalibration Calibrate(
-        ImageShape image, LatentPrior? prior, float[] pixels, float[] reconstructions, float[] codes, int count, ScorerCalibration? previous = null, IReadOnlyList<string>? counted = null)
+        ImageShape image,
+        LatentPrior? prior,
+        float[] pixels,
+        float[] reconstructions,
+        float[] codes,
+        int count,
+        ScorerCalibration? previous = null,
+        IReadOnlyList<string>? counted = null,
+        JointDensity? joint = null)
     {
-        var terms = new NoveltyTerms(image, prior);
+        joint = previous is null ? joint : previous.Joint;
+        var terms = new NoveltyTerms(image, prior, joint);
         if (counted?.FirstOrDefault(name => terms.Problem(name) is not null) is { } impossible)
         {
             throw new ArgumentException($"the novelty term '{impossible}' cannot count for this model: {terms.Problem(impossible)}", nameof(counted));
@@ -55,7 +65,7 @@ internal static class NoveltyCalibration
             ? [.. terms.Available.Select(name => (name, chosen.Contains(name) ? 1.0 : 0.0))]
             : [.. previous.Terms.Select(term => (term.Name, term.Weight))];
         var values = NoveltyScorer.ComputeTerms(terms, [.. weights.Select(term => term.Name)], pixels, reconstructions, codes, count);
-        return NoveltyScorer.Calibrate(Split, weights, values);
+        return NoveltyScorer.Calibrate(Split, weights, values) with { Joint = joint };
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ internal static class NoveltyReport
         var codes = model.Encode(pixels, test.Count);
         var reconstructions = model.Decode(codes, test.Count);
         var names = calibration.Terms.Select(term => term.Name).ToArray();
-        var values = NoveltyScorer.ComputeTerms(new NoveltyTerms(manifest.Image, manifest.Prior), names, pixels, reconstructions, codes, test.Count);
+        var values = NoveltyScorer.ComputeTerms(new NoveltyTerms(manifest.Image, manifest.Prior, calibration.Joint), names, pixels, reconstructions, codes, test.Count);
         var normal = Enumerable.Range(0, test.Count).Where(image => test.Labels[image] == normalLabel).ToArray();
         var anomalous = Enumerable.Range(0, test.Count).Where(image => test.Labels[image] != normalLabel).ToArray();
 

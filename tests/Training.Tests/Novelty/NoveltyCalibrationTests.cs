@@ -43,8 +43,8 @@ public sealed class NoveltyCalibrationTests
     [Theory]
     [InlineData("structural, prior", "structural,prior", null)]
     [InlineData("mse,mse", "mse", null)]
-    [InlineData("prior,ssim", null, "'ssim' is not a term; the terms are mse, structural, local, prior")]
-    [InlineData(" , ", null, "name at least one of mse, structural, local, prior")]
+    [InlineData("prior,ssim", null, "'ssim' is not a term; the terms are mse, structural, local, prior, joint")]
+    [InlineData(" , ", null, "name at least one of mse, structural, local, prior, joint")]
     public void ATermListIsReadOrRefusedWithWhatToFix(string list, string? terms, string? problem)
     {
         var (parsed, reason) = NoveltyCalibration.ParseTerms(list);

@@ -231,7 +231,7 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 options.Seed,
                 GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
         JointDensity? joint = null;
-        if (options.NoveltyTerms?.Contains(NoveltyTerms.Joint) == true)
+        if (JointDensityFit.Wanted(options.NoveltyTerms))
         {
             var (trainPixels, trainReconstructions, trainCodes) = ContractOutputs(model, trainImages);
             joint = JointDensityFit.Fit(

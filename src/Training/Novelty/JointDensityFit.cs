@@ -13,6 +13,9 @@ internal static class JointDensityFit
     /// <summary>The errors the trainer's joint density holds (docs/novelty.md has the figures behind the choice).</summary>
     public static IReadOnlyList<string> DefaultErrors { get; } = [NoveltyTerms.MeanSquaredError, NoveltyTerms.Structural];
 
+    /// <summary>Whether a scorer of <paramref name="counted"/> terms needs a joint density fitted.</summary>
+    public static bool Wanted(IReadOnlyList<string>? counted) => counted?.Contains(NoveltyTerms.Joint) == true;
+
     /// <summary>
     /// The joint density of <paramref name="errorNames"/> for <paramref name="count"/> training images ([0,1] pixels),
     /// their reconstructions and codes, all row-major, as a mixture of <paramref name="components"/> Gaussians

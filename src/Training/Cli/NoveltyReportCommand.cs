@@ -38,7 +38,7 @@ internal sealed class NoveltyReportCommand : Command
         "--prior-components", 1, 1000, 1, "Gaussians in each model's prior, fitted to its class's codes");
 
     private readonly Option<string> noveltyTerms = TypedOptions.Text(
-        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior, joint); default: local,prior");
+        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior, joint), each weighted 1 or as NAME:WEIGHT says (prior:2); default: local,prior");
 
     private readonly Option<int> latent = TypedOptions.WholeNumber("--latent", 1, 4096, Network.Latent, "latent dimensions of each class's model");
 
@@ -88,7 +88,7 @@ internal sealed class NoveltyReportCommand : Command
         var epochCount = parseResult.GetValue(epochs);
         var description = string.Create(
             CultureInfo.InvariantCulture,
-            $"conv {string.Join(',', network.Channels)}, latent {network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), scored by {string.Join('+', counted ?? NoveltyCalibration.DefaultTerms)}, seed {parseResult.GetValue(seed)}{(parseResult.GetValue(rescore) ? "; networks trained by an earlier run, prior and scorer fitted again" : "")}");
+            $"conv {string.Join(',', network.Channels)}, latent {network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), scored by {string.Join(", ", counted ?? NoveltyCalibration.DefaultTerms)}, seed {parseResult.GetValue(seed)}{(parseResult.GetValue(rescore) ? "; networks trained by an earlier run, prior and scorer fitted again" : "")}");
 
         var results = new List<NoveltyResult>();
         var total = Stopwatch.StartNew();

@@ -14,7 +14,7 @@ internal static class JointDensityFit
     public static IReadOnlyList<string> DefaultErrors { get; } = [NoveltyTerms.MeanSquaredError, NoveltyTerms.Structural];
 
     /// <summary>Whether a scorer of <paramref name="counted"/> terms needs a joint density fitted.</summary>
-    public static bool Wanted(IReadOnlyList<string>? counted) => counted?.Contains(NoveltyTerms.Joint) == true;
+    public static bool Wanted(IReadOnlyList<CountedTerm>? counted) => counted?.Any(term => term.Name == NoveltyTerms.Joint) == true;
 
     /// <summary>
     /// The joint density of <paramref name="errorNames"/> for <paramref name="count"/> training images ([0,1] pixels),

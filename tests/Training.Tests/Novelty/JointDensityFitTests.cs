@@ -63,7 +63,7 @@ public sealed class JointDensityFitTests
         var (validationPixels, validationReconstructions, validationCodes, validationCount) = Images(40, seed: 5);
 
         var calibration = NoveltyCalibration.Calibrate(
-            Shape, LatentPrior.StandardNormal(1), validationPixels, validationReconstructions, validationCodes, validationCount, counted: [NoveltyTerms.Joint], joint: joint);
+            Shape, LatentPrior.StandardNormal(1), validationPixels, validationReconstructions, validationCodes, validationCount, counted: [new(NoveltyTerms.Joint)], joint: joint);
         var refitted = NoveltyCalibration.Calibrate(
             Shape, LatentPrior.StandardNormal(1), validationPixels, validationReconstructions, validationCodes, validationCount, previous: calibration);
 

@@ -9,7 +9,8 @@
 #   infer        POST /v2/models/mnist-encoder/infer, BATCH t10k digits as binary tensors, under wrk
 #   grpc         ModelInfer on mnist-encoder with raw_input_contents, BATCH digits, under h2load
 # Needs perf (apt-get install linux-perf), wrk, h2load (apt-get install nghttp2-client) for grpc, python3, and
-# optionally dotnet-counters (dotnet tool install --global dotnet-counters) for the allocation figure.
+# optionally dotnet-counters (dotnet tool install --global dotnet-counters) for the allocation figure and dotnet-trace
+# (dotnet tool install --global dotnet-trace) for where the allocations come from (bench/Allocations).
 # Usage: bench/profile.sh [reconstruct|infer|grpc] [batch (64)] [seconds sampled (10)] [warm-up seconds (30)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,10 +29,12 @@ for tool in perf wrk; do
 done
 [ "$door" != grpc ] || command -v h2load >/dev/null || { echo "bench/profile.sh grpc needs h2load: apt-get install nghttp2-client" >&2; exit 1; }
 counters="$(command -v dotnet-counters || { [ -x "$HOME/.dotnet/tools/dotnet-counters" ] && echo "$HOME/.dotnet/tools/dotnet-counters"; } || true)"
+tracer="$(command -v dotnet-trace || { [ -x "$HOME/.dotnet/tools/dotnet-trace" ] && echo "$HOME/.dotnet/tools/dotnet-trace"; } || true)"
 
 source bench/server.sh
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
+[ -z "$tracer" ] || dotnet build bench/Allocations -c Release -v quiet -nologo >/dev/null
 if curl -s -o /dev/null "$base"; then echo "something already answers on $base; stop it first" >&2; exit 1; fi
 
 case "$door" in
@@ -113,3 +116,20 @@ else
 fi
 perf script -i "$work/perf.data" -F ip,sym,dso 2>/dev/null >"$work/perf.txt"
 python3 bench/perf_categories.py "$work/perf.txt" "$frequency" "$requests" "${BENCH_TOP:-25}"
+
+# Where the bytes come from: a second window under the same load, traced with allocation samples and their stacks
+# (kept apart from perf's window: tracing every sample's stack slows the service).
+if [ -n "$tracer" ]; then
+  echo
+  echo "== allocation samples for $seconds s while the load runs (dotnet-trace, gc-verbose)"
+  load $((seconds + 4)) >/dev/null &
+  loader=$!
+  sleep 2
+  before="$(answered)"
+  "$tracer" collect -p "$service" --profile gc-verbose --duration "00:00:00:$(printf '%02d' "$seconds")" -o "$work/allocations.nettrace" >/dev/null 2>&1
+  after="$(answered)"
+  wait "$loader"
+  dotnet bench/Allocations/bin/Release/net10.0/allocation-sites.dll "$work/allocations.nettrace" $((after - before)) "${BENCH_TOP:-25}"
+else
+  echo "(no allocation sites: dotnet-trace is not installed; dotnet tool install --global dotnet-trace)"
+fi

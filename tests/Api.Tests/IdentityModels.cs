@@ -18,18 +18,19 @@ public static class IdentityModels
     private const int Int64Type = (int)TensorProto.Types.DataType.Int64;
 
     /// <summary>
-    /// Writes encoder.onnx, decoder.onnx, model.json (the bundled mnist's, given this shape, handling and latent size,
-    /// a Gaussian prior around mid-gray and no scorer) and a latent-map.json with one example of the shape into
-    /// <paramref name="folder"/>.
+    /// Writes encoder.onnx, decoder.onnx, model.json (<paramref name="template"/>'s, given this shape, handling and
+    /// latent size, a Gaussian prior around mid-gray and no scorer) and a latent-map.json with one example of the shape
+    /// into <paramref name="folder"/>.
     /// </summary>
-    public static void Write(string folder, string name, ImageShape shape, string imageHandling, Action<JsonNode>? edit = null)
+    /// <param name="template">A model.json whose other fields the model takes: the bundled mnist's, say.</param>
+    public static void Write(string folder, string name, ImageShape shape, string imageHandling, string template, Action<JsonNode>? edit = null)
     {
         Directory.CreateDirectory(folder);
         var latentSize = shape.PixelCount;
         File.WriteAllBytes(Path.Combine(folder, "encoder.onnx"), Reshape("encoder", "image", [shape.Channels, shape.Height, shape.Width], "latent", [latentSize]));
         File.WriteAllBytes(Path.Combine(folder, "decoder.onnx"), Reshape("decoder", "latent", [latentSize], "image", [shape.Channels, shape.Height, shape.Width]));
 
-        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.ModelsDirectory, "mnist", "model.json")))!;
+        var manifest = JsonNode.Parse(File.ReadAllText(template))!;
         manifest["name"] = name;
         manifest["architecture"] = new JsonObject
         {
@@ -137,53 +138,5 @@ public static class IdentityModels
             Name = name,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = FloatType, Shape = tensorShape } },
         };
-    }
-}
-
-/// <summary>
-/// A temporary models folder: the bundled models, and beside them identity models of other shapes, a colour one
-/// (3 x 8 x 10, RGB, "fit"), the same with its planes in BGR order ("none"), and a gray one 20 wide and 12 high ("fit").
-/// </summary>
-public static class ShapedModels
-{
-    public static readonly ImageShape Colour = new(3, 8, 10);
-    public static readonly ImageShape ColourBgr = new(3, 8, 10) { ChannelOrder = ImageShape.Bgr };
-    public static readonly ImageShape WideGray = new(1, 12, 20);
-
-    /// <summary>Writes the folder and returns its path; the caller deletes it.</summary>
-    public static string CreateFolder()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "autoencoder-shaped-" + Guid.NewGuid().ToString("N"));
-        foreach (var bundled in Directory.GetDirectories(TestData.ModelsDirectory))
-        {
-            var target = Path.Combine(directory, Path.GetFileName(bundled));
-            Directory.CreateDirectory(target);
-            foreach (var file in Directory.GetFiles(bundled, "*.json").Concat(Directory.GetFiles(bundled, "*.onnx")))
-            {
-                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
-            }
-        }
-
-        IdentityModels.Write(Path.Combine(directory, "colour"), "colour", Colour, "fit");
-        IdentityModels.Write(Path.Combine(directory, "colour-bgr"), "colour-bgr", ColourBgr, "none");
-        IdentityModels.Write(Path.Combine(directory, "wide"), "wide", WideGray, "fit");
-        return directory;
-    }
-}
-
-/// <summary>The real API over <see cref="ShapedModels"/>' folder, removed when the factory is disposed.</summary>
-public sealed class ShapedModelsFactory : AutoencoderApiFactory
-{
-    private readonly string directory = ShapedModels.CreateFolder();
-
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Models:Directory"] = directory };
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
     }
 }

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Autoencoder.Api.Tests;
 using Autoencoder.Core;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Playwright;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Autoencoder.Browser.Tests;
 
@@ -17,8 +19,8 @@ public sealed class SharedPlayground : ICollectionFixture<PlaygroundServer>
 
 /// <summary>
 /// The real service on Kestrel (loopback, a port the OS picks) serving every bundled model plus two copies of the
-/// default one, one without a latent map or prior and one with a prior of the tests' making, and one headless
-/// Chromium: Debian's, since Playwright cannot download browsers here.
+/// default one, one without a latent map or prior and one with a prior of the tests' making, and a colour model of
+/// another size; and one headless Chromium: Debian's, since Playwright cannot download browsers here.
 /// </summary>
 public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
 {
@@ -27,6 +29,14 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
 
     /// <summary>The bundled MNIST model's files with <see cref="Prior"/> in its model.json, to generate from.</summary>
     public const string ModelWithPrior = "mnist-with-prior";
+
+    /// <summary>
+    /// A colour model, 10 wide and 8 high, of its own data set: an identity autoencoder (every picture it gives back is
+    /// the one it was given), its own denoiser, with a prior around mid-gray and a map of <see cref="ColourMap"/>.
+    /// </summary>
+    public const string ColourModel = "colour";
+
+    public static readonly ImageShape ColourShape = new(3, 8, 10);
 
     private readonly string models = Path.Combine(Path.GetTempPath(), "autoencoder-browser-" + Guid.NewGuid().ToString("N"));
     private Factory? factory;
@@ -59,6 +69,13 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
         Prior = PriorAroundTheMap(Path.Combine(mnist, LatentMap.FileName));
         CopyMnist(ModelWithoutMap, manifest => manifest.AsObject().Remove("prior"));
         CopyMnist(ModelWithPrior, manifest => manifest["prior"] = JsonSerializer.SerializeToNode(Prior, ModelManifest.JsonOptions));
+        var colour = Path.Combine(models, ColourModel);
+        IdentityModels.Write(colour, ColourModel, ColourShape, "fit", Path.Combine(mnist, ModelManifest.FileName), manifest =>
+        {
+            manifest["dataset"]!["name"] = "test colours";
+            manifest["noise"] = new JsonArray("gaussian:0-0.5");
+        });
+        ColourMap().Save(Path.Combine(colour, LatentMap.FileName));
 
         factory = new Factory(models);
         Client = factory.CreateClient();
@@ -112,6 +129,31 @@ public sealed class PlaygroundServer : IAsyncLifetime, IDisposable
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(mnist, ModelManifest.FileName)))!;
         edit(manifest);
         File.WriteAllText(Path.Combine(folder, ModelManifest.FileName), manifest.ToJsonString());
+    }
+
+    /// <summary>
+    /// <see cref="ColourModel"/>'s map: around mid-gray, its first direction more red, its second more blue, with a red,
+    /// a blue and a green picture on it; the red and the blue are its examples.
+    /// </summary>
+    private static LatentMap ColourMap()
+    {
+        var plane = ColourShape.Height * ColourShape.Width;
+        float[] Along(int channel) => [.. Enumerable.Range(0, ColourShape.PixelCount).Select(i => i / plane == channel ? 1 / MathF.Sqrt(plane) : 0)];
+        var reach = 0.5f * MathF.Sqrt(plane); // a pure colour's distance from mid-gray along its own plane's direction
+        return new LatentMap
+        {
+            Dataset = "test colours",
+            FittedImages = 3,
+            Mean = [.. Enumerable.Repeat(0.5f, ColourShape.PixelCount)],
+            Components = [Along(0), Along(2)],
+            ExplainedVariance = [0.5, 0.25],
+            Points = [new LatentMapPoint(reach, -reach, 1), new LatentMapPoint(-reach, reach, 2), new LatentMapPoint(-reach, -reach, 3)],
+            Examples =
+            [
+                new LatentMapExample(1, Convert.ToBase64String(IdentityModels.Picture(ColourShape, new Rgb24(255, 0, 0)))),
+                new LatentMapExample(2, Convert.ToBase64String(IdentityModels.Picture(ColourShape, new Rgb24(0, 0, 255)))),
+            ],
+        };
     }
 
     private static LatentPrior PriorAroundTheMap(string latentMapPath)

@@ -90,7 +90,7 @@ public static class DecodeRoute
     {
         var (shape, images, service) = (model.Manifest.Image, call.Images, call.Service);
         var format = shape.IsColour
-            ? ResponseFormat.Choose(call.Request, Npy.MediaType, ResponseFormat.Png, ResponseFormat.Json)
+            ? ResponseFormat.ChooseImages(call.Request, shape, model.Name, Npy.MediaType, ResponseFormat.Png, ResponseFormat.Json)
             : ResponseFormat.Choose(call.Request, IdxImages.MediaType, ResponseFormat.Png, ResponseFormat.Json, Npy.MediaType);
         var columns = ImageTensors.GridColumns(count);
         call.Reserve(

@@ -43,7 +43,7 @@ public static class GenerateRoute
         IEnumerable<float[]> Codes() => sampler.SampleInPieces(count, generation.Seed, generation.Temperature, AutoencoderService.WindowRows);
         IAsyncEnumerable<float[]> Images(CancellationToken cancellationToken) => service.DecodePiecesAsync(model, Codes(), cancellationToken);
         var format = shape.IsColour
-            ? ResponseFormat.Choose(call.Request, ResponseFormat.Png, Npy.MediaType, ResponseFormat.Json)
+            ? ResponseFormat.ChooseImages(call.Request, shape, model.Name, ResponseFormat.Png, Npy.MediaType, ResponseFormat.Json)
             : ResponseFormat.Choose(call.Request, ResponseFormat.Png, IdxImages.MediaType, ResponseFormat.Json, Npy.MediaType);
         var columns = ImageTensors.GridColumns(count);
         call.Reserve(

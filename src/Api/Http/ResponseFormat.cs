@@ -30,6 +30,22 @@ public static class ResponseFormat
             : throw ClientInputException.NotAcceptable(
                 $"{request.Path} answers {body} as {string.Join(" or ", offered)}, not '{ClientText.Echo(request.Headers.Accept)}'; send one of these in Accept, or no Accept."));
 
+    /// <summary>
+    /// As <see cref="Choose"/> for a model of <paramref name="shape"/>: for a colour model, whose images IDX cannot hold,
+    /// an Accept header that asks for IDX and for none of <paramref name="offered"/> is a 406 naming .npy instead, rather
+    /// than an answer in a format the client did not ask for.
+    /// </summary>
+    public static string ChooseImages(HttpRequest request, Autoencoder.Core.ImageShape shape, string modelName, params string[] offered)
+    {
+        if (shape.IsColour && Preferred(request, offered) is null && Preferred(request, [Formats.IdxImages.MediaType]) is not null)
+        {
+            throw ClientInputException.NotAcceptable(
+                $"An IDX file holds one-channel images and model '{modelName}' makes {shape.Channels} channels: accept {string.Join(" or ", offered)} instead.");
+        }
+
+        return Choose(request, offered);
+    }
+
     /// <summary>PNG unless the client's Accept header prefers JSON.</summary>
     public static bool PrefersJson(HttpRequest request) => Choose(request, Png, Json) == Json;
 

@@ -9,7 +9,7 @@ public sealed class NoveltyTerms
     /// <summary>Mean squared error per pixel between the image and its reconstruction, [0,1] units.</summary>
     public const string MeanSquaredError = "mse";
 
-    /// <summary>1 − SSIM of the image and its reconstruction: structure lost, not brightness.</summary>
+    /// <summary>1 − SSIM of the image and its reconstruction (of a colour image: SSIM of each channel, averaged): structure lost, not brightness.</summary>
     public const string Structural = "structural";
 
     /// <summary>
@@ -61,14 +61,13 @@ public sealed class NoveltyTerms
         }
     }
 
-    /// <summary>The terms these images and this model allow: SSIM needs one channel and room for its window, the prior term a prior.</summary>
+    /// <summary>The terms these images and this model allow: SSIM needs room for its window, the prior term a prior, the joint term its density.</summary>
     public IReadOnlyList<string> Available => [.. AllNames.Where(name => Problem(name) is null)];
 
     /// <summary>Why <paramref name="term"/> cannot be computed for this model, or null when it can.</summary>
     public string? Problem(string term) => term switch
     {
         MeanSquaredError or Local => null,
-        Structural when image.Channels != 1 => $"'{Structural}' is for one-channel images, not {image.Channels} channels",
         Structural when image.Height < StructuralSimilarity.WindowSize || image.Width < StructuralSimilarity.WindowSize =>
             $"'{Structural}' needs images of at least {StructuralSimilarity.WindowSize}x{StructuralSimilarity.WindowSize}, not {image.Height}x{image.Width}",
         Structural => null,
@@ -97,7 +96,7 @@ public sealed class NoveltyTerms
         return term switch
         {
             MeanSquaredError => PixelValues.MeanSquaredError(original, reconstruction),
-            Structural => 1 - StructuralSimilarity.Mean(original, reconstruction, image.Height, image.Width),
+            Structural => 1 - StructuralSimilarity.MeanOverChannels(original, reconstruction, image.Channels, image.Height, image.Width),
             Local => LocalError(original, reconstruction, image),
             Prior => -density!.LogDensity(code),
             _ => -JointLogDensity(original, reconstruction, code),

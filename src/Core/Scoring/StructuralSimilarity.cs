@@ -17,6 +17,27 @@ public static class StructuralSimilarity
 
     private static readonly double[] Weights = GaussianWeights();
 
+    /// <summary>
+    /// Mean SSIM of two images of <paramref name="channels"/> planes of <paramref name="height"/> x <paramref name="width"/>
+    /// pixels (channel-major, each plane row-major): each channel's SSIM, averaged, as colour SSIM is usually reported.
+    /// </summary>
+    public static double MeanOverChannels(ReadOnlySpan<float> first, ReadOnlySpan<float> second, int channels, int height, int width)
+    {
+        var plane = height * width;
+        if (channels < 1 || first.Length != channels * plane || second.Length != channels * plane)
+        {
+            throw new ArgumentException($"images of {first.Length} and {second.Length} values are not both {channels}x{height}x{width}");
+        }
+
+        var sum = 0.0;
+        for (var channel = 0; channel < channels; channel++)
+        {
+            sum += Mean(first.Slice(channel * plane, plane), second.Slice(channel * plane, plane), height, width);
+        }
+
+        return sum / channels;
+    }
+
     /// <summary>Mean SSIM of two images of <paramref name="height"/> x <paramref name="width"/> pixels, row-major.</summary>
     public static double Mean(ReadOnlySpan<float> first, ReadOnlySpan<float> second, int height, int width)
     {

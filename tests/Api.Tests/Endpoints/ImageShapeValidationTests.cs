@@ -48,7 +48,7 @@ public sealed class ImageShapeValidationTests : IDisposable
     [Fact]
     public void ASizeThatDisagreesWithTheOnnxFilesNamesTheEncoderAndTheFields()
     {
-        IdentityModels.Write(Path.Combine(models, "colour"), "colour", ShapedModels.Colour, "fit", manifest => manifest["image"]!["height"] = 9);
+        IdentityModels.Write(Path.Combine(models, "colour"), "colour", ShapedModels.Colour, "fit", ShapedModels.Template, manifest => manifest["image"]!["height"] = 9);
 
         var error = StartFails();
 
@@ -63,7 +63,7 @@ public sealed class ImageShapeValidationTests : IDisposable
     [InlineData("channelOrder", "GBR", "image.channelOrder must be one of RGB, BGR (default RGB), not 'GBR'")]
     public void AColourModelJsonTheServiceCannotFollowIsRefused(string field, string value, string problem)
     {
-        IdentityModels.Write(Path.Combine(models, "colour"), "colour", ShapedModels.Colour, "fit", manifest =>
+        IdentityModels.Write(Path.Combine(models, "colour"), "colour", ShapedModels.Colour, "fit", ShapedModels.Template, manifest =>
         {
             var owner = field == "channelOrder" ? manifest["image"]! : manifest;
             owner[field] = value;
@@ -76,7 +76,7 @@ public sealed class ImageShapeValidationTests : IDisposable
     public void ALatentMapWhoseExamplesAreNotTheModelsPicturesIsRefused()
     {
         var folder = Path.Combine(models, "colour");
-        IdentityModels.Write(folder, "colour", ShapedModels.Colour, "fit");
+        IdentityModels.Write(folder, "colour", ShapedModels.Colour, "fit", ShapedModels.Template);
         var map = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "latent-map.json")))!;
         map["examples"]![0]!["image"] = Convert.ToBase64String(IdentityModels.Picture(new ImageShape(1, 8, 10), new Rgb24(255, 255, 255)));
         File.WriteAllText(Path.Combine(folder, "latent-map.json"), map.ToJsonString());

@@ -322,6 +322,22 @@ public sealed class ShapedModelTests(ShapedModelsFactory factory) : IClassFixtur
     }
 
     [Theory]
+    [InlineData("/decode?model=colour", true)]
+    [InlineData("/generate?model=colour&count=3&seed=1", false)]
+    public async Task AskingForIdxImagesFromAColourModelIsRefusedNamingNpy(string route, bool latents)
+    {
+        using var client = factory.CreateClient();
+        HttpContent Body() => latents ? HttpExtensions.Raw(NpyFile(Planes(Colour, Red).Concat(Planes(Colour, Blue)).ToArray(), 2, 240), Npy.MediaType) : new ByteArrayContent([]);
+
+        using var idx = await client.PostAsync(route, Body(), Idx.MediaType);
+        using var either = await client.PostAsync(route, Body(), $"{Idx.MediaType}, {Npy.MediaType};q=0.5");
+
+        await idx.AssertProblemAsync(406, "An IDX file holds one-channel images and model 'colour' makes 3 channels: accept ");
+        Assert.Equal(HttpStatusCode.OK, either.StatusCode);
+        Assert.Equal(Npy.MediaType, either.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
     [InlineData("/encode?model=colour")]
     [InlineData("/score?model=colour")]
     [InlineData("/denoise?model=colour")]

@@ -45,6 +45,38 @@ public sealed class StructuralSimilarityTests
     }
 
     [Fact]
+    public void StructuralSimilarityOfAColourImageIsTheMeanOfItsChannels()
+    {
+        var random = new Random(7);
+        float[] clean = [.. Enumerable.Range(0, 3 * 16 * 20).Select(_ => random.NextSingle())];
+        // Red untouched, green noisy, blue shifted: each channel's SSIM differs, and the colour SSIM is their mean.
+        float[] changed = [.. clean.Select((pixel, i) => (i / (16 * 20)) switch
+        {
+            0 => pixel,
+            1 => Math.Clamp(pixel + ((random.NextSingle() - 0.5f) * 0.6f), 0f, 1f),
+            _ => pixel * 0.5f,
+        })];
+        var plane = 16 * 20;
+        double[] channels = [.. Enumerable.Range(0, 3).Select(c => StructuralSimilarity.Mean(clean.AsSpan(c * plane, plane), changed.AsSpan(c * plane, plane), 16, 20))];
+
+        Assert.Equal(1.0, channels[0], 12);
+        Assert.True(channels[1] < 0.9 && channels[2] < 1.0 && channels[1] != channels[2], string.Join(", ", channels));
+        Assert.Equal(channels.Average(), StructuralSimilarity.MeanOverChannels(clean, changed, 3, 16, 20), 12);
+    }
+
+    [Fact]
+    public void TheStructuralTermIsAvailableForColourImages()
+    {
+        var terms = new NoveltyTerms(new ImageShape(3, 16, 20), prior: null);
+        float[] image = [.. Enumerable.Range(0, 3 * 16 * 20).Select(i => (i % 20) / 19f)];
+        float[] reconstruction = [.. image.Select((pixel, i) => i < 16 * 20 ? pixel : 1 - pixel)];
+
+        Assert.Contains(NoveltyTerms.Structural, terms.Available);
+        Assert.Equal(0.0, terms.Compute(NoveltyTerms.Structural, image, image, []), 12);
+        Assert.InRange(terms.Compute(NoveltyTerms.Structural, image, reconstruction, []), 0.3, 2.0);
+    }
+
+    [Fact]
     public void StructuralSimilarityRefusesImagesSmallerThanItsWindow() =>
         Assert.Throws<ArgumentException>(() => StructuralSimilarity.Mean(new float[10 * 10], new float[10 * 10], 10, 10));
 }

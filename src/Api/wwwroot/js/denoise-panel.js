@@ -60,12 +60,14 @@ export class DenoisePanel {
   }
 
   /**
-   * Finds the denoiser for the model's data set among the loaded models (the model itself if it is one), offers the
-   * map's test images (map null: none), and shows the chosen image cleaned.
+   * Finds the denoiser for the model's data set and images (channels and size) among the loaded models (the model
+   * itself if it is one), offers the map's test images (map null: none), and shows the chosen image cleaned.
    */
   setModel(model, models, map) {
     this.#model = model;
-    this.#denoiser = model.noise ? model : models.find(candidate => candidate.noise && candidate.dataset.name === model.dataset.name) ?? null;
+    this.#denoiser = model.noise
+      ? model
+      : models.find(candidate => candidate.noise && candidate.dataset.name === model.dataset.name && sameImages(candidate, model)) ?? null;
     Object.values(this.#views).forEach(view => fitToModel(view, model));
     this.#offerSources(map?.examples ?? []);
     const controls = [this.#source, this.#kind, this.#level, byId('new-noise')];
@@ -205,6 +207,11 @@ export class DenoisePanel {
     });
     this.#facts.textContent = facts;
   }
+}
+
+/** Whether two models take and give images of the same channels and size: one's pictures are the other's. */
+function sameImages(first, second) {
+  return ['channels', 'height', 'width'].every(key => first.image[key] === second.image[key]);
 }
 
 function psnrText(psnr) {

@@ -1,7 +1,7 @@
 // "Generate": codes drawn from the model's latent prior, decoded into a grid of new images; a click on one hands its
 // code to the latent sliders.
 import * as api from './api.js';
-import { byId, guarded, runnerFor, showError } from './view.js';
+import { byId, fitToModel, guarded, runnerFor, showError } from './view.js';
 
 /** Samples in one grid: enough to see the prior's variety, few enough to decode at once. */
 const COUNT = 16;
@@ -64,6 +64,7 @@ export class GeneratePanel {
         button.setAttribute('aria-label', `Sample ${i + 1}: load its code into the latent sliders`);
         const img = document.createElement('img');
         img.className = 'pixels';
+        fitToModel(img, model);
         img.src = api.pngDataUrl(image);
         img.alt = '';
         button.append(img);

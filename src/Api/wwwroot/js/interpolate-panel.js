@@ -1,6 +1,6 @@
 // "Interpolation": two images (the drawing, an upload or a test image from the map) and a strip of their blends.
 import * as api from './api.js';
-import { byId, guarded, runnerFor, setImage, showError } from './view.js';
+import { byId, fitToModel, guarded, runnerFor, setImage, showError } from './view.js';
 
 export class InterpolatePanel {
   #model = null;
@@ -96,6 +96,7 @@ export class InterpolatePanel {
         const item = document.createElement('li');
         const img = document.createElement('img');
         img.className = 'pixels';
+        fitToModel(img, model);
         img.src = api.pngDataUrl(frame.image);
         img.alt = `Blend with weight ${frame.weight.toFixed(3)} of the second image`;
         const caption = document.createElement('span');

@@ -1,11 +1,19 @@
-// The drawing pad: dark ink on white, as on paper (the service inverts it to the data set's white on black).
+// The drawing pad: ink on paper. For a gray model, dark ink on white, as on paper (the service inverts it to the data
+// set's white on black); for a colour model, the ink and paper colours chosen beside the pad.
 // A mouse, finger or pen draws; so does the keyboard, with a cursor (arrow keys) and a pen put down and lifted.
+// The ink is kept on a layer of its own, shown over the paper, so a new paper colour goes under what is drawn.
 
 const MaxUndo = 30;
 
 export class DrawingPad {
   #canvas;
   #context;
+  #ink = document.createElement('canvas');
+  #inkContext = this.#ink.getContext('2d', { willReadFrequently: true });
+  #inkColour = '#000000';
+  #paperColour = '#ffffff';
+  /** The narrowest stroke, in the pad's pixels: wide enough to survive the pad being scaled down to the model's size. */
+  #thinnest = 0;
   #undo = [];
   #last = null;
   #pointer = null;
@@ -23,6 +31,8 @@ export class DrawingPad {
   constructor(canvas, { cursor, status }, handlers) {
     this.#canvas = canvas;
     this.#context = canvas.getContext('2d', { willReadFrequently: true });
+    this.#ink.width = canvas.width;
+    this.#ink.height = canvas.height;
     this.#cursor = cursor;
     this.#status = status;
     this.#handlers = handlers;
@@ -52,6 +62,7 @@ export class DrawingPad {
         this.#line(this.#last, point);
         this.#last = point;
       }
+      this.#render();
       onStroke();
     });
     const end = event => {
@@ -75,23 +86,41 @@ export class DrawingPad {
     return this.#pointer !== null || this.#keyboard?.penDown === true;
   }
 
-  /** Brush width: a pen stroke on a digit, about a tenth of the pad's shorter side. */
+  /** Brush width: a pen stroke on a digit, about a tenth of the pad's shorter side, and never under the thinnest. */
   get #brush() {
-    return Math.max(4, Math.min(this.#canvas.width, this.#canvas.height) / 12);
+    return Math.max(4, Math.min(this.#canvas.width, this.#canvas.height) / 12, this.#thinnest);
   }
 
-  resize(width, height) {
-    this.#canvas.width = width;
-    this.#canvas.height = height;
+  /** Empties the pad if its size changes; strokes from now on are at least `thinnest` pixels wide. */
+  resize(width, height, thinnest = 0) {
+    this.#thinnest = thinnest;
+    if (width === this.#canvas.width && height === this.#canvas.height) {
+      return;
+    }
+    for (const canvas of [this.#canvas, this.#ink]) {
+      canvas.width = width;
+      canvas.height = height;
+    }
     this.#undo = [];
     this.#keyboard = null;
     this.#cursor.hidden = true;
     this.clear();
   }
 
+  /** The colour of the strokes to come; those drawn keep theirs. */
+  set inkColour(colour) {
+    this.#inkColour = colour;
+  }
+
+  /** The paper under every stroke, those drawn too. */
+  set paperColour(colour) {
+    this.#paperColour = colour;
+    this.#render();
+  }
+
   clear() {
-    this.#context.fillStyle = '#ffffff';
-    this.#context.fillRect(0, 0, this.#canvas.width, this.#canvas.height);
+    this.#inkContext.clearRect(0, 0, this.#ink.width, this.#ink.height);
+    this.#render();
   }
 
   clearWithUndo() {
@@ -104,32 +133,50 @@ export class DrawingPad {
     if (!previous) {
       return false;
     }
-    this.#context.putImageData(previous, 0, 0);
+    this.#inkContext.putImageData(previous, 0, 0);
+    this.#render();
     return true;
   }
 
+  /** Whether anything is drawn: any pixel of the ink layer, whatever its colour. */
   get hasInk() {
-    const pixels = this.#context.getImageData(0, 0, this.#canvas.width, this.#canvas.height).data;
-    for (let i = 0; i < pixels.length; i += 4) {
-      if (pixels[i] < 250) {
+    const pixels = this.#inkContext.getImageData(0, 0, this.#ink.width, this.#ink.height).data;
+    for (let i = 3; i < pixels.length; i += 4) {
+      if (pixels[i] > 0) {
         return true;
       }
     }
     return false;
   }
 
-  /** Draws an image (an upload) centred and scaled to fit, on white, as a new undoable step. */
+  /** Draws an image (an upload) centred and scaled to fit, on the paper, as a new undoable step. */
   drawImage(bitmap) {
     this.#remember();
-    this.clear();
-    const scale = Math.min(this.#canvas.width / bitmap.width, this.#canvas.height / bitmap.height);
+    this.#inkContext.clearRect(0, 0, this.#ink.width, this.#ink.height);
+    const scale = Math.min(this.#ink.width / bitmap.width, this.#ink.height / bitmap.height);
     const width = bitmap.width * scale;
     const height = bitmap.height * scale;
-    this.#context.drawImage(bitmap, (this.#canvas.width - width) / 2, (this.#canvas.height - height) / 2, width, height);
+    this.#inkContext.drawImage(bitmap, (this.#ink.width - width) / 2, (this.#ink.height - height) / 2, width, height);
+    this.#render();
   }
 
-  toBlob() {
-    return new Promise(resolve => this.#canvas.toBlob(blob => resolve(new File([blob], 'drawing.png', { type: 'image/png' })), 'image/png'));
+  /**
+   * The pad as a PNG file, as it is shown: at the pad's own size, or scaled down to `size` (the model's) with the
+   * browser's best smoothing, so that a thin stroke becomes a pale pixel rather than vanishing.
+   * @param {{width: number, height: number} | null} [size]
+   */
+  toBlob(size = null) {
+    let canvas = this.#canvas;
+    if (size && (size.width !== canvas.width || size.height !== canvas.height)) {
+      canvas = document.createElement('canvas');
+      canvas.width = size.width;
+      canvas.height = size.height;
+      const context = canvas.getContext('2d');
+      context.imageSmoothingEnabled = true;
+      context.imageSmoothingQuality = 'high';
+      context.drawImage(this.#canvas, 0, 0, size.width, size.height);
+    }
+    return new Promise(resolve => canvas.toBlob(blob => resolve(new File([blob], 'drawing.png', { type: 'image/png' })), 'image/png'));
   }
 
   /**
@@ -151,6 +198,7 @@ export class DrawingPad {
       keyboard.y = Math.min(this.#canvas.height, Math.max(0, keyboard.y + (dy * step)));
       if (keyboard.penDown) {
         this.#line(from, { x: keyboard.x, y: keyboard.y, pressure: 0.5 });
+        this.#render();
         this.#handlers.onStroke();
       }
       this.#say(`${keyboard.penDown ? 'Drawing' : 'Cursor'} at ${this.#where()}.`);
@@ -207,7 +255,7 @@ export class DrawingPad {
   }
 
   #remember() {
-    this.#undo.push(this.#context.getImageData(0, 0, this.#canvas.width, this.#canvas.height));
+    this.#undo.push(this.#inkContext.getImageData(0, 0, this.#ink.width, this.#ink.height));
     if (this.#undo.length > MaxUndo) {
       this.#undo.shift();
     }
@@ -222,16 +270,25 @@ export class DrawingPad {
     };
   }
 
+  /** Shows the paper, then the ink over it. */
+  #render() {
+    this.#context.fillStyle = this.#paperColour;
+    this.#context.fillRect(0, 0, this.#canvas.width, this.#canvas.height);
+    this.#context.drawImage(this.#ink, 0, 0);
+  }
+
   #dot(point) {
-    this.#context.fillStyle = '#000000';
-    this.#context.beginPath();
-    this.#context.arc(point.x, point.y, (this.#brush * (0.5 + point.pressure)) / 2, 0, Math.PI * 2);
-    this.#context.fill();
+    const context = this.#inkContext;
+    context.fillStyle = this.#inkColour;
+    context.beginPath();
+    context.arc(point.x, point.y, (this.#brush * (0.5 + point.pressure)) / 2, 0, Math.PI * 2);
+    context.fill();
+    this.#render();
   }
 
   #line(from, to) {
-    const context = this.#context;
-    context.strokeStyle = '#000000';
+    const context = this.#inkContext;
+    context.strokeStyle = this.#inkColour;
     context.lineCap = 'round';
     context.lineJoin = 'round';
     context.lineWidth = this.#brush * (0.5 + to.pressure);

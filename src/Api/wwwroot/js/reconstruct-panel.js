@@ -4,11 +4,17 @@ import { DrawingPad } from './pad.js';
 import { byId, fitToModel, guarded, runnerFor, setImage } from './view.js';
 
 const PadLongSide = 280;
+/** A stroke on a pad sent at the model's size is at least this many of the model's pixels wide. */
+const ThinnestStrokeInModelPixels = 1.5;
+const GrayInk = '#000000';
+const GrayPaper = '#ffffff';
 const StrokeThrottleMs = 40;
 const Prompt = 'Draw a stroke, or upload, drop or paste an image.';
 
 export class ReconstructPanel {
   #model = null;
+  /** The size the pad is sent at (the model's), or null to send it whole. */
+  #sendSize = null;
   /** An upload the service judges itself (the browser may not be able to draw it), else null: the pad is the image. */
   #upload = null;
   #strokeEndedAt = null;
@@ -22,6 +28,8 @@ export class ReconstructPanel {
   #unusual = byId('unusual');
   #heatMap = { figure: byId('heat-map-figure'), view: byId('heat-map-view') };
   #error = byId('reconstruct-error');
+  #colours = { group: byId('pad-colours'), ink: byId('ink-colour'), paper: byId('paper-colour') };
+  #sends = byId('pad-sends');
 
   /**
    * @param {{onEncoded: (result: {latent: number[], image: string}) => Promise<void>, onImageChange: () => void}} handlers
@@ -59,6 +67,15 @@ export class ReconstructPanel {
       }
     });
     byId('clear').addEventListener('click', () => this.#clearPad());
+    this.#colours.ink.addEventListener('input', () => {
+      this.#pad.inkColour = this.#colours.ink.value;
+    });
+    this.#colours.paper.addEventListener('input', () => {
+      this.#pad.paperColour = this.#colours.paper.value;
+      if (!this.#upload && this.#pad.hasInk) {
+        this.#imageChanged();
+      }
+    });
     byId('upload').addEventListener('change', event => {
       this.#useUpload(event.target.files[0]);
       event.target.value = '';
@@ -89,21 +106,31 @@ export class ReconstructPanel {
 
   /** The image as the service should get it: the upload itself, else the pad as a PNG; null if there is none. */
   async currentImage() {
-    return this.#upload ?? (this.#pad.hasInk ? this.#pad.toBlob() : null);
+    return this.#upload ?? (this.#pad.hasInk ? this.#pad.toBlob(this.#sendSize) : null);
   }
 
-  /** Adapts the pad and views to the model's image size; the caller decides when to reconstruct. */
+  /**
+   * Adapts the pad and views to the model's image size and channels; the caller decides when to reconstruct. A colour
+   * model's pad takes the ink and paper colours chosen beside it, a gray model's is black on white.
+   */
   setModel(model) {
     this.#model = model;
     fitToModel(this.#views.input, model);
     fitToModel(this.#views.reconstruction, model);
-    const { width, height } = model.image;
+    const { channels, width, height } = model.image;
+    const colour = channels === 3;
     const padWidth = width >= height ? PadLongSide : Math.round((PadLongSide * width) / height);
     const padHeight = height >= width ? PadLongSide : Math.round((PadLongSide * height) / width);
-    const canvas = byId('pad');
-    if (canvas.width !== padWidth || canvas.height !== padHeight) {
-      this.#pad.resize(padWidth, padHeight);
-    }
+    // A gray model's handling finds the drawing on the pad and crops to it, which needs the pad whole; a colour model's
+    // only scales the whole picture to its size, and "none" takes no other size, so those get the pad at their size.
+    this.#sendSize = colour || model.imageHandling === 'none' ? { width, height } : null;
+    this.#pad.resize(padWidth, padHeight, this.#sendSize ? ThinnestStrokeInModelPixels * (padWidth / width) : 0);
+    this.#colours.group.hidden = !colour;
+    this.#pad.inkColour = colour ? this.#colours.ink.value : GrayInk;
+    this.#pad.paperColour = colour ? this.#colours.paper.value : GrayPaper;
+    this.#sends.textContent = this.#sendSize
+      ? `The pad is sent as a ${width}×${height} ${colour ? 'RGB' : 'gray'} PNG, the model's own size${colour ? ': your ink on your paper, in their colours' : ''}.`
+      : `The pad is sent whole (${padWidth}×${padHeight}, dark ink on white); the service finds the drawing on it and makes it the model's ${width}×${height} gray input, shown as what the model saw.`;
     if (!this.hasImage) {
       this.#clearViews();
     }

@@ -119,7 +119,7 @@ public sealed record ModelManifest
             throw new ModelManifestException(path, priorProblem);
         }
 
-        if (manifest.Scorer is { } scorer && scorer.Problem(manifest.Image, manifest.Prior) is { } scorerProblem)
+        if (manifest.Scorer is { } scorer && scorer.Problem(manifest.Image, manifest.Prior, manifest.LatentSize) is { } scorerProblem)
         {
             throw new ModelManifestException(path, scorerProblem);
         }

@@ -17,16 +17,16 @@ public sealed class NoveltyScorer
 {
     private readonly NoveltyTerms terms;
 
-    public NoveltyScorer(ScorerCalibration calibration, ImageShape image, LatentPrior? prior)
+    public NoveltyScorer(ScorerCalibration calibration, ImageShape image, LatentPrior? prior, int? latentSize = null)
     {
         ArgumentNullException.ThrowIfNull(calibration);
-        if (calibration.Problem(image, prior) is { } problem)
+        if (calibration.Problem(image, prior, latentSize) is { } problem)
         {
             throw new ArgumentException(problem, nameof(calibration));
         }
 
         Calibration = calibration;
-        terms = new NoveltyTerms(image, prior);
+        terms = new NoveltyTerms(image, prior, calibration.Joint);
     }
 
     public ScorerCalibration Calibration { get; }
@@ -35,7 +35,7 @@ public sealed class NoveltyScorer
     public static NoveltyScorer? For(ModelManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return manifest.Scorer is { } calibration ? new NoveltyScorer(calibration, manifest.Image, manifest.Prior) : null;
+        return manifest.Scorer is { } calibration ? new NoveltyScorer(calibration, manifest.Image, manifest.Prior, manifest.LatentSize) : null;
     }
 
     /// <summary>One image's score (pixels row-major, [0,1]), from its reconstruction and code.</summary>

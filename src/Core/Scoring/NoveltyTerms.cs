@@ -21,23 +21,48 @@ public sealed class NoveltyTerms
     /// <summary>The code's negative log-density under the model's prior (nats): a code far from the normal images' codes.</summary>
     public const string Prior = "prior";
 
+    /// <summary>
+    /// The negative log-density (nats) of the code and the logs of the reconstruction errors together, under the
+    /// scorer's <see cref="JointDensity"/>: errors unusual for codes like this one.
+    /// </summary>
+    public const string Joint = "joint";
+
     /// <summary>Side of the square window of <see cref="Local"/> (less for a smaller image).</summary>
     public const int LocalWindow = 7;
 
+    /// <summary>The terms of every model with a prior; <see cref="Joint"/> also needs a scorer that records its density.</summary>
     public static IReadOnlyList<string> Names { get; } = [MeanSquaredError, Structural, Local, Prior];
+
+    /// <summary>Every term there is: <see cref="Names"/> and <see cref="Joint"/>.</summary>
+    public static IReadOnlyList<string> AllNames { get; } = [.. Names, Joint];
 
     private readonly ImageShape image;
     private readonly LatentDensity? density;
+    private readonly JointDensity? joint;
+    private readonly LatentDensity? jointDensity;
 
-    /// <summary>The terms for images of <paramref name="image"/>'s shape and codes under <paramref name="prior"/> (none: no prior term).</summary>
-    public NoveltyTerms(ImageShape image, LatentPrior? prior)
+    /// <summary>
+    /// The terms for images of <paramref name="image"/>'s shape and codes under <paramref name="prior"/> (none: no prior
+    /// term) and <paramref name="joint"/> (none: no joint term).
+    /// </summary>
+    public NoveltyTerms(ImageShape image, LatentPrior? prior, JointDensity? joint = null)
     {
         this.image = image ?? throw new ArgumentNullException(nameof(image));
         density = prior is null ? null : new LatentDensity(prior);
+        if (joint is not null)
+        {
+            if (joint.Problem(latentSize: null) is { } problem)
+            {
+                throw new ArgumentException(problem, nameof(joint));
+            }
+
+            this.joint = joint;
+            jointDensity = new LatentDensity(joint.Mixture);
+        }
     }
 
-    /// <summary>The terms these images and this model allow: SSIM needs room for its window, the prior term a prior.</summary>
-    public IReadOnlyList<string> Available => [.. Names.Where(name => Problem(name) is null)];
+    /// <summary>The terms these images and this model allow: SSIM needs room for its window, the prior term a prior, the joint term its density.</summary>
+    public IReadOnlyList<string> Available => [.. AllNames.Where(name => Problem(name) is null)];
 
     /// <summary>Why <paramref name="term"/> cannot be computed for this model, or null when it can.</summary>
     public string? Problem(string term) => term switch
@@ -48,7 +73,9 @@ public sealed class NoveltyTerms
         Structural => null,
         Prior when density is null => $"'{Prior}' needs the model's prior (model.json's prior)",
         Prior => null,
-        _ => $"'{term}' is no score term; the terms are {string.Join(", ", Names)}",
+        Joint when jointDensity is null => $"'{Joint}' needs the scorer's joint density (model.json's scorer.joint)",
+        Joint => joint!.Errors.Select(error => Problem(error.Name)).FirstOrDefault(problem => problem is not null),
+        _ => $"'{term}' is no score term; the terms are {string.Join(", ", AllNames)}",
     };
 
     /// <summary>
@@ -71,8 +98,45 @@ public sealed class NoveltyTerms
             MeanSquaredError => PixelValues.MeanSquaredError(original, reconstruction),
             Structural => 1 - StructuralSimilarity.MeanOverChannels(original, reconstruction, image.Channels, image.Height, image.Width),
             Local => LocalError(original, reconstruction, image),
-            _ => -density!.LogDensity(code),
+            Prior => -density!.LogDensity(code),
+            _ => -JointLogDensity(original, reconstruction, code),
         };
+    }
+
+    /// <summary>
+    /// What <see cref="Joint"/>'s density is over, for one image: the code's numbers, then each of the joint density's
+    /// errors standardised (<see cref="ErrorFeature.Standardise"/>), into <paramref name="features"/>. The trainer fits
+    /// the density to these same numbers.
+    /// </summary>
+    public static void JointFeatures(
+        IReadOnlyList<ErrorFeature> errors, ReadOnlySpan<double> errorValues, ReadOnlySpan<float> code, Span<float> features)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (errorValues.Length != errors.Count || features.Length != code.Length + errors.Count)
+        {
+            throw new ArgumentException($"{errorValues.Length} error values and room for {features.Length} numbers, not {errors.Count} errors after a code of {code.Length}");
+        }
+
+        code.CopyTo(features);
+        for (var index = 0; index < errors.Count; index++)
+        {
+            features[code.Length + index] = (float)errors[index].Standardise(errorValues[index]);
+        }
+    }
+
+    private double JointLogDensity(ReadOnlySpan<float> original, ReadOnlySpan<float> reconstruction, ReadOnlySpan<float> code)
+    {
+        var errors = joint!.Errors;
+        Span<double> values = stackalloc double[errors.Count];
+        for (var index = 0; index < errors.Count; index++)
+        {
+            values[index] = Compute(errors[index].Name, original, reconstruction, code);
+        }
+
+        var size = code.Length + errors.Count;
+        Span<float> features = size <= 256 ? stackalloc float[size] : new float[size];
+        JointFeatures(errors, values, code, features);
+        return jointDensity!.LogDensity(features);
     }
 
     /// <summary>

@@ -12,6 +12,10 @@ namespace Autoencoder.Core;
 /// <param name="Percentiles">The combined score's 0th..100th percentiles on those images (101 numbers).</param>
 public sealed record ScorerCalibration(string Split, int Images, IReadOnlyList<ScoreTerm> Terms, IReadOnlyList<double> Percentiles)
 {
+    /// <summary>The density the <c>joint</c> term is measured under; null when the scorer has no such term (every model.json before it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public JointDensity? Joint { get; init; }
+
     /// <summary>Which percentile is the default anomaly threshold: one normal held-out image in a hundred is above it.</summary>
     public const int DefaultThresholdPercentile = 99;
 
@@ -19,8 +23,11 @@ public sealed record ScorerCalibration(string Split, int Images, IReadOnlyList<S
     [System.Text.Json.Serialization.JsonIgnore]
     public double DefaultThreshold => Percentiles[DefaultThresholdPercentile];
 
-    /// <summary>What is wrong with this calibration for a model of <paramref name="image"/> with <paramref name="prior"/>, or null.</summary>
-    public string? Problem(ImageShape image, LatentPrior? prior)
+    /// <summary>
+    /// What is wrong with this calibration for a model of <paramref name="image"/> with <paramref name="prior"/> and codes
+    /// of <paramref name="latentSize"/> numbers (null: the prior's, if any), or null.
+    /// </summary>
+    public string? Problem(ImageShape image, LatentPrior? prior, int? latentSize = null)
     {
         if (Percentiles is not { Count: Core.Percentiles.Count } || Percentiles.Any(value => !double.IsFinite(value)))
         {
@@ -32,7 +39,12 @@ public sealed record ScorerCalibration(string Split, int Images, IReadOnlyList<S
             return "scorer.terms must hold at least one term";
         }
 
-        var available = new NoveltyTerms(image, prior);
+        if (Joint?.Problem(latentSize ?? prior?.LatentSize) is { } jointProblem)
+        {
+            return jointProblem;
+        }
+
+        var available = new NoveltyTerms(image, prior, Joint);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var index = 0; index < Terms.Count; index++)
         {

@@ -6,6 +6,7 @@ using Autoencoder.Training.Data;
 using Autoencoder.Training.Fitting;
 using Autoencoder.Training.Models;
 using Autoencoder.Training.Novelty;
+using Autoencoder.Training.Priors;
 using Autoencoder.Training.Recipes;
 using Autoencoder.Training.Reports;
 
@@ -37,7 +38,7 @@ internal sealed class NoveltyReportCommand : Command
         "--prior-components", 1, 1000, 1, "Gaussians in each model's prior, fitted to its class's codes");
 
     private readonly Option<string> noveltyTerms = TypedOptions.Text(
-        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior); default: local,prior");
+        "--novelty-terms", "LIST", "the novelty terms each model's scorer adds up, comma-separated (mse, structural, local, prior, joint), each weighted 1 or as NAME:WEIGHT says (prior:2); default: local,prior");
 
     private readonly Option<int> latent = TypedOptions.WholeNumber("--latent", 1, 4096, Network.Latent, "latent dimensions of each class's model");
 
@@ -45,13 +46,17 @@ internal sealed class NoveltyReportCommand : Command
 
     private readonly Option<int?> threads = TypedOptions.WholeNumber("--threads", 1, 1024, "CPU threads; default: all cores");
 
+    private readonly Option<bool> rescore = TypedOptions.Flag(
+        "--rescore",
+        "score the model folders already in --out again instead of training them: each keeps its network, gets a prior of --prior-components Gaussians (its own if it has that many) and this run's scorer");
+
     private readonly Option<int?> limit = TypedOptions.WholeNumber(
         "--limit", 2, int.MaxValue, "use only the first N training images of each class and the first N test images (quick runs)");
 
     public NoveltyReportCommand()
         : base("novelty-report", "Trains a model on each class alone and measures how well its novelty score tells that class's test images from the others'.")
     {
-        Option[] options = [dataFolder, classes, outputFolder, epochs, priorComponents, noveltyTerms, latent, seed, threads, limit];
+        Option[] options = [dataFolder, classes, outputFolder, epochs, priorComponents, noveltyTerms, latent, seed, threads, rescore, limit];
         this.AddOptions(options);
         Validators.Add(result =>
         {
@@ -83,7 +88,7 @@ internal sealed class NoveltyReportCommand : Command
         var epochCount = parseResult.GetValue(epochs);
         var description = string.Create(
             CultureInfo.InvariantCulture,
-            $"conv {string.Join(',', network.Channels)}, latent {network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), scored by {string.Join('+', counted ?? NoveltyCalibration.DefaultTerms)}, seed {parseResult.GetValue(seed)}");
+            $"conv {string.Join(',', network.Channels)}, latent {network.Latent}, {recipe.Name} recipe, {epochCount} epochs, a prior of {parseResult.GetValue(priorComponents)} Gaussian(s), scored by {string.Join(", ", counted ?? NoveltyCalibration.DefaultTerms)}, seed {parseResult.GetValue(seed)}{(parseResult.GetValue(rescore) ? "; networks trained by an earlier run, prior and scorer fitted again" : "")}");
 
         var results = new List<NoveltyResult>();
         var total = Stopwatch.StartNew();
@@ -116,18 +121,25 @@ internal sealed class NoveltyReportCommand : Command
                 NoveltyTerms = counted,
             };
             output.WriteLine($"novelty-report: class {name} ({normal.Train.Count:N0} training images)");
-            var progress = new ConsoleProgress(output, interactive: false);
-            var outcome = new Trainer(options, progress).Run(normal, cancellationToken);
-            using (outcome.Model)
+            if (parseResult.GetValue(rescore))
             {
-                var handling = DatasetConventions.DefaultImageHandling(dataset.Name, dataset.Train.Images.Channels);
-                ModelFolder.Write(directory, staging => TrainCommand.Save(staging, options, normal, outcome, handling, progress));
+                Rescore(directory, normal, options);
             }
-
-            if (outcome.Interrupted)
+            else
             {
-                output.WriteLine("novelty-report: interrupted; the classes measured so far are reported");
-                break;
+                var progress = new ConsoleProgress(output, interactive: false);
+                var outcome = new Trainer(options, progress).Run(normal, cancellationToken);
+                using (outcome.Model)
+                {
+                    var handling = DatasetConventions.DefaultImageHandling(dataset.Name, dataset.Train.Images.Channels);
+                    ModelFolder.Write(directory, staging => TrainCommand.Save(staging, options, normal, outcome, handling, progress));
+                }
+
+                if (outcome.Interrupted)
+                {
+                    output.WriteLine("novelty-report: interrupted; the classes measured so far are reported");
+                    break;
+                }
             }
 
             using var model = ExportedAutoencoder.Open(directory, threadCount);
@@ -152,5 +164,50 @@ internal sealed class NoveltyReportCommand : Command
         output.Write(markdown);
         output.WriteLine($"wrote {NoveltyReport.MarkdownFileName} and {NoveltyReport.PlotFileName} to {outputDirectory}");
         return results.Count == wanted.Count ? 0 : 130;
+    }
+
+    /// <summary>
+    /// Gives the model trained into <paramref name="directory"/> on <paramref name="normal"/> the prior and scorer that
+    /// <paramref name="options"/> ask for, as train fits them after training, from its exported files' outputs on the
+    /// same training and validation images: its network is kept.
+    /// </summary>
+    private static void Rescore(string directory, ImageDataset normal, TrainingOptions options)
+    {
+        ModelManifest manifest;
+        ScorerCalibration scorer;
+        LatentPrior? prior;
+        using (var model = ExportedAutoencoder.Open(directory, options.Threads))
+        {
+            manifest = model.Manifest;
+            var all = options.Limit is { } count ? normal.Train.Take(count) : normal.Train;
+            var (train, validation) = all.Split(options.ValidationFraction, options.Seed);
+            if (manifest.Dataset.Classes is not { } classes || !classes.SequenceEqual(normal.SelectedClasses ?? [])
+                || (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages) != (train.Count, validation.Count) || manifest.Training.Seed != options.Seed)
+            {
+                throw new UsageException($"--rescore: {directory} holds no model trained on these images with this seed");
+            }
+
+            (float[] Pixels, float[] Reconstructions, float[] Codes) Outputs(LabelledImages images, string what)
+            {
+                var pixels = model.Pixels(images.Images, what);
+                var codes = model.Encode(pixels, images.Count);
+                return (pixels, model.Decode(codes, images.Count), codes);
+            }
+
+            var (trainPixels, trainReconstructions, trainCodes) = Outputs(train, "training images");
+            prior = manifest.Prior is { Components.Count: var components } own && components == options.PriorComponents
+                ? own
+                : GaussianMixtureFit.Fit(
+                    trainCodes, train.Count, manifest.LatentSize, options.PriorComponents, options.Seed,
+                    GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
+            var joint = JointDensityFit.Wanted(options.NoveltyTerms)
+                ? JointDensityFit.Fit(manifest.Image, JointDensityFit.DefaultErrors, trainPixels, trainReconstructions, trainCodes, train.Count, options.PriorComponents, options.Seed)
+                : null;
+            var (pixels, reconstructions, codes) = Outputs(validation, "validation images");
+            scorer = NoveltyCalibration.Calibrate(manifest.Image, prior, pixels, reconstructions, codes, validation.Count, counted: options.NoveltyTerms, joint: joint);
+        }
+
+        var path = Path.Combine(directory, ModelManifest.FileName);
+        ModelFolder.ReplaceFile(path, staging => File.WriteAllText(staging, (manifest with { Prior = prior, Scorer = scorer }).ToJson()));
     }
 }

@@ -73,7 +73,7 @@ internal sealed class TrainCommand : Command
         "fc and conv: Gaussians in the prior fitted to the training images' codes (a vae's prior is N(0, I))");
 
     private readonly Option<string> noveltyTerms = TypedOptions.Text(
-        "--novelty-terms", "LIST", "the novelty terms the model's scorer adds up, comma-separated (mse, structural, local, prior); default: local,prior");
+        "--novelty-terms", "LIST", "the novelty terms the model's scorer adds up, comma-separated (mse, structural, local, prior, joint), each weighted 1 or as NAME:WEIGHT says (prior:2); default: local,prior");
 
     private readonly Option<ImageHandling?> imageHandling = TypedOptions.OneOfNamed(
         "--image-handling",

@@ -230,8 +230,16 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                 options.PriorComponents,
                 options.Seed,
                 GaussianMixtureFit.Describe(train.Count, "training images (the validation images held out)"));
+        JointDensity? joint = null;
+        if (JointDensityFit.Wanted(options.NoveltyTerms))
+        {
+            var (trainPixels, trainReconstructions, trainCodes) = ContractOutputs(model, trainImages);
+            joint = JointDensityFit.Fit(
+                image, JointDensityFit.DefaultErrors, trainPixels, trainReconstructions, trainCodes, train.Count, options.PriorComponents, options.Seed);
+        }
+
         var (pixels, reconstructions, codes) = ContractOutputs(model, validationImages);
-        var scorer = NoveltyCalibration.Calibrate(image, prior, pixels, reconstructions, codes, validation.Count, counted: options.NoveltyTerms);
+        var scorer = NoveltyCalibration.Calibrate(image, prior, pixels, reconstructions, codes, validation.Count, counted: options.NoveltyTerms, joint: joint);
 
         return new TrainingOutcome(
             model,

@@ -1,6 +1,7 @@
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Models;
+using Autoencoder.Training.Novelty;
 using Autoencoder.Training.Recipes;
 
 namespace Autoencoder.Training.Fitting;
@@ -54,8 +55,8 @@ internal sealed record TrainingOptions
     /// <summary>A plain autoencoder's prior: Gaussians fitted to its training images' codes (1: a single Gaussian).</summary>
     public int PriorComponents { get; init; } = 1;
 
-    /// <summary>The novelty terms the model's scorer adds up (null: the default, see NoveltyCalibration.DefaultTerms).</summary>
-    public IReadOnlyList<string>? NoveltyTerms { get; init; }
+    /// <summary>The novelty terms the model's scorer adds up, with their weights (null: the default, see NoveltyCalibration.DefaultTerms).</summary>
+    public IReadOnlyList<CountedTerm>? NoveltyTerms { get; init; }
 
     public int EffectiveEpochs => Epochs ?? Recipe.Epochs;
 

@@ -1,7 +1,15 @@
+using System.Globalization;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
 
 namespace Autoencoder.Training.Novelty;
+
+/// <summary>A term that counts in a scorer, and its weight on the normalised term.</summary>
+internal sealed record CountedTerm(string Name, double Weight = 1)
+{
+    /// <summary>"prior", or "prior:2" for a weight other than 1.</summary>
+    public override string ToString() => Weight == 1 ? Name : string.Create(CultureInfo.InvariantCulture, $"{Name}:{Weight}");
+}
 
 /// <summary>
 /// The trainer's choice of novelty score, calibrated on held-out normal images: every term the model allows is
@@ -16,46 +24,76 @@ internal static class NoveltyCalibration
     /// The terms that count by default, each normalised and weighted 1; the others are reported beside them with weight
     /// 0. Chosen among the combinations novelty-report compares (docs/novelty.md has the figures behind the choice).
     /// </summary>
-    public static IReadOnlyList<string> DefaultTerms { get; } = [NoveltyTerms.Local, NoveltyTerms.Prior];
+    public static IReadOnlyList<CountedTerm> DefaultTerms { get; } = [new(NoveltyTerms.Local), new(NoveltyTerms.Prior)];
 
     /// <summary>
-    /// The terms named in <paramref name="list"/> (comma-separated), or the reason they cannot count: an unknown name,
-    /// or none at all.
+    /// The terms named in <paramref name="list"/> (comma-separated, each weighted 1 or as NAME:WEIGHT says), or the
+    /// reason they cannot count: an unknown name, a weight that is not a positive number, or no term at all.
     /// </summary>
-    public static (IReadOnlyList<string>? Terms, string? Problem) ParseTerms(string list)
+    public static (IReadOnlyList<CountedTerm>? Terms, string? Problem) ParseTerms(string list)
     {
-        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
-        if (names.Length == 0)
+        var entries = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (entries.Length == 0)
         {
-            return (null, $"name at least one of {string.Join(", ", NoveltyTerms.Names)}");
+            return (null, $"name at least one of {string.Join(", ", NoveltyTerms.AllNames)}");
         }
 
-        var unknown = names.FirstOrDefault(name => !NoveltyTerms.Names.Contains(name));
-        return unknown is null ? (names, null) : (null, $"'{unknown}' is not a term; the terms are {string.Join(", ", NoveltyTerms.Names)}");
+        var terms = new List<CountedTerm>();
+        foreach (var entry in entries)
+        {
+            var parts = entry.Split(':', 2, StringSplitOptions.TrimEntries);
+            if (!NoveltyTerms.AllNames.Contains(parts[0]))
+            {
+                return (null, $"'{parts[0]}' is not a term; the terms are {string.Join(", ", NoveltyTerms.AllNames)}");
+            }
+
+            var weight = 1.0;
+            if (parts.Length == 2 && !(double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out weight) && weight > 0 && double.IsFinite(weight)))
+            {
+                return (null, $"'{entry}': a term's weight must be a positive number, as in prior:2");
+            }
+
+            if (terms.All(term => term.Name != parts[0]))
+            {
+                terms.Add(new CountedTerm(parts[0], weight));
+            }
+        }
+
+        return (terms, null);
     }
 
     /// <summary>
     /// The scorer for a model of <paramref name="image"/> with <paramref name="prior"/>, calibrated on
     /// <paramref name="count"/> held-out images ([0,1] pixels), their reconstructions and their codes, all row-major:
-    /// with the terms and weights of <paramref name="previous"/> when given (a model whose prior changed), else every
-    /// term the model allows, those of <paramref name="counted"/> (default <see cref="DefaultTerms"/>) weighted 1.
-    /// Throws <see cref="ArgumentException"/> when a counted term is one this model cannot compute.
+    /// with the terms, weights and joint density of <paramref name="previous"/> when given (a model whose prior changed),
+    /// else every term the model and <paramref name="joint"/> allow, those of <paramref name="counted"/> (default
+    /// <see cref="DefaultTerms"/>) with their weights, the others 0. Throws <see cref="ArgumentException"/> when a counted term is one this
+    /// model cannot compute.
     /// </summary>
     public static ScorerCalibration Calibrate(
-        ImageShape image, LatentPrior? prior, float[] pixels, float[] reconstructions, float[] codes, int count, ScorerCalibration? previous = null, IReadOnlyList<string>? counted = null)
+        ImageShape image,
+        LatentPrior? prior,
+        float[] pixels,
+        float[] reconstructions,
+        float[] codes,
+        int count,
+        ScorerCalibration? previous = null,
+        IReadOnlyList<CountedTerm>? counted = null,
+        JointDensity? joint = null)
     {
-        var terms = new NoveltyTerms(image, prior);
-        if (counted?.FirstOrDefault(name => terms.Problem(name) is not null) is { } impossible)
+        joint = previous is null ? joint : previous.Joint;
+        var terms = new NoveltyTerms(image, prior, joint);
+        if (counted?.FirstOrDefault(term => terms.Problem(term.Name) is not null)?.Name is { } impossible)
         {
             throw new ArgumentException($"the novelty term '{impossible}' cannot count for this model: {terms.Problem(impossible)}", nameof(counted));
         }
 
         var chosen = counted ?? DefaultTerms;
         (string Name, double Weight)[] weights = previous is null
-            ? [.. terms.Available.Select(name => (name, chosen.Contains(name) ? 1.0 : 0.0))]
+            ? [.. terms.Available.Select(name => (name, chosen.FirstOrDefault(term => term.Name == name)?.Weight ?? 0.0))]
             : [.. previous.Terms.Select(term => (term.Name, term.Weight))];
         var values = NoveltyScorer.ComputeTerms(terms, [.. weights.Select(term => term.Name)], pixels, reconstructions, codes, count);
-        return NoveltyScorer.Calibrate(Split, weights, values);
+        return NoveltyScorer.Calibrate(Split, weights, values) with { Joint = joint };
     }
 
     /// <summary>

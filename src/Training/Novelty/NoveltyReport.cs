@@ -10,7 +10,10 @@ namespace Autoencoder.Training.Novelty;
 /// <summary>A way of adding up the normalised terms, for comparison beside the model's own: a name and a weight per term.</summary>
 internal sealed record TermCombination(string Name, IReadOnlyDictionary<string, double> Weights)
 {
-    /// <summary>The few combinations the report compares (docs/novelty.md says which became the default, and why).</summary>
+    /// <summary>
+    /// The few combinations the report compares (docs/novelty.md says which became the default, and why); those with a
+    /// term a model does not have (the joint term, unless its scorer has a joint density) are left out.
+    /// </summary>
     public static IReadOnlyList<TermCombination> Compared { get; } =
     [
         new("mse+prior", new Dictionary<string, double> { [NoveltyTerms.MeanSquaredError] = 1, [NoveltyTerms.Prior] = 1 }),
@@ -19,6 +22,9 @@ internal sealed record TermCombination(string Name, IReadOnlyDictionary<string, 
         new("structural+prior", new Dictionary<string, double> { [NoveltyTerms.Structural] = 1, [NoveltyTerms.Prior] = 1 }),
         new("structural+local+prior", new Dictionary<string, double> { [NoveltyTerms.Structural] = 1, [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
         new("all four", new Dictionary<string, double> { [NoveltyTerms.MeanSquaredError] = 1, [NoveltyTerms.Structural] = 1, [NoveltyTerms.Local] = 1, [NoveltyTerms.Prior] = 1 }),
+        new("2 prior+structural", new Dictionary<string, double> { [NoveltyTerms.Structural] = 1, [NoveltyTerms.Prior] = 2 }),
+        new("joint+prior", new Dictionary<string, double> { [NoveltyTerms.Joint] = 1, [NoveltyTerms.Prior] = 1 }),
+        new("joint+structural", new Dictionary<string, double> { [NoveltyTerms.Joint] = 1, [NoveltyTerms.Structural] = 1 }),
     ];
 }
 
@@ -67,7 +73,7 @@ internal static class NoveltyReport
         var codes = model.Encode(pixels, test.Count);
         var reconstructions = model.Decode(codes, test.Count);
         var names = calibration.Terms.Select(term => term.Name).ToArray();
-        var values = NoveltyScorer.ComputeTerms(new NoveltyTerms(manifest.Image, manifest.Prior), names, pixels, reconstructions, codes, test.Count);
+        var values = NoveltyScorer.ComputeTerms(new NoveltyTerms(manifest.Image, manifest.Prior, calibration.Joint), names, pixels, reconstructions, codes, test.Count);
         var normal = Enumerable.Range(0, test.Count).Where(image => test.Labels[image] == normalLabel).ToArray();
         var anomalous = Enumerable.Range(0, test.Count).Where(image => test.Labels[image] != normalLabel).ToArray();
 

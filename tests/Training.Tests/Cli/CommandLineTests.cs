@@ -41,8 +41,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("error: --arch vae cannot train with the article recipe: its Bernoulli likelihood needs [0,1] pixels, a sigmoid output and a linear latent", "train", "--data", "x", "--out", "y", "--arch", "vae", "--recipe", "article")]
     [InlineData("error: --noise trains a denoiser, which --arch vae is not", "train", "--data", "x", "--out", "y", "--arch", "vae", "--noise", "gaussian:0.1")]
     [InlineData("error: --prior-components is for fc and conv: a vae's prior is N(0, I) (fit-prior can fit one to its codes)", "train", "--data", "x", "--out", "y", "--arch", "vae", "--prior-components", "2")]
-    [InlineData("error: --novelty-terms: 'ssim' is not a term; the terms are mse, structural, local, prior", "train", "--data", "x", "--out", "y", "--novelty-terms", "prior,ssim")]
-    [InlineData("error: --novelty-terms: name at least one of mse, structural, local, prior", "novelty-report", "--data", "x", "--out", "y", "--novelty-terms", ",")]
+    [InlineData("error: --novelty-terms: 'ssim' is not a term; the terms are mse, structural, local, prior, joint", "train", "--data", "x", "--out", "y", "--novelty-terms", "prior,ssim")]
+    [InlineData("error: --novelty-terms: name at least one of mse, structural, local, prior, joint", "novelty-report", "--data", "x", "--out", "y", "--novelty-terms", ",")]
     [InlineData("error: --kl-warmup is for --arch vae", "train", "--data", "x", "--out", "y", "--arch", "conv", "--kl-warmup", "2")]
     [InlineData("error: --version must be a whole number from 1 to 2147483647, not '0'", "train", "--data", "x", "--out", "y", "--version", "0")]
     [InlineData("error: --components must be comma-separated whole numbers from 1 to 1000, not '0'", "fit-prior", "--model", "m", "--data", "d", "--components", "0")]
@@ -127,7 +127,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("generation-report", "--model --data --out --samples --seed --classifiers --classifier-epochs --limit --threads")]
     [InlineData("latent-map", "--model --images --labels --points")]
     [InlineData("fit-prior", "--model --data --components --seed --threads")]
-    [InlineData("novelty-report", "--data --classes --out --epochs --prior-components --novelty-terms --latent --seed --threads --limit")]
+    [InlineData("novelty-report", "--data --classes --out --epochs --prior-components --novelty-terms --latent --seed --threads --rescore --limit")]
     public async Task CommandHelpListsEveryOptionWithItsDescription(string command, string optionNames)
     {
         var options = CommandLine.Create().Subcommands.Single(candidate => candidate.Name == command).Options.Where(option => option is not HelpOption).ToArray();

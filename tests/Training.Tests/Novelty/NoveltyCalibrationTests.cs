@@ -15,18 +15,18 @@ public sealed class NoveltyCalibrationTests
 
         Assert.Equal(NoveltyTerms.Names, calibration.Terms.Select(term => term.Name));
         Assert.Equal(
-            NoveltyCalibration.DefaultTerms.Order(),
+            NoveltyCalibration.DefaultTerms.Select(term => term.Name).Order(),
             calibration.Terms.Where(term => term.Weight == 1).Select(term => term.Name).Order());
-        Assert.All(calibration.Terms.Where(term => !NoveltyCalibration.DefaultTerms.Contains(term.Name)), term => Assert.Equal(0, term.Weight));
+        Assert.All(calibration.Terms.Where(term => NoveltyCalibration.DefaultTerms.All(counted => counted.Name != term.Name)), term => Assert.Equal(0, term.Weight));
     }
 
     [Fact]
-    public void TheTermsNamedAreTheOnesThatCount()
+    public void TheTermsNamedAreTheOnesThatCountWithTheirWeights()
     {
-        var calibration = Calibrate(counted: [NoveltyTerms.Structural, NoveltyTerms.Prior]);
+        var calibration = Calibrate(counted: [new(NoveltyTerms.Structural), new(NoveltyTerms.Prior, 2)]);
 
         Assert.Equal(
-            [(NoveltyTerms.MeanSquaredError, 0.0), (NoveltyTerms.Structural, 1.0), (NoveltyTerms.Local, 0.0), (NoveltyTerms.Prior, 1.0)],
+            [(NoveltyTerms.MeanSquaredError, 0.0), (NoveltyTerms.Structural, 1.0), (NoveltyTerms.Local, 0.0), (NoveltyTerms.Prior, 2.0)],
             calibration.Terms.Select(term => (term.Name, term.Weight)));
     }
 
@@ -34,7 +34,7 @@ public sealed class NoveltyCalibrationTests
     public void ATermTheModelCannotComputeIsRefusedWithItsReason()
     {
         var error = Assert.Throws<ArgumentException>(() => NoveltyCalibration.Calibrate(
-            Shape, prior: null, new float[Shape.PixelCount * 4], new float[Shape.PixelCount * 4], new float[8], 4, counted: [NoveltyTerms.Prior]));
+            Shape, prior: null, new float[Shape.PixelCount * 4], new float[Shape.PixelCount * 4], new float[8], 4, counted: [new(NoveltyTerms.Prior)]));
 
         Assert.Contains("'prior' cannot count for this model", error.Message, StringComparison.Ordinal);
         Assert.Contains("needs the model's prior", error.Message, StringComparison.Ordinal);
@@ -43,8 +43,12 @@ public sealed class NoveltyCalibrationTests
     [Theory]
     [InlineData("structural, prior", "structural,prior", null)]
     [InlineData("mse,mse", "mse", null)]
-    [InlineData("prior,ssim", null, "'ssim' is not a term; the terms are mse, structural, local, prior")]
-    [InlineData(" , ", null, "name at least one of mse, structural, local, prior")]
+    [InlineData("prior:2, structural", "prior:2,structural", null)]
+    [InlineData("prior:0.5,mse:1", "prior:0.5,mse", null)]
+    [InlineData("prior:0", null, "'prior:0': a term's weight must be a positive number, as in prior:2")]
+    [InlineData("prior:two", null, "'prior:two': a term's weight must be a positive number, as in prior:2")]
+    [InlineData("prior,ssim", null, "'ssim' is not a term; the terms are mse, structural, local, prior, joint")]
+    [InlineData(" , ", null, "name at least one of mse, structural, local, prior, joint")]
     public void ATermListIsReadOrRefusedWithWhatToFix(string list, string? terms, string? problem)
     {
         var (parsed, reason) = NoveltyCalibration.ParseTerms(list);
@@ -53,7 +57,7 @@ public sealed class NoveltyCalibrationTests
         Assert.Equal(problem, reason);
     }
 
-    private static ScorerCalibration Calibrate(IReadOnlyList<string>? counted)
+    private static ScorerCalibration Calibrate(IReadOnlyList<CountedTerm>? counted)
     {
         const int Images = 6;
         var random = new Random(3);

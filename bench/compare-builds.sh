@@ -101,3 +101,9 @@ for run in $(seq "$runs"); do
     done
   done
 done
+
+# What each kept of memory: resident now, and the most it held over the run.
+for target in "${targets[@]}"; do
+  IFS='|' read -r name url pid <<<"$target"
+  awk -v name="$name" '/^VmRSS|^VmHWM/ { kb[$1] = $2 } END { printf "%-6s resident %.0f MiB at the end, %.0f MiB at most\n", name, kb["VmRSS:"] / 1024, kb["VmHWM:"] / 1024 }' "/proc/$pid/status"
+done

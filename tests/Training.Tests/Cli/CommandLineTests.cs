@@ -484,42 +484,11 @@ public sealed class CommandLineTests : IDisposable
     /// <summary>Help with its line breaks and indents as single spaces, so a description reads whole however help wraps it.</summary>
     private static string Words(string text) => Regex.Replace(text, @"\s+", " ").Trim();
 
-    /// <summary>
-    /// Runs the command line as a user does. A training runs in a process of its own, as every training does outside
-    /// the tests: tiny trainings run one after another in one test process have been seen to end in NaN now and then,
-    /// while the same command in a fresh process gives the same numbers every time.
-    /// </summary>
     private static async Task<(int ExitCode, string Output, string Error)> Run(params string[] args)
     {
-        if (args is ["train", ..])
-        {
-            return await RunProcessAsync(args);
-        }
-
         var output = new StringWriter();
         var error = new StringWriter();
         var exitCode = await CommandLine.RunAsync(args, output, error, CancellationToken.None);
         return (exitCode, output.ToString(), error.ToString());
-    }
-
-    private static async Task<(int ExitCode, string Output, string Error)> RunProcessAsync(string[] args)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "autoencoder-train.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
+using Autoencoder.Training.Fitting;
 using Autoencoder.Training.Export;
 
 namespace Autoencoder.Training.Cli;
@@ -75,7 +76,7 @@ internal static class CommandLine
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;
         }
-        catch (Exception e) when (e is DataFileException or ModelManifestException)
+        catch (Exception e) when (e is DataFileException or ModelManifestException or TrainingDivergedException)
         {
             await error.WriteLineAsync($"error: {e.Message}");
             return Failed;

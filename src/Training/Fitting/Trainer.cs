@@ -83,6 +83,8 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
         var batches = (train.Count + batchSize - 1) / batchSize;
 
         using var optimizer = CreateOptimizer(recipe, network);
+        var parameters = network.parameters().ToList();
+        var recomputedBatches = 0;
         var scheduler = recipe.Schedule == LearningRateSchedule.OneCycle
             ? optim.lr_scheduler.OneCycleLR(optimizer, recipe.LearningRate, total_steps: epochs * batches, cycle_momentum: false)
             : null;
@@ -121,21 +123,19 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
                     var count = Math.Min(batchSize, train.Count - start);
                     var target = Augment(trainImages.index_select(0, order.narrow(0, start, count)), augmentation, random);
                     var input = corruption?.CorruptBatch(target) ?? target;
-                    Tensor output, loss;
-                    if (variational is null)
+                    var klWeight = KlWeight(epoch, batch, batches);
+                    var (output, loss, recomputed) = GradientStep.Compute(optimizer, parameters, () =>
                     {
-                        output = network.forward(input);
-                        loss = Loss(recipe.Loss, output, target);
-                    }
-                    else
-                    {
-                        var terms = variational.NegativeElbo(input, target);
-                        output = terms.Output;
-                        loss = terms.Reconstruction.add(terms.Kl.mul(KlWeight(epoch, batch, batches))).mean();
-                    }
+                        if (variational is null)
+                        {
+                            var plain = network.forward(input);
+                            return (plain, Loss(recipe.Loss, plain, target));
+                        }
 
-                    optimizer.zero_grad();
-                    loss.backward();
+                        var terms = variational.NegativeElbo(input, target);
+                        return (terms.Output, terms.Reconstruction.add(terms.Kl.mul(klWeight)).mean());
+                    }, $"epoch {epoch}, batch {batch + 1}");
+                    recomputedBatches += recomputed ? 1 : 0;
                     optimizer.step();
                     scheduler?.step();
 
@@ -178,6 +178,11 @@ internal sealed class Trainer(TrainingOptions options, ITrainingProgress progres
 
             var remaining = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / epoch * (epochs - epoch));
             progress.Epoch(record, epochs, isBest, remaining);
+            if (recomputedBatches > 0)
+            {
+                progress.Message($"epoch {epoch}: {recomputedBatches} batch(es) came out with non-finite gradients from libtorch's convolution and were computed again on zeroed memory");
+                recomputedBatches = 0;
+            }
         }
 
         if (bestWeights is not null)

@@ -27,10 +27,7 @@ if curl -s -o /dev/null "$base/health/live"; then echo "something already answer
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="${BENCH_MODELS:-$PWD/models}" Grpc__Enabled=false \
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 server=$!
-until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
+wait_ready "$base" "$server" "$work/server.log"
 
 # One answer of each, checked: a PNG of the model's channels (colour type 2 is RGB, 0 gray) and size.
 for name in "$colour" "$gray"; do

@@ -62,10 +62,7 @@ for build in "before|$before_dll|$port|${BENCH_BEFORE_ENV:-}" "after|$after_dll|
 done
 for target in "${targets[@]}"; do
   IFS='|' read -r name url pid <<<"$target"
-  until curl -sf -o /dev/null "$url/health/ready"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/$name.log" >&2; exit 1; }
-    sleep 0.2
-  done
+  wait_ready "$url" "$pid" "$work/$name.log"
 done
 
 drive() { # NAME URL PID WHAT CONNECTIONS

@@ -51,10 +51,7 @@ start_service() {
     dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/$name.log" 2>&1 &
   started=$!
   server+=" $started"
-  until curl -sf -o /dev/null "http://127.0.0.1:$rest/health/ready"; do
-    kill -0 "$started" 2>/dev/null || { cat "$work/$name.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  wait_ready "http://127.0.0.1:$rest" "$started" "$work/$name.log"
 }
 
 start_service service "$port" "$((port + 1))"

@@ -66,10 +66,7 @@ start_server() { # SINK
     dotnet "$api/Autoencoder.Api.dll" --contentRoot "$api" >"$work/$1.stdout" 2>"$work/$1.stderr" &
   pid[$1]=$!
   server+=" $!"
-  until curl -sf "${base[$1]}/health/ready" >/dev/null 2>&1; do
-    kill -0 "${pid[$1]}" 2>/dev/null || { cat "$work/$1.stderr"; exit 1; }
-    sleep 0.01
-  done
+  wait_ready "${base[$1]}" "${pid[$1]}" "$work/$1.stderr"
 }
 
 # wrk with one fixed request at 64 connections on a sink's server; sets requests (answered) and rps, and counts the

@@ -62,10 +62,7 @@ start_service() { # URL CONTROL FOLDER LOG
     dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$4" 2>&1 &
   service=$!
   server+=" $service"
-  until curl -sf "$1/health/ready" >/dev/null 2>&1; do
-    kill -0 "$service" 2>/dev/null || { cat "$4"; exit 1; }
-    sleep 0.05
-  done
+  wait_ready "$1" "$service" "$4"
 }
 
 start_service "$base" poll "$work/models" "$work/server.log"

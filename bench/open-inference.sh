@@ -57,10 +57,7 @@ for python in "${PYTHON:-python3}" /usr/bin/python3; do
 done
 [ "${#targets[@]}" -eq 4 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
 
-until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-  kill -0 "$service" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.01
-done
+wait_ready "$base" "$service" "$work/server.log"
 for target in "${targets[@]}"; do
   IFS='|' read -r name url pid <<<"$target"
   until curl -s -o /dev/null "$url"; do

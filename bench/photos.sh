@@ -27,10 +27,7 @@ dotnet "$bench" phone models/mnist "$t10k" "$work"
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" \
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 server=$!
-until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.05
-done
+wait_ready "$base" "$server" "$work/server.log"
 
 for photo in phone-photo.jpg phone-photo-portrait.jpg; do
   for _ in 1 2 3; do # warm-up

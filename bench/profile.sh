@@ -76,10 +76,7 @@ env DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 ASPNETCORE_URLS="$bas
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/service.log" 2>&1 &
 service=$!
 server=$service
-until curl -sf -o /dev/null "$base/health/ready"; do
-  kill -0 "$service" 2>/dev/null || { cat "$work/service.log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_ready "$base" "$service" "$work/service.log"
 
 # Requests the service has answered so far, by its own count.
 answered() { curl -s "$base/metrics" | awk '/^http_request_duration_seconds_count/ { total += $NF } END { printf "%d", total }'; }

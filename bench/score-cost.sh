@@ -43,10 +43,7 @@ EOF
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$work/models" Models__Default=plain \
   dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 server=$!
-until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.01
-done
+wait_ready "$base" "$server" "$work/server.log"
 
 # One answer of each, checked by hand: the scored one carries novelty, the plain one does not.
 for name in scored plain; do

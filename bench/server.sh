@@ -22,3 +22,13 @@ cpu_seconds() {
   done
   awk -v ticks="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", ticks / hz }'
 }
+
+# Waits until the service at URL answers /health/ready, polling; if process PID ends first, prints LOG to stderr and
+# ends the script.
+wait_ready() {
+  local url="$1" pid="$2" log="$3"
+  until curl -sf -o /dev/null "$url/health/ready"; do
+    kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.05
+  done
+}

@@ -26,10 +26,7 @@ if curl -s -o /dev/null "$base"; then echo "something already answers on $base; 
 ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" Serilog__MinimumLevel__Default=Warning \
   dotnet "$api" --contentRoot "$(dirname "$api")" >"$work/server.log" 2>&1 &
 server=$!
-until curl -sf -o /dev/null "$base/health/ready"; do
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.5
-done
+wait_ready "$base" "$server" "$work/server.log"
 
 echo "service: $api"
 dotnet bench/SlowSenders/bin/Release/net10.0/slow-senders.dll "$base" "$server" "$t10k" samples/digit-0-label-7.png "$stalled" "$valid" "$mode" "$seconds"

@@ -28,10 +28,7 @@ start_server() { # batching on|off
   ASPNETCORE_URLS="$base" ASPNETCORE_ENVIRONMENT=Production Models__Directory="$PWD/models" Batching__Enabled="$1" \
     dotnet src/Api/bin/Release/net10.0/Autoencoder.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$work/server.log" 2>&1 &
   server=$!
-  until curl -sf "$base/health/ready" >/dev/null 2>&1; do
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-    sleep 0.01
-  done
+  wait_ready "$base" "$server" "$work/server.log"
   echo "start-up to ready: $(( ($(date +%s%N) - started) / 1000000 )) ms; RSS at rest $(( $(awk '/^VmRSS/ { print $2 }' "/proc/$server/status") / 1024 )) MiB"
 }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Autoencoder.Api.Metrics;
 using Prometheus;
@@ -247,24 +248,13 @@ public sealed class InferenceBatcher : IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var input = batch.Count == 1 ? batch[0].Rows : new float[rows * inputSize];
-            if (batch.Count > 1)
-            {
-                var offset = 0;
-                foreach (var pending in batch)
-                {
-                    Array.Copy(pending.Rows, 0, input, offset, pending.Count * inputSize);
-                    offset += pending.Count * inputSize;
-                }
-            }
-
             foreach (var pending in batch)
             {
                 queueWait.Observe(Stopwatch.GetElapsedTime(pending.Enqueued, started).TotalSeconds);
                 statistics?.Queued(started - pending.Enqueued);
             }
 
-            var output = run(input, rows);
+            var output = batch.Count == 1 ? run(batch[0].Rows, rows) : RunJoined(batch, rows);
             var position = 0;
             foreach (var pending in batch)
             {
@@ -279,6 +269,27 @@ public sealed class InferenceBatcher : IDisposable
             {
                 pending.Fail(e);
             }
+        }
+    }
+
+    /// <summary>Runs several callers' rows as one input, joined in a pooled array that the run reads only during the call.</summary>
+    private float[] RunJoined(List<Pending> batch, int rows)
+    {
+        var input = ArrayPool<float>.Shared.Rent(rows * inputSize);
+        try
+        {
+            var offset = 0;
+            foreach (var pending in batch)
+            {
+                Array.Copy(pending.Rows, 0, input, offset, pending.Count * inputSize);
+                offset += pending.Count * inputSize;
+            }
+
+            return run(input, rows);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
         }
     }
 

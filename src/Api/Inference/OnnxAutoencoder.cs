@@ -16,6 +16,9 @@ namespace Autoencoder.Api.Inference;
 /// </summary>
 public sealed class OnnxAutoencoder : IDisposable
 {
+    /// <summary>The run options of every run that nothing cancels: only a run's own options carry its terminate flag.</summary>
+    private static readonly RunOptions Uncancellable = new();
+
     private readonly InferenceSession encoder;
     private readonly InferenceSession decoder;
     private readonly string[] encoderInput;
@@ -156,14 +159,14 @@ public sealed class OnnxAutoencoder : IDisposable
     /// latents, run at once on the calling thread.
     /// </summary>
     public float[] Encode(Memory<float> images, int count, CancellationToken cancellationToken = default) =>
-        Run(encoder, encoderInput, encoderOutput, images[..(count * PixelCount)], [count, .. imageShape], encoderMetrics, encoderStatistics, cancellationToken);
+        Run(encoder, encoderInput, encoderOutput, images[..(count * PixelCount)], [count, .. imageShape], [count, LatentSize], encoderMetrics, encoderStatistics, cancellationToken);
 
     /// <summary>
     /// [count, latent] latents (the first <paramref name="count"/> of <paramref name="latents"/>) to [count, C, H, W]
     /// images in [0,1], run at once on the calling thread.
     /// </summary>
     public float[] Decode(Memory<float> latents, int count, CancellationToken cancellationToken = default) =>
-        Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], decoderMetrics, decoderStatistics, cancellationToken);
+        Run(decoder, decoderInput, decoderOutput, latents[..(count * LatentSize)], [count, LatentSize], [count, .. imageShape], decoderMetrics, decoderStatistics, cancellationToken);
 
     /// <summary>
     /// Runs both stages once on a blank image, so the first request does not pay for lazy initialisation. Not counted
@@ -171,8 +174,8 @@ public sealed class OnnxAutoencoder : IDisposable
     /// </summary>
     public void Warm()
     {
-        var latent = Run(encoder, encoderInput, encoderOutput, new float[PixelCount], [1, .. imageShape], encoderMetrics, statistics: null, CancellationToken.None);
-        Run(decoder, decoderInput, decoderOutput, latent, [1, LatentSize], decoderMetrics, statistics: null, CancellationToken.None);
+        var latent = Run(encoder, encoderInput, encoderOutput, new float[PixelCount], [1, .. imageShape], [1, LatentSize], encoderMetrics, statistics: null, CancellationToken.None);
+        Run(decoder, decoderInput, decoderOutput, latent, [1, LatentSize], [1, .. imageShape], decoderMetrics, statistics: null, CancellationToken.None);
     }
 
     /// <summary>The statistics of one stage of this version (kept by <see cref="InferenceStatistics"/>, shared with any copy loaded again).</summary>
@@ -251,34 +254,69 @@ public sealed class OnnxAutoencoder : IDisposable
     }
 
     /// <summary>
-    /// Runs one inference. Cancellation (a timed-out or aborted request) sets the run's terminate flag, which ONNX
-    /// Runtime checks between operators, so the work stops instead of finishing for nobody. A run that gives its output
-    /// counts in the stage's <paramref name="statistics"/>: its time preparing the input, running, and copying out.
+    /// Runs one inference. ONNX Runtime writes the output straight into the array returned, whose shape is
+    /// <paramref name="outputShape"/>. Cancellation (a timed-out or aborted request) sets the run's terminate flag, which
+    /// ONNX Runtime checks between operators, so the work stops instead of finishing for nobody; a run nothing can cancel
+    /// (a batch, which runs for several callers) shares one set of run options. A run that gives its output counts in the
+    /// stage's <paramref name="statistics"/>: its time preparing the input and output, running, and handing the output back.
     /// </summary>
     private static float[] Run(
-        InferenceSession session, string[] inputName, string[] outputName, Memory<float> input, long[] shape, StageMetrics metrics, StageStatistics? statistics, CancellationToken cancellationToken)
+        InferenceSession session,
+        string[] inputName,
+        string[] outputName,
+        Memory<float> input,
+        long[] shape,
+        long[] outputShape,
+        StageMetrics metrics,
+        StageStatistics? statistics,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var started = Stopwatch.GetTimestamp();
-        // The tensor reads the caller's memory in place: a slice of a bulk request costs no copy.
-        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        var output = new float[ElementCount(outputShape)];
+        // The tensors use the caller's memory and the answer's in place: a slice of a bulk request costs no copy, and
+        // the output is not copied out of memory of ONNX Runtime's.
+        var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
+        var result = OrtValue.CreateTensorValueFromMemory(output, outputShape);
+        var cancellable = cancellationToken.CanBeCanceled;
+        var runOptions = cancellable ? new RunOptions() : null;
+        var registration = cancellable ? cancellationToken.Register(static options => ((RunOptions)options!).Terminate = true, runOptions) : default;
+        long prepared;
+        long ran;
         try
         {
-            var prepared = Stopwatch.GetTimestamp();
-            using var results = session.Run(runOptions, inputName, [value], outputName);
-            var ran = Stopwatch.GetTimestamp();
-            var output = results[0].GetTensorDataAsSpan<float>().ToArray();
-            var copied = Stopwatch.GetTimestamp();
-            metrics.Record(shape[0], Stopwatch.GetElapsedTime(started, copied));
-            statistics?.Executed(prepared - started, ran - prepared, copied - ran);
-            return output;
+            prepared = Stopwatch.GetTimestamp();
+            session.Run(runOptions ?? Uncancellable, inputName, [value], outputName, [result]);
+            ran = Stopwatch.GetTimestamp();
         }
         catch (OnnxRuntimeException terminated) when (cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException("inference was cancelled", terminated, cancellationToken);
         }
+        finally
+        {
+            // Handing the output back is letting go of the run's tensors and options: nothing is copied.
+            registration.Dispose();
+            runOptions?.Dispose();
+            result.Dispose();
+            value.Dispose();
+        }
+
+        var released = Stopwatch.GetTimestamp();
+        metrics.Record(shape[0], Stopwatch.GetElapsedTime(started, released));
+        statistics?.Executed(prepared - started, ran - prepared, released - ran);
+        return output;
+    }
+
+    private static int ElementCount(long[] shape)
+    {
+        long count = 1;
+        foreach (var dimension in shape)
+        {
+            count *= dimension;
+        }
+
+        return checked((int)count);
     }
 
     private static InferenceSession OpenSession(string path, byte[] onnx, ExecutionProviderSelector selector, DeviceKind device, ref ExecutionProvider provider, ILogger logger)

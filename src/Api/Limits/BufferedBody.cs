@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 
 namespace Autoencoder.Api.Limits;
 
@@ -41,6 +42,43 @@ public sealed class BufferedBody : IDisposable
             buffered.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The body, if the server has already received all of it (what it declared, up to <see cref="LargestSegmentBytes"/>):
+    /// copied into one segment at once, with no wait that a deadline would have to bound. Null, with nothing read, if
+    /// more is still to come; then <see cref="ReadAsync"/> reads it from the same reader. Throws
+    /// <see cref="BodyBudgetExhaustedException"/> when the budget has no room for it.
+    /// </summary>
+    public static BufferedBody? TryTakeReceived(PipeReader reader, long declaredLength, BodyBufferBudget budget)
+    {
+        if (declaredLength <= 0 || declaredLength > LargestSegmentBytes || !reader.TryRead(out var result))
+        {
+            return null;
+        }
+
+        var received = result.Buffer;
+        if (received.Length < declaredLength)
+        {
+            // Neither consumed nor examined: the next read gives these bytes again at once.
+            reader.AdvanceTo(received.Start);
+            return null;
+        }
+
+        var size = (int)declaredLength;
+        if (!budget.TryReserve(size))
+        {
+            reader.AdvanceTo(received.Start);
+            throw new BodyBudgetExhaustedException();
+        }
+
+        var buffered = new BufferedBody(budget) { reserved = size };
+        var array = ArrayPool<byte>.Shared.Rent(size);
+        received.Slice(0, size).CopyTo(array);
+        reader.AdvanceTo(received.GetPosition(size));
+        buffered.segments.Add((array, size));
+        buffered.Content = new ReadOnlySequence<byte>(array, 0, size);
+        return buffered;
     }
 
     public void Dispose()

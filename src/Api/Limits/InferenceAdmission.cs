@@ -70,16 +70,28 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
     /// <summary>The body, received; or null once the client has been answered why not (and the connection is to close).</summary>
     private async Task<BufferedBody?> ReceiveAsync(HttpContext context, LimitsOptions limits)
     {
+        try
+        {
+            // Most small bodies are here with their headers: taken as they are, without a timer for a wait there is not.
+            if (context.Request.ContentLength is { } declared && BufferedBody.TryTakeReceived(context.Request.BodyReader, declared, budget) is { } received)
+            {
+                Install(context, received);
+                return received;
+            }
+        }
+        catch (BodyBudgetExhaustedException)
+        {
+            await RefuseAsync(
+                context, StatusCodes.Status503ServiceUnavailable, "The server is receiving as many request bodies as its memory for them allows; retry shortly.", close: true);
+            return null;
+        }
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(limits.BodyTimeoutSeconds));
         try
         {
             var body = await BufferedBody.ReadAsync(context.Request.Body, context.Request.ContentLength, budget, deadline.Token);
-            var reader = PipeReader.Create(body.Content);
-            context.Request.Body = reader.AsStream();
-            var received = new ReceivedBody(reader, body.Content.Length);
-            context.Features.Set<IRequestBodyPipeFeature>(received);
-            context.Features.Set<IReceivedBodyFeature>(received);
+            Install(context, body);
             return body;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -98,6 +110,16 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
         }
 
         return null;
+    }
+
+    /// <summary>The handler reads the received body in place of the connection's.</summary>
+    private static void Install(HttpContext context, BufferedBody body)
+    {
+        var reader = PipeReader.Create(body.Content);
+        context.Request.Body = reader.AsStream();
+        var received = new ReceivedBody(reader, body.Content.Length);
+        context.Features.Set<IRequestBodyPipeFeature>(received);
+        context.Features.Set<IReceivedBodyFeature>(received);
     }
 
     private static bool IsGrpc(HttpContext context) =>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Autoencoder.Api.Limits;
 
 namespace Autoencoder.Api.Tests.Hardening;
@@ -50,6 +51,56 @@ public sealed class BufferedBodyTests
         stalled.Dispose();
         await Assert.ThrowsAnyAsync<Exception>(() => reading);
         Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task ABodyAlreadyReceivedWholeIsTakenAtOnce()
+    {
+        var sent = new byte[3_000];
+        new Random(3).NextBytes(sent);
+        var budget = new BodyBufferBudget(100_000);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(sent);
+
+        using (var body = BufferedBody.TryTakeReceived(pipe.Reader, sent.Length, budget))
+        {
+            Assert.NotNull(body);
+            Assert.Equal(sent, body.Content.ToArray());
+            Assert.Equal(sent.Length, budget.InUse);
+            Assert.False(pipe.Reader.TryRead(out _), "the body's bytes were left in the connection");
+        }
+
+        Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task ABodyStillArrivingIsLeftWhereItWasForTheNextRead()
+    {
+        var budget = new BodyBufferBudget(100_000);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(new byte[2_000]);
+
+        Assert.Null(BufferedBody.TryTakeReceived(pipe.Reader, 3_000, budget));
+
+        // Nothing was consumed or marked as looked at: the next read gives the same bytes without waiting for more.
+        var read = pipe.Reader.ReadAsync();
+        Assert.True(read.IsCompleted, "the next read waits for bytes that are already there");
+        Assert.Equal(2_000, (await read).Buffer.Length);
+        Assert.Equal(0, budget.InUse);
+    }
+
+    [Fact]
+    public async Task ABodyReceivedWholeThatFindsNoRoomThrowsAndTakesNothing()
+    {
+        var budget = new BodyBufferBudget(1_000);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync(new byte[2_000]);
+
+        Assert.Throws<BodyBudgetExhaustedException>(() => BufferedBody.TryTakeReceived(pipe.Reader, 2_000, budget));
+
+        Assert.Equal(0, budget.InUse);
+        Assert.True(pipe.Reader.TryRead(out var left));
+        Assert.Equal(2_000, left.Buffer.Length);
     }
 
     /// <summary>Gives its bytes a few at a time, as a network does.</summary>

@@ -1,6 +1,7 @@
 using Autoencoder.Api.Errors;
 using Autoencoder.Api.Http;
 using Autoencoder.Api.Limits;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -10,7 +11,7 @@ namespace Autoencoder.Api.Endpoints;
 /// Reads uploaded image files from a request: named multipart/form-data fields (what Swagger UI and HTML forms
 /// send), or, for a single image, the raw body with Content-Type image/png or image/jpeg (what curl --data-binary sends).
 /// </summary>
-public sealed class ImageUploads(IOptions<LimitsOptions> options)
+public sealed class ImageUploads(IOptions<LimitsOptions> options, IOptions<FormOptions> formOptions)
 {
     /// <summary>The form field of a route's one image.</summary>
     public const string ImageField = "image";
@@ -62,7 +63,7 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(cancellationToken);
+            form = ReceivedFiles(request) is { } files ? new FormCollection(null, files) : await request.ReadFormAsync(cancellationToken);
         }
         catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
@@ -78,6 +79,27 @@ public sealed class ImageUploads(IOptions<LimitsOptions> options)
         return form.Files.Count <= most
             ? form
             : throw ClientInputException.Invalid($"The form carries {form.Files.Count} files; at most {most} are accepted.");
+    }
+
+    /// <summary>
+    /// The files of a form received whole before the handler ran, read where they are (<see cref="MultipartFiles"/>);
+    /// null, with the body left as it was, for a body not received yet or a form that only the form reader reads.
+    /// </summary>
+    private FormFileCollection? ReceivedFiles(HttpRequest request)
+    {
+        if (request.HttpContext.Features.Get<IReceivedBodyFeature>() is null || !request.BodyReader.TryRead(out var result))
+        {
+            return null;
+        }
+
+        try
+        {
+            return result.IsCompleted && result.Buffer.IsSingleSegment ? MultipartFiles.TryRead(request.ContentType, result.Buffer.First, formOptions.Value) : null;
+        }
+        finally
+        {
+            request.BodyReader.AdvanceTo(result.Buffer.Start);
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Autoencoder.Api.Errors;
@@ -282,9 +283,27 @@ public sealed class AutoencoderService(ModelRegistry registry)
 
     public async Task<Reconstruction> ReconstructAsync(OnnxAutoencoder model, float[] image, CancellationToken cancellationToken)
     {
-        var latent = await StageRequest.RunOnceAsync(model, Stage.Encoder, image, 1, cancellationToken);
-        var output = await StageRequest.RunOnceAsync(model, Stage.Decoder, latent, 1, cancellationToken);
-        return new Reconstruction(image, latent, output);
+        // One hand-off through both stages; each stage counts the request as it would have alone: the encoder from the
+        // asking until its latent, the decoder from then until the reconstruction is back. A failure counts in the encoder.
+        using var encoding = new StageRequest(model, Stage.Encoder);
+        using var decoding = new StageRequest(model, Stage.Decoder);
+        var asked = Stopwatch.GetTimestamp();
+        ReconstructedRows rows;
+        try
+        {
+            rows = await model.ReconstructAsync(image, 1, cancellationToken);
+        }
+        catch
+        {
+            encoding.Counted(0, Stopwatch.GetTimestamp() - asked);
+            throw;
+        }
+
+        encoding.Counted(1, rows.Encoded - asked);
+        decoding.Counted(1, Stopwatch.GetTimestamp() - rows.Encoded);
+        encoding.Succeed();
+        decoding.Succeed();
+        return new Reconstruction(image, rows.Latents, rows.Images);
     }
 
     /// <summary>Many images' reconstructions (row-major [count, pixels] both), in runs of <see cref="ChunkSize"/> on parallel threads; no request batching (the runs are batches already).</summary>

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using Autoencoder.Api.Metrics;
-using Prometheus;
 
 namespace Autoencoder.Api.Inference;
 
@@ -14,17 +13,48 @@ namespace Autoencoder.Api.Inference;
 /// batch starts is skipped; one that gives up later leaves the batch to finish for the others and gets nothing.
 /// With a delay configured, the first caller's batch instead waits up to that long for company (or a full batch).
 /// </summary>
-public sealed class InferenceBatcher : IDisposable
+public static class InferenceBatcher
+{
+    /// <summary>The batching of one model stage.</summary>
+    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row; reads only the first row count rows of rows, and only while it runs.</param>
+    /// <param name="inputSize">Floats per input row.</param>
+    /// <param name="outputSize">Floats per output row.</param>
+    /// <param name="options">Batch size and delay.</param>
+    /// <param name="metrics">Where queue waits are recorded.</param>
+    /// <param name="model">The model's name, for the metrics.</param>
+    /// <param name="stage">"encoder" or "decoder", for the metrics.</param>
+    /// <param name="statistics">The stage's statistics, where queue waits are counted too.</param>
+    public static InferenceBatcher<float[]> ForStage(
+        Func<float[], int, float[]> run, int inputSize, int outputSize, BatchingOptions options, ApiMetrics metrics, string model, string stage, StageStatistics? statistics = null) =>
+        new(run, (output, first, rows) => output[(first * outputSize)..((first + rows) * outputSize)], inputSize, options, QueueOf(metrics, model, stage, statistics));
+
+    /// <summary>Where a stage's queue waits go: its queue-wait metric and its statistics.</summary>
+    public static Action<long> QueueOf(ApiMetrics metrics, string model, string stage, StageStatistics? statistics)
+    {
+        var queueWait = metrics.QueueWait.WithLabels(model, stage);
+        return ticks =>
+        {
+            queueWait.Observe(Stopwatch.GetElapsedTime(0, ticks).TotalSeconds);
+            statistics?.Queued(ticks);
+        };
+    }
+}
+
+/// <summary>
+/// The batching <see cref="InferenceBatcher"/> describes, for any run whose output holds rows that each caller takes its
+/// own of: one stage's outputs, or both stages' when a request runs through the encoder and the decoder at once.
+/// </summary>
+/// <typeparam name="TOutput">What a batch's run gives, and each caller gets its part of.</typeparam>
+public sealed class InferenceBatcher<TOutput> : IDisposable
 {
     private readonly Lock gate = new();
     private readonly Queue<Pending> queue = new();
-    private readonly Func<float[], int, float[]> run;
+    private readonly Func<float[], int, TOutput> run;
+    private readonly Func<TOutput, int, int, TOutput> part;
     private readonly int inputSize;
-    private readonly int outputSize;
     private readonly int maxBatchSize;
     private readonly TimeSpan maxDelay;
-    private readonly Histogram.Child queueWait;
-    private readonly StageStatistics? statistics;
+    private readonly Action<long> queued;
 
     // Guarded by gate: whether some thread is taking batches off the queue; rows queued; signals for a delayed
     // batch that filled up, and for Dispose waiting until the queue is drained.
@@ -34,25 +64,20 @@ public sealed class InferenceBatcher : IDisposable
     private TaskCompletionSource? idle;
     private bool disposed;
 
-    /// <summary>The batching of one model stage.</summary>
-    /// <param name="run">Runs a batch: (rows, row count) to outputs, <paramref name="outputSize"/> per row; reads only the first row count rows of rows.</param>
+    /// <summary>The batching of one kind of run.</summary>
+    /// <param name="run">Runs a batch: (rows, row count) to its output; reads only the first row count rows of rows, and only while it runs.</param>
+    /// <param name="part">A caller's part of a batch's output: (output, first row, row count) to that caller's output.</param>
     /// <param name="inputSize">Floats per input row.</param>
-    /// <param name="outputSize">Floats per output row.</param>
     /// <param name="options">Batch size and delay.</param>
-    /// <param name="metrics">Where queue waits are recorded.</param>
-    /// <param name="model">The model's name, for the metrics.</param>
-    /// <param name="stage">"encoder" or "decoder", for the metrics.</param>
-    /// <param name="statistics">The stage's statistics, where queue waits are counted too.</param>
-    public InferenceBatcher(
-        Func<float[], int, float[]> run, int inputSize, int outputSize, BatchingOptions options, ApiMetrics metrics, string model, string stage, StageStatistics? statistics = null)
+    /// <param name="queued">Records each caller's wait in the queue, in stopwatch ticks (0 for one that ran at once).</param>
+    public InferenceBatcher(Func<float[], int, TOutput> run, Func<TOutput, int, int, TOutput> part, int inputSize, BatchingOptions options, Action<long> queued)
     {
         this.run = run;
+        this.part = part;
         this.inputSize = inputSize;
-        this.outputSize = outputSize;
         maxBatchSize = options.MaxBatchSize;
         maxDelay = TimeSpan.FromTicks(options.MaxDelayMicroseconds * TimeSpan.TicksPerMicrosecond);
-        queueWait = metrics.QueueWait.WithLabels(model, stage);
-        this.statistics = statistics;
+        this.queued = queued;
     }
 
     public int MaxBatchSize => maxBatchSize;
@@ -62,7 +87,7 @@ public sealed class InferenceBatcher : IDisposable
     /// which may be longer, as a pooled array is) and returns their outputs once their batch has run; if the stage is
     /// idle and no delay is configured, that batch runs before this method returns.
     /// </summary>
-    public Task<float[]> RunAsync(float[] rows, int count, CancellationToken cancellationToken)
+    public Task<TOutput> RunAsync(float[] rows, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, maxBatchSize);
         if (maxDelay == TimeSpan.Zero && TryClaimIdleStage())
@@ -140,22 +165,21 @@ public sealed class InferenceBatcher : IDisposable
     }
 
     /// <summary>The stage was idle: the request runs alone, on the caller's thread, with nothing queued or allocated.</summary>
-    private Task<float[]> RunAlone(float[] rows, int count, CancellationToken cancellationToken)
+    private Task<TOutput> RunAlone(float[] rows, int count, CancellationToken cancellationToken)
     {
         try
         {
             if (cancellationToken.IsCancellationRequested)
             {
-                return Task.FromCanceled<float[]>(cancellationToken);
+                return Task.FromCanceled<TOutput>(cancellationToken);
             }
 
-            queueWait.Observe(0);
-            statistics?.Queued(0);
+            queued(0);
             return Task.FromResult(run(rows, count));
         }
         catch (Exception e)
         {
-            return Task.FromException<float[]>(e);
+            return Task.FromException<TOutput>(e);
         }
         finally
         {
@@ -250,17 +274,15 @@ public sealed class InferenceBatcher : IDisposable
             var started = Stopwatch.GetTimestamp();
             foreach (var pending in batch)
             {
-                queueWait.Observe(Stopwatch.GetElapsedTime(pending.Enqueued, started).TotalSeconds);
-                statistics?.Queued(started - pending.Enqueued);
+                queued(started - pending.Enqueued);
             }
 
             var output = batch.Count == 1 ? run(batch[0].Rows, rows) : RunJoined(batch, rows);
-            var position = 0;
+            var first = 0;
             foreach (var pending in batch)
             {
-                var length = pending.Count * outputSize;
-                pending.Succeed(batch.Count == 1 ? output : output[position..(position + length)]);
-                position += length;
+                pending.Succeed(batch.Count == 1 ? output : part(output, first, pending.Count));
+                first += pending.Count;
             }
         }
         catch (Exception e)
@@ -273,7 +295,7 @@ public sealed class InferenceBatcher : IDisposable
     }
 
     /// <summary>Runs several callers' rows as one input, joined in a pooled array that the run reads only during the call.</summary>
-    private float[] RunJoined(List<Pending> batch, int rows)
+    private TOutput RunJoined(List<Pending> batch, int rows)
     {
         var input = ArrayPool<float>.Shared.Rent(rows * inputSize);
         try
@@ -305,7 +327,7 @@ public sealed class InferenceBatcher : IDisposable
 
             // The caller stops waiting at once; its rows are dropped if their batch has not started.
             registration = cancellationToken.UnsafeRegister(
-                static (state, token) => ((TaskCompletionSource<float[]>)state!).TrySetCanceled(token), Completion);
+                static (state, token) => ((TaskCompletionSource<TOutput>)state!).TrySetCanceled(token), Completion);
         }
 
         public float[] Rows { get; }
@@ -315,11 +337,11 @@ public sealed class InferenceBatcher : IDisposable
         public long Enqueued { get; }
 
         /// <summary>Continuations run on the thread pool, never inside the batch that completes them.</summary>
-        public TaskCompletionSource<float[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<TOutput> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool Cancelled => Completion.Task.IsCanceled;
 
-        public void Succeed(float[] output)
+        public void Succeed(TOutput output)
         {
             registration.Unregister();
             Completion.TrySetResult(output);

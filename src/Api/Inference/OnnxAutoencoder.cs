@@ -30,8 +30,9 @@ public sealed class OnnxAutoencoder : IDisposable
     private readonly StageMetrics decoderMetrics;
     private readonly StageStatistics encoderStatistics;
     private readonly StageStatistics decoderStatistics;
-    private readonly InferenceBatcher? encoderBatcher;
-    private readonly InferenceBatcher? decoderBatcher;
+    private readonly InferenceBatcher<float[]>? encoderBatcher;
+    private readonly InferenceBatcher<float[]>? decoderBatcher;
+    private readonly InferenceBatcher<ReconstructedRows>? reconstructionBatcher;
 
     // Requests using this version now, and whether it is retired (1) and disposed (1): see TryAcquire and Retire.
     private int leases;
@@ -64,8 +65,22 @@ public sealed class OnnxAutoencoder : IDisposable
         metrics.ModelInfo.WithLabels(name, provider.Name).Set(1);
         if (batching.Enabled)
         {
-            encoderBatcher = new InferenceBatcher((rows, count) => Encode(rows, count), PixelCount, LatentSize, batching, metrics, name, "encoder", encoderStatistics);
-            decoderBatcher = new InferenceBatcher((rows, count) => Decode(rows, count), LatentSize, PixelCount, batching, metrics, name, "decoder", decoderStatistics);
+            encoderBatcher = InferenceBatcher.ForStage((rows, count) => Encode(rows, count), PixelCount, LatentSize, batching, metrics, name, "encoder", encoderStatistics);
+            decoderBatcher = InferenceBatcher.ForStage((rows, count) => Decode(rows, count), LatentSize, PixelCount, batching, metrics, name, "decoder", decoderStatistics);
+
+            // Both stages in one batch: the encoder's queue is the one waited in; the decoder runs straight after it.
+            var encoderQueue = InferenceBatcher.QueueOf(metrics, name, "encoder", encoderStatistics);
+            var decoderQueue = InferenceBatcher.QueueOf(metrics, name, "decoder", decoderStatistics);
+            reconstructionBatcher = new InferenceBatcher<ReconstructedRows>(
+                (rows, count) => ReconstructNow(rows, count, CancellationToken.None),
+                (output, first, count) => output.Part(first, count, LatentSize, PixelCount),
+                PixelCount,
+                batching,
+                ticks =>
+                {
+                    encoderQueue(ticks);
+                    decoderQueue(0);
+                });
         }
     }
 
@@ -197,6 +212,26 @@ public sealed class OnnxAutoencoder : IDisposable
             ? batcher.RunAsync(latents, count, cancellationToken)
             : Task.FromResult(Decode(latents, count, cancellationToken));
 
+    /// <summary>
+    /// [count, C, H, W] images through the encoder and then the decoder, on the calling thread: their latents and
+    /// reconstructions, and when the encoder was done.
+    /// </summary>
+    public ReconstructedRows ReconstructNow(Memory<float> images, int count, CancellationToken cancellationToken = default)
+    {
+        var latents = Encode(images, count, cancellationToken);
+        var encoded = Stopwatch.GetTimestamp();
+        return new ReconstructedRows(latents, Decode(latents, count, cancellationToken), encoded);
+    }
+
+    /// <summary>
+    /// As <see cref="ReconstructNow"/>, batched as <see cref="EncodeAsync"/> is, both stages in one batch: a request
+    /// waits in one queue and is handed back once, not once a stage.
+    /// </summary>
+    public Task<ReconstructedRows> ReconstructAsync(float[] images, int count, CancellationToken cancellationToken) =>
+        reconstructionBatcher is { } batcher && count < batcher.MaxBatchSize
+            ? batcher.RunAsync(images, count, cancellationToken)
+            : Task.FromResult(ReconstructNow(images, count, cancellationToken));
+
     /// <summary>Whether its sessions are closed: it was retired and its last request has ended (or the service stopped).</summary>
     public bool IsDisposed => Volatile.Read(ref disposed) == 1;
 
@@ -248,6 +283,7 @@ public sealed class OnnxAutoencoder : IDisposable
         // Queued batches finish first; then the sessions can go.
         encoderBatcher?.Dispose();
         decoderBatcher?.Dispose();
+        reconstructionBatcher?.Dispose();
         encoder.Dispose();
         decoder.Dispose();
         NativeHeap.TrimSoon();
@@ -464,4 +500,15 @@ public sealed class OnnxAutoencoder : IDisposable
             processed.Inc(count);
         }
     }
+}
+
+/// <summary>
+/// Rows through both stages: their latents ([rows, latent]), their reconstructions ([rows, C, H, W]), and the
+/// stopwatch timestamp at which the encoder had given the latents.
+/// </summary>
+public sealed record ReconstructedRows(float[] Latents, float[] Images, long Encoded)
+{
+    /// <summary>The rows from <paramref name="first"/> on, <paramref name="count"/> of them.</summary>
+    public ReconstructedRows Part(int first, int count, int latentSize, int pixelCount) =>
+        new(Latents[(first * latentSize)..((first + count) * latentSize)], Images[(first * pixelCount)..((first + count) * pixelCount)], Encoded);
 }

@@ -65,6 +65,14 @@ public sealed class StageRequest(OnnxAutoencoder model, Stage stage) : IDisposab
         }
     }
 
+    /// <summary>A call timed by the caller (<paramref name="elapsed"/> stopwatch ticks) that gave <paramref name="count"/> rows (0 if it failed).</summary>
+    public void Counted(int count, long elapsed)
+    {
+        Interlocked.Increment(ref calls);
+        Interlocked.Add(ref rows, count);
+        Interlocked.Add(ref ticks, elapsed);
+    }
+
     /// <summary>Every call the request needed has given its output: it counts as a success.</summary>
     public void Succeed() => Volatile.Write(ref succeeded, 1);
 

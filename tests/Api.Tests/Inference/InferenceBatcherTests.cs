@@ -10,11 +10,11 @@ namespace Autoencoder.Api.Tests.Inference;
 public sealed class InferenceBatcherTests : IDisposable
 {
     private readonly FakeStage stage = new();
-    private readonly InferenceBatcher batcher;
+    private readonly InferenceBatcher<float[]> batcher;
 
     public InferenceBatcherTests()
     {
-        batcher = new InferenceBatcher(stage.Run, inputSize: 2, outputSize: 1, new BatchingOptions { MaxBatchSize = 4 }, new ApiMetrics(), "fake", "encoder");
+        batcher = InferenceBatcher.ForStage(stage.Run, inputSize: 2, outputSize: 1, new BatchingOptions { MaxBatchSize = 4 }, new ApiMetrics(), "fake", "encoder");
     }
 
     public void Dispose()
@@ -68,7 +68,7 @@ public sealed class InferenceBatcherTests : IDisposable
     public async Task EveryRequestCountsOnceInTheStagesQueueStatisticsWithItsWait()
     {
         var statistics = new StageStatistics(TimeProvider.System);
-        using var counted = new InferenceBatcher(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 4 }, new ApiMetrics(), "fake", "encoder", statistics);
+        using var counted = InferenceBatcher.ForStage(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 4 }, new ApiMetrics(), "fake", "encoder", statistics);
         var first = Task.Run(() => counted.RunAsync([1, 1], 1, CancellationToken.None));
         await stage.Started(1);
         var queued = new[] { counted.RunAsync([2, 2], 1, CancellationToken.None), counted.RunAsync([3, 3], 1, CancellationToken.None) };
@@ -186,7 +186,7 @@ public sealed class InferenceBatcherTests : IDisposable
     public async Task WithADelayALoneRequestWaitsForCompanyAndRequestsArrivingMeanwhileShareItsBatch()
     {
         stage.ReleaseAll();
-        using var delayed = new InferenceBatcher(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 4, MaxDelayMicroseconds = 200_000 }, new ApiMetrics(), "fake", "encoder");
+        using var delayed = InferenceBatcher.ForStage(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 4, MaxDelayMicroseconds = 200_000 }, new ApiMetrics(), "fake", "encoder");
 
         var first = delayed.RunAsync([1, 1], 1, CancellationToken.None);
         var second = delayed.RunAsync([2, 2], 1, CancellationToken.None);
@@ -201,7 +201,7 @@ public sealed class InferenceBatcherTests : IDisposable
     public async Task WithADelayAFullBatchRunsWithoutWaitingOutTheDelay()
     {
         stage.ReleaseAll();
-        using var delayed = new InferenceBatcher(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 2, MaxDelayMicroseconds = 60_000_000 }, new ApiMetrics(), "fake", "encoder");
+        using var delayed = InferenceBatcher.ForStage(stage.Run, 2, 1, new BatchingOptions { MaxBatchSize = 2, MaxDelayMicroseconds = 60_000_000 }, new ApiMetrics(), "fake", "encoder");
 
         var both = Task.WhenAll(delayed.RunAsync([1, 1], 1, CancellationToken.None), delayed.RunAsync([2, 2], 1, CancellationToken.None));
 

@@ -12,7 +12,9 @@ using Microsoft.Extensions.Options;
 // decode -> preprocess -> encoder + decoder -> PNG bytes, on every core at once; (2) encoding a whole IDX
 // file with the ONNX model in the chunks bulk requests run in. Usage: pipeline-bench MODEL_DIR IDX_GZ [SECONDS]
 // With "encoder BATCH" after SECONDS, only (3): the encoder alone on batches of BATCH images, on one core and on
-// every core at once, the in-process limit of a front door that hands the model whole batches.
+// every core at once, the in-process limit of a front door that hands the model whole batches. With "steps" after
+// SECONDS, only (4): each step of one digit's way (PNG decoded, prepared, encoder, decoder, PNG written, zlib) timed
+// apart on one thread, then the whole way: where the pipeline's microseconds go.
 var modelDirectory = args[0];
 var idxPath = args[1];
 var seconds = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10;
@@ -67,6 +69,63 @@ if (encoderBatch > 0)
         });
         return batches.Sum() * encoderBatch / timer.Elapsed.TotalSeconds;
     }
+}
+
+if (args.Length > 3 && args[3] == "steps")
+{
+    // Each step of one image's way on one thread, timed apart: where the pipeline's microseconds go.
+    var sample = pngs[0];
+    var next = 0;
+    var prepared = images.ToModelInputAsync(sample, shape, model.Manifest.ImageHandling, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    var latent = model.Encode(prepared, 1);
+    var decoded = model.Decode(latent, 1);
+    var rows = new byte[shape.Height * (shape.Width + 1)];
+    PixelValues.ToBytes(decoded, rows.AsSpan(0, shape.PixelCount));
+    var steps = new (string Name, Action Run)[]
+    {
+        ("PNG decoded (ImageSharp)", () => { using var image = decoder.Load(decoder.Inspect(sample, DigitPreparation.SmallestUsefulSource(shape.Width, shape.Height))); }),
+        ("PNG decoded and the digit prepared", () => images.ToModelInputAsync(sample, shape, model.Manifest.ImageHandling, CancellationToken.None).AsTask().GetAwaiter().GetResult()),
+        ("encoder, 1 image", () => model.Encode(prepared, 1)),
+        ("decoder, 1 image", () => model.Decode(latent, 1)),
+        ("PNG written", () => images.ToPng(decoded, shape)),
+        ("of which zlib at its fastest level, the rows of a digit", () =>
+        {
+            using var compressed = new MemoryStream(1024);
+            using var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest);
+            zlib.Write(rows);
+        }),
+        ("the whole way, image after image", () =>
+        {
+            var input = images.ToModelInputAsync(pngs[next++ % pngs.Length], shape, model.Manifest.ImageHandling, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            _ = images.ToPng(model.Decode(model.Encode(input, 1), 1), shape);
+        }),
+        ("the whole way, the same image", () =>
+        {
+            var input = images.ToModelInputAsync(sample, shape, model.Manifest.ImageHandling, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            _ = images.ToPng(model.Decode(model.Encode(input, 1), 1), shape);
+        }),
+    };
+    foreach (var (name, run) in steps)
+    {
+        var perStep = new List<double>();
+        for (var round = 0; round < 5; round++)
+        {
+            var calls = 0;
+            var timer = Stopwatch.StartNew();
+            while (timer.Elapsed.TotalSeconds < seconds / 25)
+            {
+                run();
+                calls++;
+            }
+
+            perStep.Add(timer.Elapsed.TotalMicroseconds / calls);
+        }
+
+        perStep.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {perStep[2]:F1} µs (median of 5 rounds, one thread)"));
+    }
+
+    return;
 }
 
 // (1) single-image pipeline on all cores

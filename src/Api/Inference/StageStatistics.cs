@@ -19,7 +19,7 @@ public sealed record DurationStatistic(long Count, long Nanoseconds);
 /// <param name="Queue">Requests handed to the stage's batcher, and the time each waited for its batch to start.</param>
 /// <param name="ComputeInput">Runs, and the time each took to prepare its input tensor.</param>
 /// <param name="ComputeInfer">Runs, and the time ONNX Runtime took to run each.</param>
-/// <param name="ComputeOutput">Runs, and the time each took to copy its output out.</param>
+/// <param name="ComputeOutput">Runs, and the time each took to hand its output back (released its tensors; the run wrote the output in place).</param>
 public sealed record ModelVersionStatistics(
     string Name,
     string Version,
@@ -51,7 +51,7 @@ public sealed class StageStatistics(TimeProvider time)
     private long inferenceCount;
     private long executionCount;
 
-    /// <summary>One ONNX Runtime run: the time it took to prepare the input, to run, and to copy the output out.</summary>
+    /// <summary>One ONNX Runtime run: the time it took to prepare its tensors, to run, and to hand the output back.</summary>
     public void Executed(long inputTicks, long inferTicks, long outputTicks)
     {
         Interlocked.Increment(ref executionCount);

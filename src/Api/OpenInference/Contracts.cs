@@ -149,7 +149,7 @@ public sealed record ModelStatistics(
 /// <param name="Queue">Requests that went through the dynamic batcher, with their wait for their batch.</param>
 /// <param name="ComputeInput">Runs, with their time preparing the input tensor.</param>
 /// <param name="ComputeInfer">Runs, with their time in ONNX Runtime.</param>
-/// <param name="ComputeOutput">Runs, with their time copying the output out.</param>
+/// <param name="ComputeOutput">Runs, with their time handing the output back (the run wrote it in place).</param>
 /// <param name="CacheHit">Always zero: there is no response cache.</param>
 public sealed record InferStatistics(
     [property: JsonPropertyName("success")] StatisticDuration Success,
@@ -174,7 +174,7 @@ public sealed record StatisticDuration(
 /// <param name="BatchSize">The batch size.</param>
 /// <param name="ComputeInput">Runs of it, with their time preparing the input.</param>
 /// <param name="ComputeInfer">Runs of it, with their time in ONNX Runtime.</param>
-/// <param name="ComputeOutput">Runs of it, with their time copying the output out.</param>
+/// <param name="ComputeOutput">Runs of it, with their time handing the output back (the run wrote it in place).</param>
 public sealed record BatchStatistics(
     [property: JsonPropertyName("batch_size")] long BatchSize,
     [property: JsonPropertyName("compute_input")] StatisticDuration ComputeInput,

@@ -20,6 +20,9 @@ public static class MultipartFiles
     private const string ContentDispositionHeader = "Content-Disposition";
     private const string ContentTypeHeader = "Content-Type";
 
+    private static readonly SearchValues<char> Base64Characters =
+        SearchValues.Create("+/0123456789=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
     private static readonly SearchValues<char> TokenCharacters =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
@@ -93,7 +96,7 @@ public static class MultipartFiles
 
     /// <summary>
     /// The boundary of a Content-Type of exactly "multipart/form-data; boundary=B" (B a token or a quoted string without
-    /// escapes, of at most <paramref name="lengthLimit"/> characters); null for any other.
+    /// escapes, in printable ASCII, of at most <paramref name="lengthLimit"/> characters); null for any other.
     /// </summary>
     public static string? Boundary(string? contentType, int lengthLimit)
     {
@@ -118,7 +121,7 @@ public static class MultipartFiles
         text = text["boundary=".Length..].TrimEnd(' ');
         var value = Value(text);
         var whole = value.Length + (text.StartsWith("\"") ? 2 : 0) == text.Length;
-        return value.IsEmpty || value.Length > lengthLimit || !whole ? null : value.ToString();
+        return value.IsEmpty || value.Length > lengthLimit || !whole || value.ContainsAnyExceptInRange(' ', '~') ? null : value.ToString();
     }
 
     /// <summary>A part's headers read as the form reader reads them, if the part is a file read here.</summary>
@@ -167,8 +170,8 @@ public static class MultipartFiles
 
     /// <summary>
     /// "form-data" and its parameters name, filename and filename* (each at most once, no other), each a token or a
-    /// quoted string without escapes or encoded words, "; " between them; a file if filename is not empty. A filename*
-    /// is read only as utf-8'' with percent-encoded bytes.
+    /// quoted string without escapes, "; " between them; a file if filename or filename* is not empty. Encoded words
+    /// are read only in a quoted filename, as =?utf-8?B?...?=, and a filename* only as utf-8'' with percent-encoded bytes.
     /// </summary>
     private static Part? File(string disposition, string? type)
     {
@@ -183,7 +186,6 @@ public static class MultipartFiles
         string? name = null;
         string? fileName = null;
         string? fileNameStar = null;
-        var encodedFileName = false;
         while (!text.IsEmpty)
         {
             text = text.TrimStart(' ');
@@ -214,11 +216,14 @@ public static class MultipartFiles
             {
                 name = value.ToString();
             }
-            else if (parameter.Equals("filename", StringComparison.OrdinalIgnoreCase) && fileName is null && !encodedFileName)
+            else if (parameter.Equals("filename", StringComparison.OrdinalIgnoreCase) && fileName is null)
             {
-                // An encoded word (HttpClient's way with a name beyond ASCII) is not decoded here: it counts only beside a filename*.
-                fileName = encoded ? null : value.ToString();
-                encodedFileName = encoded;
+                // An encoded word is read only as HttpClient writes a name beyond ASCII: quoted, UTF-8, base64.
+                fileName = !encoded ? value.ToString() : raw[0] == '"' ? EncodedWord(value) : null;
+                if (fileName is null)
+                {
+                    return null;
+                }
             }
             else if (parameter.Equals("filename*", StringComparison.OrdinalIgnoreCase) && fileNameStar is null && raw[0] != '"')
             {
@@ -235,7 +240,7 @@ public static class MultipartFiles
         }
 
         // The form reader's file name is filename*, if there is one, else filename; the part is a file if either is not empty.
-        if (name is null || (fileNameStar is null && (encodedFileName || string.IsNullOrEmpty(fileName))))
+        if (name is null || (fileNameStar is null && string.IsNullOrEmpty(fileName)))
         {
             return null;
         }
@@ -271,6 +276,32 @@ public static class MultipartFiles
 
         var next = after.TrimStart(' ');
         return next.IsEmpty || next[0] == ';' ? value : [];
+    }
+
+    /// <summary>An encoded word =?utf-8?B?...?= (base64 of UTF-8 bytes), decoded, if not empty; null for anything else.</summary>
+    private static string? EncodedWord(ReadOnlySpan<char> value)
+    {
+        const string prefix = "=?utf-8?B?";
+        if (value.Length <= prefix.Length + 2 || !value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || !value.EndsWith("?="))
+        {
+            return null;
+        }
+
+        var data = value[prefix.Length..^2];
+        var decoded = new byte[data.Length];
+        if (data.ContainsAnyExcept(Base64Characters) || !Convert.TryFromBase64Chars(data, decoded, out var length) || length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(decoded, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
     }
 
     /// <summary>An RFC 5987 value, utf-8'' and percent-encoded UTF-8 bytes, decoded; null for anything else.</summary>

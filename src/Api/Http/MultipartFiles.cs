@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Autoencoder.Api.Http;
@@ -289,19 +290,7 @@ public static class MultipartFiles
 
         var data = value[prefix.Length..^2];
         var decoded = new byte[data.Length];
-        if (data.ContainsAnyExcept(Base64Characters) || !Convert.TryFromBase64Chars(data, decoded, out var length) || length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(decoded, 0, length);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
+        return data.ContainsAnyExcept(Base64Characters) || !Convert.TryFromBase64Chars(data, decoded, out var length) ? null : Utf8Text(decoded.AsSpan(0, length));
     }
 
     /// <summary>An RFC 5987 value, utf-8'' and percent-encoded UTF-8 bytes, decoded; null for anything else.</summary>
@@ -338,20 +327,12 @@ public static class MultipartFiles
             }
         }
 
-        if (length == 0)
-        {
-            return null;
-        }
-
-        try
-        {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(decoded, 0, length);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
+        return Utf8Text(decoded.AsSpan(0, length));
     }
+
+    /// <summary>The bytes as text if they are valid UTF-8 and not none; null otherwise.</summary>
+    private static string? Utf8Text(ReadOnlySpan<byte> bytes) =>
+        !bytes.IsEmpty && Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : null;
 
     /// <summary>The bytes as text if they are all printable ASCII, spaces, tabs and line breaks.</summary>
     private static string? Ascii(ReadOnlySpan<byte> bytes)

@@ -70,27 +70,17 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
     /// <summary>The body, received; or null once the client has been answered why not (and the connection is to close).</summary>
     private async Task<BufferedBody?> ReceiveAsync(HttpContext context, LimitsOptions limits)
     {
+        CancellationTokenSource? deadline = null;
         try
         {
             // Most small bodies are here with their headers: taken as they are, without a timer for a wait there is not.
-            if (context.Request.ContentLength is { } declared && BufferedBody.TryTakeReceived(context.Request.BodyReader, declared, budget) is { } received)
+            if (context.Request.ContentLength is not { } declared || BufferedBody.TryTakeReceived(context.Request.BodyReader, declared, budget) is not { } body)
             {
-                Install(context, received);
-                return received;
+                deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                deadline.CancelAfter(TimeSpan.FromSeconds(limits.BodyTimeoutSeconds));
+                body = await BufferedBody.ReadAsync(context.Request.Body, context.Request.ContentLength, budget, deadline.Token);
             }
-        }
-        catch (BodyBudgetExhaustedException)
-        {
-            await RefuseAsync(
-                context, StatusCodes.Status503ServiceUnavailable, "The server is receiving as many request bodies as its memory for them allows; retry shortly.", close: true);
-            return null;
-        }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(TimeSpan.FromSeconds(limits.BodyTimeoutSeconds));
-        try
-        {
-            var body = await BufferedBody.ReadAsync(context.Request.Body, context.Request.ContentLength, budget, deadline.Token);
             Install(context, body);
             return body;
         }
@@ -107,6 +97,10 @@ public sealed class InferenceAdmission(RequestDelegate next, InferenceSlots slot
         catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge && IsGrpc(context))
         {
             await RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"The message is larger than the {context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes allowed.");
+        }
+        finally
+        {
+            deadline?.Dispose();
         }
 
         return null;

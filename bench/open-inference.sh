@@ -6,6 +6,8 @@
 #  - the same request answered by bare Kestrel (bench/BareHttp): the whole body read, a 5 KB answer, no inference,
 #    no middleware, with the service's 64 KB connection buffers: the ceiling for any HTTP server on this machine under
 #    the same wrk; and with Kestrel's own 4 KB buffers, as the service had them before;
+#  - the encoder alone in the same bare Kestrel (bench/BareHttp pipeline): the tensor after the JSON header run as one
+#    batch and the latents answered, no checks, no middleware: what the work itself leaves of the ceiling;
 #  - the same bare endpoint in FastAPI on uvicorn (bench/bare_http.py), if python3 has them: a Python front end's figure,
 # all measured on the same machine in the same run, each server's CPU time a request beside its rate.
 # Needs wrk (apt-get install wrk) and python3; the Python peer needs python3-fastapi and python3-uvicorn.
@@ -19,6 +21,7 @@ base="http://127.0.0.1:${port}"
 bare="http://127.0.0.1:$((port + 1))"
 python_peer="http://127.0.0.1:$((port + 2))"
 bare_default="http://127.0.0.1:$((port + 3))"
+work_alone="http://127.0.0.1:$((port + 4))"
 t10k="${AUTOENCODER_MNIST:-../shared/data/mnist}/t10k-images-idx3-ubyte.gz"
 batch=64
 command -v wrk >/dev/null || { echo "bench/open-inference.sh needs wrk: apt-get install wrk" >&2; exit 1; }
@@ -28,7 +31,7 @@ source bench/server.sh
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 dotnet build bench/Pipeline -c Release -v quiet -nologo >/dev/null
 dotnet build bench/BareHttp -c Release -v quiet -nologo >/dev/null
-for url in "$base" "$bare" "$python_peer" "$bare_default"; do
+for url in "$base" "$bare" "$python_peer" "$bare_default" "$work_alone"; do
   if curl -s -o /dev/null "$url"; then echo "something already answers on $url; stop it first" >&2; exit 1; fi
 done
 
@@ -45,6 +48,9 @@ targets=("this service|$base|$service" "bare Kestrel (ceiling)|$bare|$!")
 ASPNETCORE_URLS="$bare_default" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll default >"$work/bare-default.log" 2>&1 &
 server+=" $!"
 targets+=("bare Kestrel, its own 4 KB buffers|$bare_default|$!")
+ASPNETCORE_URLS="$work_alone" dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll pipeline "$PWD/models/mnist" >"$work/work-alone.log" 2>&1 &
+server+=" $!"
+targets+=("Kestrel and the encoder alone|$work_alone|$!")
 
 # Python's peer, where FastAPI and uvicorn are installed (apt's packages are python3's at /usr/bin).
 for python in "${PYTHON:-python3}" /usr/bin/python3; do
@@ -55,7 +61,7 @@ for python in "${PYTHON:-python3}" /usr/bin/python3; do
     break
   fi
 done
-[ "${#targets[@]}" -eq 4 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
+[ "${#targets[@]}" -eq 5 ] || echo "(no Python peer: apt-get install python3-fastapi python3-uvicorn)"
 
 wait_ready "$base" "$service" "$work/server.log"
 for target in "${targets[@]}"; do
@@ -116,6 +122,9 @@ for run in $(seq "$runs"); do
     awk -v ceiling="$ceiling" -v ours="$ours" -v limit="$limit" -v connections="$connections" \
       'BEGIN { printf "concurrency %d: ceiling for any HTTP server here %.0f images/s (%.0f%% of in-process); this service %.0f images/s (%.0f%% of the ceiling, %.0f%% of in-process); in-process %.0f images/s\n",
         connections, ceiling, 100 * ceiling / limit, ours, 100 * ours / ceiling, 100 * ours / limit, limit }'
+    alone="${rates[Kestrel and the encoder alone]}"
+    awk -v ceiling="$ceiling" -v ours="$ours" -v alone="$alone" \
+      'BEGIN { printf "  the encoder alone in Kestrel %.0f%% of the ceiling; this service %.0f%% of the encoder alone in Kestrel\n", 100 * alone / ceiling, 100 * ours / alone }'
     unset rates
   done
 done

@@ -5,11 +5,15 @@
 #  - this service: POST /reconstruct on the bundled models (Release, Production, default settings);
 #  - bare Kestrel (bench/BareHttp): the same body read whole, about 300 bytes answered, nothing else: the ceiling for
 #    any HTTP server on this machine under the same wrk;
+#  - the service's work alone in the same bare Kestrel (bench/BareHttp pipeline): the form's file found, the PNG decoded
+#    and prepared, encoder and decoder for this one image, the PNG written; no middleware, batching, admission or log
+#    line: what the work itself leaves of the ceiling, and so how much of the gap to it is the work's and how much the
+#    service's;
 #  - a Node.js peer (bench/peers/node): fastify, @fastify/multipart, pngjs and onnxruntime-node on the same ONNX files,
 #    one cluster worker a core;
 #  - a Python peer (bench/peers/python): FastAPI on uvicorn, one worker a core, the same network in PyTorch with the
 #    ONNX files' weights.
-# All four run for the whole run; each is checked once (200 and a PNG) and warmed up the same, then they take turns,
+# All five run for the whole run; each is checked once (200 and a PNG) and warmed up the same, then they take turns,
 # in the opposite order every other round so that drift favours none. Each turn prints requests/s, p50, p99, non-2xx
 # answers and the server's CPU time a request (its processes' user + system time from /proc); the end prints the
 # medians and each server's requests/s as a share of bare Kestrel's in the same round, the median over rounds: on a
@@ -72,6 +76,8 @@ start service "this service" "$port" /reconstruct env ASPNETCORE_URLS="http://12
 # 165 bytes after its JSON header make bare Kestrel's answer 308 bytes, about a reconstructed digit's PNG (323 bytes).
 start bare "bare Kestrel (ceiling)" "$((port + 1))" /v2/models/bare/infer env ASPNETCORE_URLS="http://127.0.0.1:$((port + 1))" \
   dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll large 165
+start work "Kestrel and the service's work alone" "$((port + 4))" /reconstruct env ASPNETCORE_URLS="http://127.0.0.1:$((port + 4))" \
+  dotnet bench/BareHttp/bin/Release/net10.0/bare-http.dll pipeline "$PWD/models/mnist"
 start node "Node.js: fastify, onnxruntime-node, $(nproc) workers" "$((port + 2))" /reconstruct \
   node bench/peers/node/server.js "$((port + 2))" "$(nproc)" models/mnist
 start python "Python: FastAPI, PyTorch, $(nproc) uvicorn workers" "$((port + 3))" /reconstruct \

@@ -195,7 +195,8 @@ public sealed record ImageShape(int Channels, int Height, int Width)
 
 /// <summary>
 /// The tensor contract the two ONNX files honour, whatever recipe trained them: images are float32
-/// NCHW in [0,1] with white ink (1) on black (0), latents float32 [N, LatentSize]; N is dynamic.
+/// NCHW in [0,1], gray ones with white ink (1) on black (0), colour ones red, green and blue as they show; latents
+/// float32 [N, LatentSize]; N is dynamic.
 /// </summary>
 public sealed record TensorContract(
     string EncoderInput,
@@ -216,6 +217,10 @@ public sealed record TensorContract(
         PixelMin: 0f,
         PixelMax: 1f,
         Polarity: "white ink (1) on black (0)");
+
+    /// <summary>The contract of a model of <paramref name="image"/>'s shape: <see cref="Standard"/>, and for colour its own polarity.</summary>
+    public static TensorContract For(ImageShape image) =>
+        image.IsColour ? Standard with { Polarity = "red, green and blue as the image shows them, each 1 at full intensity" } : Standard;
 }
 
 /// <summary>The recipe's hyper-parameters, for the record.</summary>

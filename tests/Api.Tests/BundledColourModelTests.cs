@@ -20,6 +20,20 @@ public sealed class BundledColourModelTests(AutoencoderApiFactory factory) : ICl
         { 4, "#e0ffe0", "#a01010" },
     };
 
+    [Fact]
+    public async Task ModelsDescribeColourPixelsAsTheyShowAndGrayOnesAsInkOnBlack()
+    {
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/models");
+
+        var polarities = (await response.JsonAsync()).EnumerateArray().ToDictionary(
+            model => model.GetProperty("name").GetString()!,
+            model => model.GetProperty("contract").GetProperty("polarity").GetString());
+        Assert.Equal("red, green and blue as the image shows them, each 1 at full intensity", polarities["mnist-colour"]);
+        Assert.Equal("white ink (1) on black (0)", polarities["mnist"]);
+    }
+
     [Theory]
     [MemberData(nameof(ColouredDigits))]
     public async Task AColouredDigitComesBackAsAColourPictureCloseToIt(int index, string ink, string paper)

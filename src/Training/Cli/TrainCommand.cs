@@ -319,7 +319,7 @@ internal sealed class TrainCommand : Command
             Image = network.Image,
             ImageHandling = imageHandling,
             LatentSize = network.Latent,
-            Contract = TensorContract.Standard,
+            Contract = TensorContract.For(network.Image),
             Recipe = options.Recipe.Describe(options.EffectiveEpochs, options.EffectiveBatchSize, DatasetConventions.Describe(outcome.Augmentation)),
             Dataset = new DatasetInfo(
                 dataset.Name,

@@ -14,7 +14,7 @@ internal static class ModelExport
     public static IReadOnlyList<ParityResult> Write(AutoencoderModel model, string directory, Tensor sampleImages, IReadOnlyDictionary<string, string> metadata)
     {
         var network = model.Network;
-        var contract = TensorContract.Standard;
+        var contract = TensorContract.For(network.Image);
         long?[] imageShape = [null, network.Image.Channels, network.Image.Height, network.Image.Width];
         long?[] latentShape = [null, network.Latent];
 

@@ -82,6 +82,7 @@ public sealed class ColourTests : IDisposable
         Assert.Equal(new ImageShape(3, 28, 28), manifest.Image);
         Assert.Contains("\"channels\": 3", File.ReadAllText(Path.Combine(output, ModelManifest.FileName)), StringComparison.Ordinal);
         Assert.Equal(ImageHandling.Fit, manifest.ImageHandling);
+        Assert.Equal("red, green and blue as the image shows them, each 1 at full intensity", manifest.Contract.Polarity);
         Assert.Equal((54, 6, 60), (manifest.Dataset.TrainImages, manifest.Dataset.ValidationImages, manifest.Dataset.TestImages));
         Assert.InRange(manifest.Metrics.Test.Unit, 1e-4, 0.5);
 

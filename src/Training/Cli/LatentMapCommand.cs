@@ -13,9 +13,11 @@ internal sealed class LatentMapCommand : Command
         "--model", "DIR", "model folder (model.json, encoder.onnx); latent-map.json is written there", required: true);
 
     private readonly Option<string> imageFile = TypedOptions.Text(
-        "--images", "FILE", "IDX image file of the model's image size, raw or gzip (e.g. t10k-images-idx3-ubyte.gz)", required: true);
+        "--images", "PATH",
+        "IDX image file of the model's image size, raw or gzip (e.g. t10k-images-idx3-ubyte.gz), or a folder of pictures as train reads them (its test split, labelled by class folder; colour models need one)",
+        required: true);
 
-    private readonly Option<string> labelFile = TypedOptions.Text("--labels", "FILE", "IDX label file of the same images", required: true);
+    private readonly Option<string> labelFile = TypedOptions.Text("--labels", "FILE", "IDX label file of the images (IDX images only)");
 
     private readonly Option<int> points = TypedOptions.WholeNumber(
         "--points", 1, 100_000, 2000, "test images kept as points on the map (all images fit the projection)");
@@ -33,11 +35,32 @@ internal sealed class LatentMapCommand : Command
     {
         var directory = parseResult.GetRequiredValue(modelFolder);
         var imagesPath = parseResult.GetRequiredValue(imageFile);
-        var labelsPath = parseResult.GetRequiredValue(labelFile);
+        var labelsPath = parseResult.GetValue(labelFile);
         var maxPoints = parseResult.GetValue(points);
+        var pictures = Directory.Exists(imagesPath);
+        if (pictures == labelsPath is not null)
+        {
+            throw new UsageException(pictures
+                ? "--labels is for IDX images; a folder of pictures is labelled by its class folders"
+                : "--labels is needed with IDX images (--images FILE); a folder of pictures is labelled by its class folders");
+        }
 
         using var model = ExportedAutoencoder.OpenEncoder(directory, Environment.ProcessorCount);
         var manifest = model.Manifest;
+        var (images, labels, dataset) = pictures ? FromPictures(manifest, imagesPath) : FromIdx(manifest, imagesPath, labelsPath!);
+        var latents = model.Encode(model.Pixels(images, imagesPath), images.Count);
+        var map = LatentMapBuilder.Build(dataset, latents, images.Count, manifest.LatentSize, images, labels, maxPoints);
+        var path = Path.Combine(directory, LatentMap.FileName);
+        ModelFolder.ReplaceFile(path, map.Save);
+        parseResult.InvocationConfiguration.Output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"latent-map: {map.Points.Length} of {images.Count} images from {map.Dataset}; the two components explain {map.ExplainedVariance[0]:P1} and {map.ExplainedVariance[1]:P1} of the variance; wrote {path}"));
+        return 0;
+    }
+
+    /// <summary>An IDX image file and its labels, of a gray model's size.</summary>
+    private static (ImageStack Images, byte[] Labels, string Dataset) FromIdx(ModelManifest manifest, string imagesPath, string labelsPath)
+    {
         var images = IdxReader.ReadImages(imagesPath);
         var labels = IdxReader.ReadLabels(labelsPath);
         if (manifest.Image is not { Channels: 1 } shape || shape.Height != images.Rows || shape.Width != images.Columns)
@@ -50,14 +73,15 @@ internal sealed class LatentMapCommand : Command
             throw new DataFileException(labelsPath, $"{labels.Length} labels for the {images.Count} images in {Path.GetFileName(imagesPath)}");
         }
 
-        var latents = model.Encode(model.Pixels(images, imagesPath), images.Count);
-        var map = LatentMapBuilder.Build(DatasetName(manifest, imagesPath), latents, images.Count, manifest.LatentSize, images, labels, maxPoints);
-        var path = Path.Combine(directory, LatentMap.FileName);
-        ModelFolder.ReplaceFile(path, map.Save);
-        parseResult.InvocationConfiguration.Output.WriteLine(string.Create(
-            CultureInfo.InvariantCulture,
-            $"latent-map: {map.Points.Length} of {images.Count} images from {map.Dataset}; the two components explain {map.ExplainedVariance[0]:P1} and {map.ExplainedVariance[1]:P1} of the variance; wrote {path}"));
-        return 0;
+        return (images, labels, DatasetName(manifest, imagesPath));
+    }
+
+    /// <summary>The test split of a folder of pictures, read as train reads it at the model's size and channels, labelled by class folder.</summary>
+    private static (ImageStack Images, byte[] Labels, string Dataset) FromPictures(ModelManifest manifest, string folder)
+    {
+        var image = manifest.Image;
+        var test = ImageFolderDataset.Load(folder, image.Channels, (image.Height, image.Width), seed: 1).Test;
+        return (test.Images, test.Labels, $"{manifest.Dataset.Name} test");
     }
 
     /// <summary>"mnist t10k" for t10k-images-idx3-ubyte.gz of a model trained on mnist.</summary>

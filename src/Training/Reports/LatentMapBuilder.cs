@@ -1,6 +1,9 @@
 using Autoencoder.Core;
 using Autoencoder.Training.Data;
 using Autoencoder.Training.Evaluation;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 using SkiaSharp;
 
 namespace Autoencoder.Training.Reports;
@@ -58,7 +61,7 @@ internal static class LatentMapBuilder
             .DistinctBy(item => item.Label)
             .OrderBy(item => item.Label)
             .Take(MaxExamples)
-            .Select(item => new LatentMapExample(item.Label, Convert.ToBase64String(GrayPng(images.Image(item.Index), images.Columns, images.Rows))))
+            .Select(item => new LatentMapExample(item.Label, Convert.ToBase64String(ExamplePng(images, item.Index))))
             .ToArray();
 
         return new LatentMap
@@ -78,6 +81,28 @@ internal static class LatentMapBuilder
     {
         var vector = component.ToArray();
         return vector.MaxBy(Math.Abs) < 0 ? [.. vector.Select(value => -value)] : vector;
+    }
+
+    /// <summary>Image <paramref name="index"/> as an 8-bit PNG: gray (colour type 0), or RGB (colour type 2) for colour.</summary>
+    private static byte[] ExamplePng(ImageStack images, int index)
+    {
+        var (width, height) = (images.Columns, images.Rows);
+        var pixels = images.Image(index);
+        if (images.Channels == 1)
+        {
+            return GrayPng(pixels, width, height);
+        }
+
+        var plane = width * height;
+        using var image = new Image<Rgb24>(width, height);
+        for (var at = 0; at < plane; at++)
+        {
+            image[at % width, at / width] = new Rgb24(pixels[at], pixels[plane + at], pixels[(2 * plane) + at]);
+        }
+
+        using var png = new MemoryStream();
+        image.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        return png.ToArray();
     }
 
     private static byte[] GrayPng(ReadOnlySpan<byte> pixels, int width, int height)

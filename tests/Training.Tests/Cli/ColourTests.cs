@@ -101,6 +101,22 @@ public sealed class ColourTests : IDisposable
             Assert.False(cell.R == cell.G && cell.G == cell.B, $"a gray {cell} where a coloured paper was drawn");
         }
 
+        // A latent map from the coloured test pictures, its examples RGB PNGs of the model's size.
+        var (mapped, mapLog, mapError) = await Run("latent-map", "--model", output, "--images", data, "--points", "50");
+        Assert.True(mapped == 0, mapError);
+        Assert.Contains("latent-map: 50 of 60 images from mnist-colour test", mapLog, StringComparison.Ordinal);
+        var map = LatentMap.Load(Path.Combine(output, LatentMap.FileName));
+        Assert.Equal(60, map.FittedImages);
+        Assert.Equal(50, map.Points.Length);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 9], map.Examples.Select(example => example.Label)); // one a digit; t10k's first 60 hold no 8
+        foreach (var example in map.Examples)
+        {
+            var png = Convert.FromBase64String(example.Image);
+            Assert.Equal((2, 8), (png[25], png[24])); // colour type 2 (RGB), 8 bits a sample
+            using var picture = Image.Load<Rgb24>(png);
+            Assert.Equal((28, 28), (picture.Width, picture.Height));
+        }
+
         var report = temp.File("report");
         var (measured, measureLog, measureError) = await Run("rate-distortion", "--model", output, "--data", data, "--out", report, "--limit", "40", "--threads", "1");
         Assert.True(measured == 0, measureError);

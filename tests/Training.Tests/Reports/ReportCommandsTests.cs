@@ -100,7 +100,8 @@ public sealed class ReportCommandsTests : IDisposable
     [InlineData("error: Option '--model' is required.", "rate-distortion", "--data", "x", "--out", "y")]
     [InlineData("error: Option '--out' is required.", "rate-distortion", "--model", "m", "--data", "x")]
     [InlineData("error: Option '--model' is required.", "anomaly-report", "--in-distribution", "x", "--out-of-distribution", "y")]
-    [InlineData("error: Option '--labels' is required.", "latent-map", "--model", "m", "--images", "x")]
+    [InlineData("error: --labels is needed with IDX images (--images FILE); a folder of pictures is labelled by its class folders", "latent-map", "--model", "m", "--images", "x")]
+    [InlineData("error: --labels is for IDX images; a folder of pictures is labelled by its class folders", "latent-map", "--model", "m", "--images", ".", "--labels", "l")]
     public async Task MissingOptionsAreNamed(string message, params string[] args)
     {
         var (exitCode, _, error) = await Run(args);

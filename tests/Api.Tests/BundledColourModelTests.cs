@@ -34,6 +34,29 @@ public sealed class BundledColourModelTests(AutoencoderApiFactory factory) : ICl
         Assert.Equal("white ink (1) on black (0)", polarities["mnist"]);
     }
 
+    [Fact]
+    public async Task ItsLatentMapPlacesTheColouredTestDigitsWithAColourExampleOfEach()
+    {
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/models/mnist-colour/latent-map");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var map = await response.JsonAsync();
+        Assert.Equal("mnist-colour test", map.GetProperty("dataset").GetString());
+        Assert.Equal(10_000, map.GetProperty("fittedImages").GetInt32());
+        Assert.Equal(2000, map.GetProperty("points").GetArrayLength());
+        var examples = map.GetProperty("examples").EnumerateArray().ToArray();
+        Assert.Equal(Enumerable.Range(0, 10), examples.Select(example => example.GetProperty("label").GetInt32()));
+        foreach (var example in examples)
+        {
+            using var picture = Image.Load<Rgb24>(Convert.FromBase64String(example.GetProperty("image").GetString()!));
+            Assert.Equal((Side, Side), (picture.Width, picture.Height));
+            var paper = picture[0, 0];
+            Assert.False(paper.R == paper.G && paper.G == paper.B, $"a gray paper {paper}: the examples are drawn in colour");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(ColouredDigits))]
     public async Task AColouredDigitComesBackAsAColourPictureCloseToIt(int index, string ink, string paper)

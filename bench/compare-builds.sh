@@ -25,12 +25,8 @@ source bench/server.sh
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 after_dll="$PWD/src/Api/bin/Release/net10.0/Autoencoder.Api.dll"
 if [[ "$1" == same ]]; then before_dll="$after_dll"; else before_dll="$(realpath "$1")"; fi
-boundary="bench-boundary-5a1c"
-{
-  printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-  cat samples/digit-0-label-7.png
-  printf -- '\r\n--%s--\r\n' "$boundary"
-} >"$work/form"
+boundary="$form_boundary"
+write_digit_form "$work/form"
 
 header_length="$(python3 - "$t10k" "$work/request.bin" <<'PY'
 import gzip, json, struct, sys

@@ -18,12 +18,8 @@ source bench/server.sh
 
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 dotnet build bench/BareHttp -c Release -v quiet -nologo >/dev/null
-boundary="bench-boundary-5a1c"
-{
-  printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-  cat samples/digit-0-label-7.png
-  printf -- '\r\n--%s--\r\n' "$boundary"
-} >"$work/form"
+boundary="$form_boundary"
+write_digit_form "$work/form"
 
 for url in "http://127.0.0.1:$port" "http://127.0.0.1:$((port + 1))"; do
   if curl -s -o /dev/null "$url"; then echo "something already answers on $url; stop it first" >&2; exit 1; fi

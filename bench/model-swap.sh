@@ -48,12 +48,8 @@ done
 cp -rp models/mnist "$work/models/mnist/1"
 
 # The request bodies: one digit as multipart/form-data, and $batch t10k digits as the protocol's binary tensors.
-boundary="bench-boundary-5a1c"
-{
-  printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-  cat samples/digit-0-label-7.png
-  printf -- '\r\n--%s--\r\n' "$boundary"
-} >"$work/digit.multipart"
+boundary="$form_boundary"
+write_digit_form "$work/digit.multipart"
 header_length="$(python3 bench/binary_request.py "$t10k" "$batch" "$work/request.bin")"
 
 start_service() { # URL CONTROL FOLDER LOG

@@ -39,12 +39,8 @@ if curl -s -o /dev/null "$base"; then echo "something already answers on $base; 
 
 case "$door" in
   reconstruct)
-    boundary="bench-boundary-5a1c"
-    {
-      printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-      cat samples/digit-0-label-7.png
-      printf -- '\r\n--%s--\r\n' "$boundary"
-    } >"$work/body"
+    boundary="$form_boundary"
+    write_digit_form "$work/body"
     describe="POST /reconstruct, one digit PNG as multipart/form-data, wrk -c$connections"
     load() {
       BENCH_PATH=/reconstruct BENCH_TYPE="multipart/form-data; boundary=$boundary" BENCH_BODY="$work/body" BENCH_ACCEPT=image/png \

@@ -32,3 +32,15 @@ wait_ready() {
     sleep 0.05
   done
 }
+
+# The request most benchmarks send to /reconstruct, as a browser's form upload is built: one digit PNG
+# (samples/digit-0-label-7.png) in the form field "image", written to FILE; its Content-Type is
+# "multipart/form-data; boundary=$form_boundary".
+form_boundary="bench-boundary-5a1c"
+write_digit_form() { # FILE
+  {
+    printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$form_boundary"
+    cat samples/digit-0-label-7.png
+    printf -- '\r\n--%s--\r\n' "$form_boundary"
+  } >"$1"
+}

@@ -30,7 +30,6 @@ rounds="${2:-3}"
 warm="${3:-20}"
 connections=64
 port="${BENCH_PORT:-5093}"
-sample=samples/digit-0-label-7.png
 for tool in wrk node npm curl; do
   command -v "$tool" >/dev/null || { echo "bench/serving.sh needs $tool (apt-get install wrk nodejs npm curl)" >&2; exit 1; }
 done
@@ -51,12 +50,8 @@ if [ ! -d bench/peers/node/node_modules ]; then
 fi
 
 # The body wrk sends, built as a browser's form upload is.
-boundary="bench-boundary-5a1c"
-{
-  printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-  cat "$sample"
-  printf -- '\r\n--%s--\r\n' "$boundary"
-} >"$work/body"
+boundary="$form_boundary"
+write_digit_form "$work/body"
 echo "peers: node $(node --version), onnxruntime-node $(node -p 'require("./bench/peers/node/node_modules/onnxruntime-node/package.json").version');" \
   "$("$python" -c 'import importlib.util as u, sys, torch, uvicorn
 print(f"python {sys.version.split()[0]}, torch {torch.__version__}, uvicorn {uvicorn.__version__} with",

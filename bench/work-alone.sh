@@ -24,12 +24,8 @@ source bench/server.sh
 dotnet build src/Api -c Release -v quiet -nologo >/dev/null
 dotnet build bench/BareHttp -c Release -v quiet -nologo >/dev/null
 
-boundary="bench-boundary-5a1c"
-{
-  printf -- '--%s\r\nContent-Disposition: form-data; name="image"; filename="digit.png"\r\nContent-Type: image/png\r\n\r\n' "$boundary"
-  cat samples/digit-0-label-7.png
-  printf -- '\r\n--%s--\r\n' "$boundary"
-} >"$work/body"
+boundary="$form_boundary"
+write_digit_form "$work/body"
 
 # NAME|BASE URL|PATH|PID
 targets=()

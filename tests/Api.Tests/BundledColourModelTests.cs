@@ -46,6 +46,7 @@ public sealed class BundledColourModelTests(AutoencoderApiFactory factory) : ICl
         Assert.Equal("mnist-colour test", map.GetProperty("dataset").GetString());
         Assert.Equal(10_000, map.GetProperty("fittedImages").GetInt32());
         Assert.Equal(2000, map.GetProperty("points").GetArrayLength());
+        Assert.Equal(10, map.GetProperty("points").EnumerateArray().Select(point => point.GetProperty("label").GetInt32()).Distinct().Count());
         var examples = map.GetProperty("examples").EnumerateArray().ToArray();
         Assert.Equal(Enumerable.Range(0, 10), examples.Select(example => example.GetProperty("label").GetInt32()));
         foreach (var example in examples)

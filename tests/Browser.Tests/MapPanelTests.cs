@@ -43,6 +43,29 @@ public sealed class MapPanelTests(PlaygroundServer server)
     }
 
     [Fact]
+    public async Task TheBundledColourModelsMapDecodesItsPointsAsColourPictures()
+    {
+        await using var session = await PageSession.OpenAsync(server);
+        var page = session.Page;
+        await page.SelectOptionAsync("#model", "mnist-colour");
+        await Expect(page.Locator("#map-caption")).ToContainTextAsync("mnist-colour test images");
+        Assert.Equal(10, await page.Locator("#map-legend span").CountAsync());
+        using var latentMap = JsonDocument.Parse(await server.Client.GetStringAsync("/models/mnist-colour/latent-map"));
+        await Expect(page.Locator("#slider-view")).ToHaveAttributeAsync("aria-busy", "false");
+        var decodeRequests = RecordRequests(page, "/decode");
+
+        var view = page.Locator("#map-view");
+        await page.Locator("#map-canvas").ClickAsync(new LocatorClickOptions { Position = new Position { X = 300, Y = 100 } });
+        await Expect(view).ToHaveAttributeAsync("data-decodes", "1");
+        await Expect(view).ToHaveAttributeAsync("aria-busy", "false");
+
+        await AssertTheMapShowsMeanPlusXTimesC1PlusYTimesC2Async(page, latentMap.RootElement, LastOf(decodeRequests));
+        var png = Convert.FromBase64String((await view.GetAttributeAsync("src"))!.Split(',')[1]);
+        Assert.Equal((2, 32, 32), (png[25], (int)png[19], (int)png[23])); // RGB, 32x32
+        session.AssertNoProblems();
+    }
+
+    [Fact]
     public async Task TheLatentMapIsAnApplicationNamedLatentMapThatArrowKeysMove()
     {
         await using var session = await PageSession.OpenAsync(server);
@@ -94,6 +117,6 @@ public sealed class MapPanelTests(PlaygroundServer server)
         var (shownX, shownY) = Coordinates((await page.TextContentAsync("#map-point"))!);
         Assert.Equal(shownX, x, 0.0051); // the page shows two decimals
         Assert.Equal(shownY, y, 0.0051);
-        Assert.Equal(await server.DecodeAsync(decode.PostData!), await page.GetAttributeAsync("#map-view", "src"));
+        Assert.Equal(await server.DecodeAsync(decode.PostData!, new Uri(decode.Url).PathAndQuery), await page.GetAttributeAsync("#map-view", "src"));
     }
 }

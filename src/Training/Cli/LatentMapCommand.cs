@@ -76,11 +76,17 @@ internal sealed class LatentMapCommand : Command
         return (images, labels, DatasetName(manifest, imagesPath));
     }
 
-    /// <summary>The test split of a folder of pictures, read as train reads it at the model's size and channels, labelled by class folder.</summary>
+    /// <summary>The test split of a folder of pictures, read as train reads it at the model's size and channels, labelled by class folder, in a seeded random order.</summary>
     private static (ImageStack Images, byte[] Labels, string Dataset) FromPictures(ModelManifest manifest, string folder)
     {
         var image = manifest.Image;
         var test = ImageFolderDataset.Load(folder, image.Channels, (image.Height, image.Width), seed: 1).Test;
+
+        // The pictures come class folder by class folder; the points kept are the first, so they are shuffled (seeded)
+        // for the points to hold every class as the test split does, not the first classes alone.
+        var order = Enumerable.Range(0, test.Count).ToArray();
+        new Random(1).Shuffle(order);
+        test = test.Select(order);
         return (test.Images, test.Labels, $"{manifest.Dataset.Name} test");
     }
 

@@ -142,16 +142,19 @@ export class ReconstructPanel {
 
   async #reconstructNow() {
     const model = this.#model;
+    // The pad is taken as it is now, though its PNG is ready only later: whether the pen had lifted is read now too, or
+    // a draft of the stroke whose PNG came after the pen lifted would pass for the finished drawing.
+    const requested = performance.now();
+    const liftedAt = this.#strokeEndedAt;
+    const finished = !this.#pad.drawing;
     const image = await this.currentImage();
     if (!image) {
       this.#clearViews();
       return;
     }
-    const requested = performance.now();
-    const liftedAt = this.#strokeEndedAt;
     // Only a finished image gets a verdict (not each draft of a stroke), and only from a model that can give one. It
     // is asked for alongside the reconstruction, which is shown as soon as it comes; the verdict follows.
-    const scoring = !this.#pad.drawing && Boolean(model.validationErrors) ? api.score(model.name, image) : null;
+    const scoring = finished && Boolean(model.validationErrors) ? api.score(model.name, image) : null;
     scoring?.catch(() => {}); // its failure is reported by the await below, unless the reconstruction's comes first
     const result = await api.reconstruct(model.name, image);
     if (model !== this.#model) {

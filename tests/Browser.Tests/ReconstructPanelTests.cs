@@ -23,13 +23,8 @@ public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHe
         var page = session.Page;
 
         await DrawSevenAsync(page);
-        var shown = page.Locator("#reconstruction-view[data-lift-to-shown-ms]");
-        await shown.WaitForAsync();
+        var (shown, answer) = await ShowsTheReconstructionOfTheFinishedCanvasAsync(page);
 
-        // The same canvas image, sent by the test itself, gets the same answer the page shows.
-        var canvas = await page.EvalOnSelectorAsync<string>("#pad", "pad => pad.toDataURL('image/png')");
-        var answer = await server.ReconstructAsync(Convert.FromBase64String(canvas[PngPrefix.Length..]), "drawing.png", "image/png");
-        Assert.Equal(PngPrefix + answer.GetProperty("image").GetString(), await shown.GetAttributeAsync("src"));
         Assert.Equal(PngPrefix + answer.GetProperty("input").GetString(), await page.GetAttributeAsync("#input-view", "src"));
         var mse = answer.GetProperty("meanSquaredError").GetDouble().ToString("F4", CultureInfo.InvariantCulture);
         Assert.Contains($"mean squared error {mse}", await page.TextContentAsync("#reconstruct-facts"), StringComparison.Ordinal);
@@ -62,13 +57,9 @@ public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHe
         var reconstructions = RecordRequests(page, "/reconstruct");
 
         await DrawSevenAsync(page);
-        var shown = page.Locator("#reconstruction-view[data-lift-to-shown-ms]");
-        await shown.WaitForAsync();
+        await ShowsTheReconstructionOfTheFinishedCanvasAsync(page);
 
-        // What is shown as the finished drawing's reconstruction is the finished canvas's, and a draft went before it.
-        var canvas = await page.EvalOnSelectorAsync<string>("#pad", "pad => pad.toDataURL('image/png')");
-        var answer = await server.ReconstructAsync(Convert.FromBase64String(canvas[PngPrefix.Length..]), "drawing.png", "image/png");
-        Assert.Equal(PngPrefix + answer.GetProperty("image").GetString(), await shown.GetAttributeAsync("src"));
+        // The finished canvas's reconstruction is shown, though a draft went before it.
         Assert.True(reconstructions.Count >= 2, $"{reconstructions.Count} reconstruction(s) asked for: the stroke sent no draft, so no draft could be mistaken");
         session.AssertNoProblems();
     }
@@ -233,5 +224,19 @@ public sealed class ReconstructPanelTests(PlaygroundServer server, ITestOutputHe
         Assert.Null(await page.GetAttributeAsync("#reconstruction-view", "src"));
         Assert.Contains(session.Problems, problem => problem.StartsWith("response 415: POST", StringComparison.Ordinal));
         session.AssertNoProblems("415");
+    }
+
+    /// <summary>
+    /// Waits for the reconstruction the page shows as the finished drawing's, and asserts it is the service's answer for
+    /// the canvas as it is now, sent by the test itself; returns the view and that answer.
+    /// </summary>
+    private async Task<(ILocator Shown, JsonElement Answer)> ShowsTheReconstructionOfTheFinishedCanvasAsync(IPage page)
+    {
+        var shown = page.Locator("#reconstruction-view[data-lift-to-shown-ms]");
+        await shown.WaitForAsync();
+        var canvas = await page.EvalOnSelectorAsync<string>("#pad", "pad => pad.toDataURL('image/png')");
+        var answer = await server.ReconstructAsync(Convert.FromBase64String(canvas[PngPrefix.Length..]), "drawing.png", "image/png");
+        Assert.Equal(PngPrefix + answer.GetProperty("image").GetString(), await shown.GetAttributeAsync("src"));
+        return (shown, answer);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Autoencoder.Training.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
@@ -61,17 +62,7 @@ internal static class JpegCodec
 
     private static byte[] EncodeColour(ReadOnlySpan<byte> planes, int width, int height, int quality)
     {
-        var plane = width * height;
-        using var image = new Image<Rgb24>(width, height);
-        for (var y = 0; y < height; y++)
-        {
-            for (var x = 0; x < width; x++)
-            {
-                var at = (y * width) + x;
-                image[x, y] = new Rgb24(planes[at], planes[plane + at], planes[(2 * plane) + at]);
-            }
-        }
-
+        using var image = RgbPlanes.ToImage(planes, width, height);
         using var stream = new MemoryStream();
         image.SaveAsJpeg(stream, new JpegEncoder { Quality = quality, ColorType = ColourType });
         return stream.ToArray();

@@ -3,7 +3,6 @@ using Autoencoder.Training.Data;
 using Autoencoder.Training.Evaluation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 using SkiaSharp;
 
 namespace Autoencoder.Training.Reports;
@@ -93,13 +92,7 @@ internal static class LatentMapBuilder
             return GrayPng(pixels, width, height);
         }
 
-        var plane = width * height;
-        using var image = new Image<Rgb24>(width, height);
-        for (var at = 0; at < plane; at++)
-        {
-            image[at % width, at / width] = new Rgb24(pixels[at], pixels[plane + at], pixels[(2 * plane) + at]);
-        }
-
+        using var image = RgbPlanes.ToImage(pixels, width, height);
         using var png = new MemoryStream();
         image.SaveAsPng(png, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
         return png.ToArray();
